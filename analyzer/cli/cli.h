@@ -1,0 +1,46 @@
+/* cli.h — what the sub-commands share: exit codes, strict flag parsing, number formatting.
+ *
+ * The front end is thin: flags in, library calls, output out. Every bad flag value ends in
+ * one line on stderr naming the flag and the value, and exit status 2.
+ */
+#ifndef ATTN_CLI_H
+#define ATTN_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnscope.h"
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+typedef enum { CLI_TABLE, CLI_CSV, CLI_JSON } cli_format;
+
+/* Prints "attnscope: <message>" on stderr and returns `code`. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Exit status for a library error: input problems are 2, the rest 1. */
+int cli_status(int attn_status);
+/* Reports a library failure with its diag line (or attn_strerror) and returns cli_status. */
+int cli_fail_diag(int attn_status, const attn_diag *diag);
+
+/* Each returns CLI_OK, or prints the problem and returns CLI_USAGE. */
+int cli_parse_int(const char *flag, const char *text, int64_t min, int64_t max, int64_t *out);
+/* Token counts: plain integers, or with K (x1024) / M (x1048576) as in "32K context". */
+int cli_parse_tokens(const char *flag, const char *text, int64_t min, int64_t max, int64_t *out);
+int cli_parse_real(const char *flag, const char *text, double min, double max, double *out);
+int cli_parse_size(const char *flag, const char *text, uint64_t *out);
+int cli_parse_format(const char *text, cli_format *out);
+int cli_parse_dtype(const char *flag, const char *text, attn_dtype *out);
+
+/* 1234567 -> "1,234,567" */
+const char *cli_group(uint64_t value, char *buf, size_t len);
+/* "2,621,440,000 B = 2.621 GB = 2.441 GiB" */
+const char *cli_bytes(uint64_t bytes, char *buf, size_t len);
+
+/* Sub-commands. */
+int cmd_kv(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_variants(int argc, char **argv);
+
+#endif

@@ -1,0 +1,40 @@
+/* cmd_devices.c — `attnscope devices`: the GPU presets and their cited numbers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int print_device(const char *name, const char *path, void *user)
+{
+    int *failures = user;
+    attn_device d;
+    attn_diag diag = {{0}};
+    if (attn_device_load(path, &d, &diag)) {
+        ++*failures;
+        fprintf(stderr, "attnscope: %s\n", diag.msg);
+        return 0;
+    }
+    printf("%-10s %-34s %9.1f %7.2f %8.1f %8llu %5lld\n", name, d.description,
+           (double)d.memory_bytes / 1073741824.0, d.bandwidth_bytes_per_s / 1e12,
+           d.peak_flops_fp16 / 1e12, (unsigned long long)(d.shared_mem_per_sm_bytes / 1024),
+           (long long)d.sm_count);
+    return 0;
+}
+
+int cmd_devices(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        puts("usage: attnscope devices\n  lists the GPU presets (models/devices/*.json; each "
+             "number's source is in its file)");
+        return CLI_OK;
+    }
+    if (argc > 1)
+        return cli_fail(CLI_USAGE, "devices: unexpected argument '%s'", argv[1]);
+    printf("%-10s %-34s %9s %7s %8s %8s %5s\n", "preset", "device", "mem GiB", "TB/s",
+           "TFLOP/s", "smem KiB", "SMs");
+    int failures = 0;
+    if (attn_device_foreach(print_device, &failures) < 0)
+        return cli_fail(CLI_FAILED, "devices: cannot read the preset directory");
+    puts("(TFLOP/s: dense fp16/bf16 tensor; smem: shared memory per SM / LDS per CU)");
+    return failures ? CLI_FAILED : CLI_OK;
+}

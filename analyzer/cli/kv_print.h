@@ -1,0 +1,33 @@
+/* kv_print.h — the answer of `attnscope kv`, computed once and rendered as table, CSV or JSON. */
+#ifndef ATTN_KV_PRINT_H
+#define ATTN_KV_PRINT_H
+
+#include "cli.h"
+
+typedef struct kv_report {
+    const attn_model *model;
+    const attn_kv_plan *plan;
+    attn_precision precision;
+    int64_t batch;
+    int64_t context;
+    attn_params params;
+    attn_dtype weights_dtype;
+    uint64_t weights_bytes;         /* whole model */
+    uint64_t weights_bytes_rank;    /* one tensor-parallel rank */
+    uint64_t bytes_per_token;       /* one rank, all layers, no window full */
+    uint64_t total_bytes;           /* one rank, batch x context, windows honoured */
+    uint64_t total_bytes_all_ranks;
+    bool per_layer;
+    bool has_capacity;
+    char device_name[64];
+    uint64_t memory_bytes;
+    double mem_util;
+    attn_capacity capacity;
+} kv_report;
+
+/* Each returns CLI_OK or CLI_FAILED (output error, or a number JSON cannot hold exactly). */
+int kv_print_table(const kv_report *r);
+int kv_print_csv(const kv_report *r);
+int kv_print_json(const kv_report *r);
+
+#endif

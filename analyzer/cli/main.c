@@ -1,0 +1,44 @@
+/* main.c — the attnscope program: dispatch to one sub-command per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"kv", cmd_kv, "KV-cache size of a model for a batch and context, and whether it fits a GPU"},
+    {"models", cmd_models, "list the model presets with their key fields"},
+    {"devices", cmd_devices, "list the GPU presets"},
+    {"variants", cmd_variants, "list the attention variants"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: attnscope COMMAND [options]   (attnscope COMMAND --help for each)\n\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("attnscope %s\n", ATTN_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    return cli_fail(CLI_USAGE, "unknown command '%s' (attnscope --help lists them)", argv[1]);
+}

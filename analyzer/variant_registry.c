@@ -1,0 +1,47 @@
+/* variant_registry.c — the one table of attention variants. */
+#include <string.h>
+
+#include "attnscope.h"
+#include "variant.h"
+
+extern const attn_variant_type attn_variant_standard;
+extern const attn_variant_type attn_variant_flash;
+extern const attn_variant_type attn_variant_mla;
+extern const attn_variant_type attn_variant_mla_naive;
+extern const attn_variant_type attn_variant_performer;
+extern const attn_variant_type attn_variant_lowrank;
+
+static const attn_variant_type *const registry[] = {
+    &attn_variant_standard,  &attn_variant_flash,     &attn_variant_mla,
+    &attn_variant_mla_naive, &attn_variant_performer, &attn_variant_lowrank,
+};
+
+enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };
+
+const attn_variant_type *attn_variant_find(const char *name)
+{
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const attn_variant_type *attn_variant_at(size_t index)
+{
+    return index < REGISTRY_SIZE ? registry[index] : NULL;
+}
+
+size_t attn_variant_count(void)
+{
+    return REGISTRY_SIZE;
+}
+
+const char *attn_variant_name(size_t index)
+{
+    return index < REGISTRY_SIZE ? registry[index]->name : NULL;
+}
+
+const char *attn_variant_summary(size_t index)
+{
+    return index < REGISTRY_SIZE ? registry[index]->summary : NULL;
+}

@@ -1,0 +1,241 @@
+/* attnscope.h — the public API of libattnscope.
+ *
+ * A serving system or a script can size a KV cache, count parameters and check whether a
+ * deployment fits on a GPU without going through the command line. Everything here is pure
+ * arithmetic on a model description except the *_load functions, which read JSON files.
+ *
+ * Conventions: functions return ATTN_OK (0) or a negative ATTN_ERR_* code; attn_strerror()
+ * names the code, and an optional attn_diag receives one line naming the file, field and value.
+ * Objects that own memory come in _init/_free (or _load/_free) pairs; the caller owns what
+ * it passes in, the library owns nothing after _free. Sizes are exact 64-bit byte counts;
+ * anything that would overflow 64 bits is ATTN_ERR_OVERFLOW, never a wrapped number.
+ */
+#ifndef ATTNSCOPE_H
+#define ATTNSCOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum attn_status {
+    ATTN_OK = 0,
+    ATTN_ERR_IO = -1,          /* file missing or unreadable */
+    ATTN_ERR_PARSE = -2,       /* malformed JSON or number */
+    ATTN_ERR_FIELD = -3,       /* a field is missing, of the wrong type or contradicts another */
+    ATTN_ERR_RANGE = -4,       /* a value is zero, negative or absurd */
+    ATTN_ERR_OVERFLOW = -5,    /* the result does not fit in 64 bits */
+    ATTN_ERR_UNKNOWN = -6,     /* unknown preset, variant, precision or device name */
+    ATTN_ERR_NOMEM = -7,
+    ATTN_ERR_UNSUPPORTED = -8, /* a combination the model cannot express */
+};
+
+const char *attn_strerror(int status);
+
+/* One line describing the last failure: "FILE: field 'x' = VALUE: why". */
+typedef struct attn_diag {
+    char msg[640];
+} attn_diag;
+
+/* ---- precisions ---------------------------------------------------------------------- */
+
+typedef enum attn_dtype {
+    ATTN_DTYPE_FP32,
+    ATTN_DTYPE_FP16,
+    ATTN_DTYPE_BF16,
+    ATTN_DTYPE_FP8,
+    ATTN_DTYPE_INT8,
+    ATTN_DTYPE_INT4,
+    ATTN_DTYPE_COUNT
+} attn_dtype;
+
+/* A storage format: element type plus, for quantised types, one fp16 scale per `group`
+ * values (0 = no scales). attn_precision_default() gives int4 its usual group of 32. */
+typedef struct attn_precision {
+    attn_dtype dtype;
+    uint32_t group;
+} attn_precision;
+
+/* Accepts fp32/float32, fp16/float16/half, bf16/bfloat16, fp8 (and float8_*), int8, int4. */
+int attn_dtype_parse(const char *text, attn_dtype *out);
+const char *attn_dtype_name(attn_dtype dtype);
+unsigned attn_dtype_bits(attn_dtype dtype);
+attn_precision attn_precision_default(attn_dtype dtype);
+/* Exact bytes of one packed row of `elems` values, scales included. */
+int attn_precision_row_bytes(attn_precision precision, uint64_t elems, uint64_t *bytes);
+
+/* ---- sizes --------------------------------------------------------------------------- */
+
+/* "80GiB", "141 GB", "1.5TB", "4096" (bytes). Units B, KB, KiB, MB, MiB, GB, GiB, TB, TiB. */
+int attn_size_parse(const char *text, uint64_t *bytes);
+
+/* ---- model description --------------------------------------------------------------- */
+
+/* Read from a Hugging Face config.json; see models/README.md for every reading rule. */
+typedef struct attn_model {
+    char name[256];   /* preset name, or the path the user gave */
+    char path[1024];  /* the file actually read */
+    char source[512]; /* the preset's "source" note, if any */
+    char model_type[64];
+
+    int64_t layers;
+    int64_t heads;        /* query heads */
+    int64_t kv_heads;     /* as configured; MLA models ignore it for caching */
+    int64_t hidden;
+    int64_t head_dim;     /* d_qk for attention (MLA: nope + rope) */
+    int64_t v_head_dim;   /* d_v */
+    int64_t intermediate; /* dense MLP width */
+    int64_t vocab;
+    int64_t max_context;  /* max_position_embeddings; 0 when the config does not say */
+    attn_dtype dtype;         /* torch_dtype: the default KV-cache precision */
+    attn_dtype weights_dtype; /* torch_dtype, or fp8 when quantization_config says so */
+    bool tied_embeddings;
+
+    int64_t *layer_window; /* [layers]: tokens a layer keeps, 0 = global; owned */
+
+    /* mixture of experts (0 when dense) */
+    int64_t experts;
+    int64_t experts_per_token;
+    int64_t shared_experts;
+    int64_t moe_intermediate;
+    int64_t first_dense_layers;
+    int64_t moe_layer_freq;
+
+    /* multi-head latent attention */
+    bool mla;
+    int64_t kv_lora_rank; /* d_c */
+    int64_t q_lora_rank;  /* 0 = queries not compressed */
+    int64_t rope_dim;     /* d_r */
+    int64_t nope_dim;     /* d_n */
+
+    /* architecture details that only the parameter count needs */
+    bool gated_mlp;             /* SwiGLU/GeGLU: three matrices, else two (GPT-2) */
+    bool attention_bias;        /* biases on q, k, v (and o when linear_bias) */
+    bool linear_bias;           /* biases on every linear layer (GPT-2) */
+    bool norm_bias;             /* LayerNorm (weight + bias) rather than RMSNorm */
+    int64_t norms_per_layer;    /* 2 for most, 4 for Gemma-2/3 */
+    int64_t learned_positions;  /* rows of a learned position table (GPT-2), else 0 */
+    int64_t head_norms;         /* per-head q/k norms of width head_dim (Gemma-3): 2, else 0 */
+} attn_model;
+
+/* spec: a preset name (see attnscope models), a config.json path, or a directory holding
+ * one. On success the caller owns *model and releases it with attn_model_free. */
+int attn_model_load(const char *spec, attn_model *model, attn_diag *diag);
+/* Parse a config already in memory; `label` names it in messages. */
+int attn_model_parse(const char *json_text, size_t len, const char *label, attn_model *model,
+                     attn_diag *diag);
+void attn_model_free(attn_model *model);
+/* Number of layers with a sliding window. */
+int64_t attn_model_windowed_layers(const attn_model *model);
+
+/* Preset files (models/NAME.json). The callback gets each preset's name and path; a non-zero
+ * return stops the walk. Returns the number visited or a negative error. */
+int attn_preset_foreach(int (*visit)(const char *name, const char *path, void *user),
+                        void *user);
+/* Directory holding the presets (ATTNSCOPE_DATA_DIR overrides the built-in path). */
+const char *attn_preset_dir(void);
+
+/* ---- parameters and weights ----------------------------------------------------------- */
+
+typedef struct attn_params {
+    uint64_t total;     /* every weight in the checkpoint's main model */
+    uint64_t active;    /* weights one token passes through (MoE: routed top-k + shared) */
+    uint64_t embedding; /* input embedding (+ output head when untied) */
+} attn_params;
+
+int attn_params_count(const attn_model *model, attn_params *out);
+
+/* ---- KV-cache sizing ------------------------------------------------------------------ */
+
+/* "What if" choices; zero fields mean "as the model is". */
+typedef struct attn_kv_request {
+    const char *variant;   /* registry name (attnscope kv --help lists them); NULL = native */
+    int64_t kv_heads;      /* head-layout override: heads = MHA, 1 = MQA, g = GQA */
+    attn_precision precision;
+    int64_t tp;            /* tensor-parallel ranks (1 when 0) */
+    int64_t features;      /* Performer m (default 256) */
+    int64_t rank;          /* low-rank k (default 256) */
+    int64_t kv_lora_rank;  /* MLA d_c for models that are not MLA (default 4 * head_dim) */
+    int64_t rope_dim;      /* MLA d_r for models that are not MLA (default head_dim / 2) */
+} attn_kv_request;
+
+typedef struct attn_kv_plan attn_kv_plan;
+
+/* One layer as the plan sees it (per tensor-parallel rank). */
+typedef struct attn_kv_layer {
+    int64_t window;            /* 0 = global */
+    uint64_t elems_per_token;  /* cache elements one token adds */
+    uint64_t elems_per_seq;    /* fixed state per sequence (Performer, low-rank) */
+    uint64_t bytes_per_token;
+    uint64_t bytes_per_seq;
+} attn_kv_layer;
+
+int attn_kv_plan_init(attn_kv_plan **plan, const attn_model *model, const attn_kv_request *req,
+                      attn_diag *diag);
+void attn_kv_plan_free(attn_kv_plan *plan);
+
+/* Bytes one token adds across all layers while no window is full, on one rank. */
+uint64_t attn_kv_plan_bytes_per_token(const attn_kv_plan *plan);
+/* Exact cache bytes on one rank for `batch` sequences of `context` tokens, windows honoured. */
+int attn_kv_plan_bytes(const attn_kv_plan *plan, int64_t batch, int64_t context,
+                       uint64_t *bytes);
+/* Bytes one layer holds for one sequence of `context` tokens. */
+int attn_kv_layer_bytes(const attn_kv_layer *layer, int64_t context, uint64_t *bytes);
+int64_t attn_kv_plan_layers(const attn_kv_plan *plan);
+const attn_kv_layer *attn_kv_plan_layer(const attn_kv_plan *plan, int64_t index);
+const char *attn_kv_plan_variant(const attn_kv_plan *plan);
+int64_t attn_kv_plan_tp(const attn_kv_plan *plan);
+/* True when each rank holds the whole cache (an MLA latent cache under TP). */
+bool attn_kv_plan_replicated(const attn_kv_plan *plan);
+/* The per-token-per-layer formula with the model's numbers, e.g.
+ * "8 KV heads x (128 + 128) = 2048 elements". */
+const char *attn_kv_plan_formula(const attn_kv_plan *plan);
+
+/* Variants the KV planner knows, in registry order. */
+size_t attn_variant_count(void);
+const char *attn_variant_name(size_t index);
+const char *attn_variant_summary(size_t index);
+
+/* ---- devices and capacity -------------------------------------------------------------- */
+
+typedef struct attn_device {
+    char name[64];
+    char description[128];
+    char path[1024];
+    uint64_t memory_bytes;
+    double bandwidth_bytes_per_s;
+    double peak_flops_fp16;
+    double peak_flops_fp32;
+    uint64_t shared_mem_per_sm_bytes;
+    int64_t sm_count;
+    uint64_t l2_bytes;
+} attn_device;
+
+/* spec: a preset name (models/devices/NAME.json) or a path to such a file. */
+int attn_device_load(const char *spec, attn_device *device, attn_diag *diag);
+int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user),
+                        void *user);
+
+typedef struct attn_capacity {
+    uint64_t usable_bytes;  /* memory x utilisation */
+    uint64_t weights_bytes; /* per rank */
+    uint64_t free_bytes;    /* usable - weights (0 when weights do not fit) */
+    uint64_t needed_bytes;  /* KV for batch x context on one rank */
+    bool fits;
+    int64_t max_batch;       /* at this context; 0 if not even one sequence fits */
+    int64_t max_context;     /* at this batch; meaningless when context_unbounded */
+    bool context_unbounded;  /* the cache stops growing (all layers windowed, or state-based) */
+} attn_capacity;
+
+int attn_capacity_compute(const attn_kv_plan *plan, uint64_t memory_bytes, double mem_util,
+                          uint64_t weights_bytes, int64_t batch, int64_t context,
+                          attn_capacity *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+/* device_read.c — GPU presets (models/devices/NAME.json).
+ *
+ * Each number in a preset carries its source in the file's "sources" object; this reader
+ * only checks that the numbers are present and sane.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../analyzer/diag.h"
+#include "json_fields.h"
+#include "presets.h"
+
+static int read_device(json_t *root, const char *path, attn_device *dev, attn_diag *diag)
+{
+    json_source src = {path, "", root, NULL, diag};
+    static const char *const MEMORY[] = {"memory_bytes", NULL};
+    static const char *const SMEM[] = {"shared_mem_per_sm_bytes", NULL};
+    static const char *const SMS[] = {"sm_count", NULL};
+    static const char *const L2[] = {"l2_bytes", NULL};
+    bool present;
+    int64_t memory = 0, smem = 0, l2 = 0;
+    int rc = json_field_string(&src, "name", dev->name, sizeof dev->name, &present);
+    if (!rc)
+        rc = json_field_string(&src, "description", dev->description, sizeof dev->description,
+                               &present);
+    if (!rc)
+        rc = json_field_int(&src, MEMORY, 1, INT64_MAX, &memory, &present);
+    if (!rc && !present)
+        rc = attn_fail(diag, ATTN_ERR_FIELD, "%s: field 'memory_bytes' is missing", path);
+    if (!rc)
+        rc = json_field_real(&src, "bandwidth_bytes_per_s", 1e6, 1e15, &dev->bandwidth_bytes_per_s,
+                             &present);
+    if (!rc)
+        rc = json_field_real(&src, "peak_flops_fp16", 1e6, 1e18, &dev->peak_flops_fp16, &present);
+    if (!rc)
+        rc = json_field_real(&src, "peak_flops_fp32", 1e6, 1e18, &dev->peak_flops_fp32, &present);
+    if (!rc)
+        rc = json_field_int(&src, SMEM, 1, INT64_C(1) << 32, &smem, &present);
+    if (!rc)
+        rc = json_field_int(&src, SMS, 1, 1 << 20, &dev->sm_count, &present);
+    if (!rc)
+        rc = json_field_int(&src, L2, 1, INT64_C(1) << 40, &l2, &present);
+    dev->memory_bytes = (uint64_t)memory;
+    dev->shared_mem_per_sm_bytes = (uint64_t)smem;
+    dev->l2_bytes = (uint64_t)l2;
+    return rc;
+}
+
+int attn_device_load(const char *spec, attn_device *device, attn_diag *diag)
+{
+    char path[1024];
+    bool is_preset;
+    memset(device, 0, sizeof *device);
+    int rc = attn_preset_resolve(spec, attn_device_dir(), NULL, "device", path, sizeof path,
+                                 &is_preset, diag);
+    json_t *root = NULL;
+    if (!rc)
+        rc = json_read_file(path, &root, diag);
+    if (rc)
+        return rc;
+    snprintf(device->path, sizeof device->path, "%s", path);
+    rc = read_device(root, path, device, diag);
+    if (!rc && !device->name[0])
+        snprintf(device->name, sizeof device->name, "%s", spec);
+    json_decref(root);
+    return rc;
+}
+
+int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user), void *user)
+{
+    return attn_preset_walk(attn_device_dir(), visit, user);
+}
