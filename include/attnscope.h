@@ -131,7 +131,7 @@ void attn_model_free(attn_model *model);
 /* Number of layers with a sliding window. */
 int64_t attn_model_windowed_layers(const attn_model *model);
 
-/* Preset files (models/NAME.json). The callback gets each preset's name and path; a non-zero
+/* Preset files (models/presets/NAME.json). The callback gets each preset's name and path; a non-zero
  * return stops the walk. Returns the number visited or a negative error. */
 int attn_preset_foreach(int (*visit)(const char *name, const char *path, void *user),
                         void *user);

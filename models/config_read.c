@@ -8,7 +8,9 @@
  *    from `layer_types`, `sliding_window_pattern` (Gemma-3), Gemma-2's alternation, or
  *    Qwen2's `max_window_layers`;
  *  - a multimodal config's language model is under `text_config`;
- *  - GPT-2 style names (n_layer, n_head, n_embd, n_positions, n_inner) are understood.
+ *  - GPT-2 style names (n_layer, n_head, n_embd, n_positions, n_inner) are understood;
+ *  - fields a config leaves to its transformers class take that class's default
+ *    (class_defaults.c).
  * Absent optional fields take documented defaults; contradictions are errors.
  */
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "../analyzer/diag.h"
+#include "class_defaults.h"
 #include "json_fields.h"
 #include "presets.h"
 
@@ -280,7 +283,7 @@ static int read_windows(const json_source *src, attn_model *m)
 
 static int read_model(json_t *root, const char *label, attn_model *m, attn_diag *diag)
 {
-    json_source src = {label, "", root, NULL, diag};
+    json_source src = {label, "", root, NULL, NULL, diag};
     json_t *text = json_object_get(root, "text_config");
     if (text && json_is_object(text)) {
         src.primary = text;
@@ -292,6 +295,7 @@ static int read_model(json_t *root, const char *label, attn_model *m, attn_diag 
                                &present);
     if (!rc)
         rc = json_field_string(&src, "source", m->source, sizeof m->source, &present);
+    src.defaults = attn_class_defaults(m->model_type);
     if (!rc)
         rc = read_dtypes(&src, m);
     if (!rc)
@@ -302,6 +306,7 @@ static int read_model(json_t *root, const char *label, attn_model *m, attn_diag 
         read_architecture(&src, m);
     if (!rc)
         rc = read_windows(&src, m);
+    json_decref(src.defaults);
     return rc;
 }
 

@@ -12,7 +12,7 @@
 
 static int read_device(json_t *root, const char *path, attn_device *dev, attn_diag *diag)
 {
-    json_source src = {path, "", root, NULL, diag};
+    json_source src = {path, "", root, NULL, NULL, diag};
     static const char *const MEMORY[] = {"memory_bytes", NULL};
     static const char *const SMEM[] = {"shared_mem_per_sm_bytes", NULL};
     static const char *const SMS[] = {"sm_count", NULL};

@@ -20,6 +20,10 @@ json_t *json_field(const json_source *src, const char *name, char *found_as, siz
         value = json_object_get(src->fallback, name);
         prefix = "";
     }
+    if ((!value || json_is_null(value)) && src->defaults) {
+        value = json_object_get(src->defaults, name);
+        prefix = "(class default) ";
+    }
     if (!value || json_is_null(value))
         return NULL;
     if (found_as)

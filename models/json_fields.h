@@ -18,6 +18,7 @@ typedef struct json_source {
     const char *prefix; /* "text_config." when reading a nested config, else "" */
     json_t *primary;    /* object searched first */
     json_t *fallback;   /* searched when primary lacks the field (may be NULL) */
+    json_t *defaults;   /* the config class's defaults, searched last (may be NULL) */
     attn_diag *diag;
 } json_source;
 

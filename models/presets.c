@@ -1,7 +1,8 @@
 /* presets.c — locating preset files and loading models by name, path or directory.
  *
- * The preset directory is found at run time: $ATTNSCOPE_DATA_DIR, else the source tree's
- * models/ (so a build runs in place), else the installed share/attnscope/models.
+ * Presets live in models/presets (configs) and models/devices (GPUs). The models/ directory
+ * is found at run time: $ATTNSCOPE_DATA_DIR, else the source tree's (so a build runs in
+ * place), else the installed share/attnscope/models.
  */
 #include "presets.h"
 
@@ -21,7 +22,8 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *attn_preset_dir(void)
+/* The models/ directory: $ATTNSCOPE_DATA_DIR, the source tree, or the installed copy. */
+static const char *data_dir(void)
 {
     const char *env = getenv("ATTNSCOPE_DATA_DIR");
     if (env && *env)
@@ -29,10 +31,17 @@ const char *attn_preset_dir(void)
     return is_dir(ATTN_SOURCE_MODELS_DIR) ? ATTN_SOURCE_MODELS_DIR : ATTN_INSTALL_MODELS_DIR;
 }
 
+const char *attn_preset_dir(void)
+{
+    static char dir[1024];
+    snprintf(dir, sizeof dir, "%s/presets", data_dir());
+    return dir;
+}
+
 const char *attn_device_dir(void)
 {
-    static char dir[1100];
-    snprintf(dir, sizeof dir, "%s/devices", attn_preset_dir());
+    static char dir[1024];
+    snprintf(dir, sizeof dir, "%s/devices", data_dir());
     return dir;
 }
 

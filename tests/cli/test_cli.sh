@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# test_cli.sh — the attnscope program as a user runs it: real presets, real output formats,
+# and every class of bad input from DESIGN.md ending in exit 2 with one line naming it.
+# Usage: test_cli.sh PATH/TO/attnscope TESTDATA_DIR
+set -u
+BIN=$1
+DATA=$2
+pass=0
+fail=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; echo "  stdout: $(head -c 400 "$out")"; echo "  stderr: $(head -c 400 "$err")"; }
+
+# expect_ok NAME NEEDLE ARGS... : exit 0 and NEEDLE on stdout
+expect_ok() {
+    local name=$1 needle=$2
+    shift 2
+    "$BIN" "$@" >"$out" 2>"$err"
+    local rc=$?
+    if [ $rc -eq 0 ] && grep -qF -- "$needle" "$out"; then ok; else bad "$name (rc=$rc, wanted '$needle')"; fi
+}
+
+# expect_error NAME NEEDLE ARGS... : exit 2, exactly one line on stderr containing NEEDLE, no stdout
+expect_error() {
+    local name=$1 needle=$2
+    shift 2
+    "$BIN" "$@" >"$out" 2>"$err"
+    local rc=$?
+    local lines
+    lines=$(wc -l <"$err")
+    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$needle" "$err" && [ ! -s "$out" ]; then
+        ok
+    else
+        bad "$name (rc=$rc, $lines stderr lines, wanted '$needle')"
+    fi
+}
+
+# --- answers on real presets ---------------------------------------------------------------
+expect_ok "70B GQA fp16 8x1000" '"total_bytes": 2621440000' kv llama-3-70b --batch 8 --context 1000 --kv-dtype fp16 --format json
+expect_ok "70B as MHA" '"total_bytes": 20971520000' kv llama-3-70b --batch 8 --context 1000 --kv-dtype fp16 --variant mha --format json
+expect_ok "table shows exact bytes GB and GiB" 'KV cache     2,621,440,000 B = 2.621 GB = 2.441 GiB' kv llama-3-70b --batch 8 --context 1000 --kv-dtype fp16
+expect_ok "DeepSeek-V3 per token" '"bytes_per_token": 70272' kv deepseek-v3 --kv-dtype bf16 --format json
+expect_ok "MLA replicated under TP" 'replicated on every GPU' kv deepseek-v3 --tp 8 --context 4096
+expect_ok "Mistral window" '"total_bytes": 536870912' kv mistral-7b-v0.1 --context 32K --format json
+expect_ok "capacity fields" '"max_batch": 57' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
+expect_ok "capacity with --mem" '"fits": true' kv llama-3-8b --context 8192 --mem 80GiB --format json
+expect_ok "does not fit" 'DOES NOT FIT' kv llama-3-70b --context 8192 --gpu h100-sxm
+expect_ok "csv header has units" 'model,variant,kv_dtype,batch,context,layers,tp,params_total,params_active,bytes_per_token,total_bytes' kv llama-3-8b --format csv
+expect_ok "per-layer gemma-2: odd layer global holds all 8192" ',1,0,8192,' kv gemma-2-9b --per-layer --format csv
+expect_ok "directory with config.json" '"bytes_per_token": 131072' kv "$DATA/hf_dir" --format json
+expect_ok "config.json path" '"layers": 32' kv "$DATA/hf_dir/config.json" --format json
+expect_ok "models lists presets" 'deepseek-v3' models
+expect_ok "devices lists presets" 'h100-sxm' devices
+expect_ok "variants list" 'performer' variants
+expect_ok "help" 'usage: attnscope kv' kv --help
+
+# JSON output parses and holds no NaN
+"$BIN" kv gemma-3-27b --context 131072 --gpu h200 --format json >"$out" 2>"$err"
+if python3 -c 'import json,sys,math; d=json.load(open(sys.argv[1])); assert all(not (isinstance(v,float) and math.isnan(v)) for v in d.values())' "$out"; then ok; else bad "json parses"; fi
+
+# --- bad input: one line, exit 2, names file, field and value -------------------------------
+expect_error "malformed JSON" "truncated.json:5:" kv "$DATA/bad/truncated.json"
+expect_error "empty file" "empty.json" kv "$DATA/bad/empty.json"
+expect_error "zero heads" "'num_attention_heads' = 0" kv "$DATA/bad/zero_heads.json"
+expect_error "negative layers" "'num_hidden_layers' = -2" kv "$DATA/bad/negative_layers.json"
+expect_error "kv heads not dividing" "'num_key_value_heads' = 6 does not divide" kv "$DATA/bad/kv_heads_not_dividing.json"
+expect_error "wrong type" "'num_hidden_layers' = \"thirty-two\"" kv "$DATA/bad/wrong_type.json"
+expect_error "huge number" "'num_hidden_layers' = 1e30" kv "$DATA/bad/huge_number.json"
+expect_error "absurd size" "'hidden_size' = 99999999999" kv "$DATA/bad/absurd_hidden.json"
+expect_error "unknown dtype in config" "float12" kv "$DATA/bad/unknown_dtype.json"
+expect_error "missing field" "'num_hidden_layers' is missing" kv "$DATA/bad/missing_layers.json"
+expect_error "non-UTF-8" "non_utf8.json" kv "$DATA/bad/non_utf8.json"
+expect_error "deep nesting" "deep_nesting.json" kv "$DATA/bad/deep_nesting.json"
+expect_error "directory without config.json" "no config.json" kv "$DATA/no_config_dir"
+expect_error "no such model" "'nope-13b': no such file, directory or model preset" kv nope-13b
+expect_error "unknown precision flag" "--kv-dtype 'fp7'" kv llama-3-8b --kv-dtype fp7
+expect_error "unknown variant" "variant 'sparse'" kv llama-3-8b --variant sparse
+expect_error "gqa without groups" "give --kv-heads" kv llama-2-7b --variant gqa
+expect_error "unknown gpu" "'b300'" kv llama-3-8b --gpu b300
+expect_error "bad size" "--mem '80 parsecs'" kv llama-3-8b --mem "80 parsecs"
+expect_error "batch zero" "--batch '0'" kv llama-3-8b --batch 0
+expect_error "batch not a number" "--batch '8x'" kv llama-3-8b --batch 8x
+expect_error "negative context" "--context '-5'" kv llama-3-8b --context -5
+expect_error "mem-util out of range" "--mem-util '1.5'" kv llama-3-8b --mem 80GB --mem-util 1.5
+expect_error "tp not dividing" "--tp 3" kv llama-3-8b --tp 3
+expect_error "overflow reported, not wrapped" "does not fit in 64 bits" kv llama-3.1-405b --variant mha --kv-dtype fp32 --batch 1048576 --context 16M
+expect_error "unknown option" "--frobnicate" kv llama-3-8b --frobnicate
+expect_error "no model" "expected exactly one MODEL" kv
+expect_error "unknown command" "unknown command 'size'" size llama-3-8b
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
