@@ -42,6 +42,7 @@ typedef struct kv_options {
     bool kv_dtype_set, weights_dtype_set;
     attn_dtype kv_dtype, weights_dtype;
     uint64_t memory;
+    const char *memory_text;
     double mem_util;
     bool per_layer;
     cli_format format;
@@ -93,7 +94,7 @@ static int parse_option(int opt, const char *arg, kv_options *o)
     case OPT_ROPE: return cli_parse_int("--rope-dim", arg, 1, width, &o->req.rope_dim);
     case OPT_TP: return cli_parse_int("--tp", arg, 1, 1 << 16, &o->req.tp);
     case OPT_GPU: o->gpu = arg; return CLI_OK;
-    case OPT_MEM: return cli_parse_size("--mem", arg, &o->memory);
+    case OPT_MEM: o->memory_text = arg; return cli_parse_size("--mem", arg, &o->memory);
     case OPT_MEM_UTIL: return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
     case OPT_WEIGHTS_DTYPE:
         o->weights_dtype_set = true;
@@ -140,7 +141,7 @@ static int compute_capacity(const kv_options *o, kv_report *r)
     attn_diag diag = {{0}};
     r->memory_bytes = o->memory;
     r->mem_util = o->mem_util;
-    snprintf(r->device_name, sizeof r->device_name, "%s", o->memory ? "--mem" : "");
+    snprintf(r->device_name, sizeof r->device_name, "--mem %s", o->memory_text ? o->memory_text : "");
     if (o->gpu) {
         attn_device device;
         int rc = attn_device_load(o->gpu, &device, &diag);
