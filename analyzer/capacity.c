@@ -12,14 +12,14 @@
 /* Far beyond any real context; a cache that still fits here has stopped growing. */
 #define CONTEXT_CEILING (INT64_C(1) << 40)
 
-static bool fits(const attn_kv_plan *plan, int64_t batch, int64_t context, uint64_t free_bytes)
+static bool fits(const attn_plan *plan, int64_t batch, int64_t context, uint64_t free_bytes)
 {
     uint64_t bytes;
-    return attn_kv_plan_bytes(plan, batch, context, &bytes) == ATTN_OK && bytes <= free_bytes;
+    return attn_plan_kv_bytes(plan, batch, context, &bytes) == ATTN_OK && bytes <= free_bytes;
 }
 
 /* Largest context whose cache fits; -1 when even an empty cache (fixed state) does not. */
-static int64_t largest_context(const attn_kv_plan *plan, int64_t batch, uint64_t free_bytes)
+static int64_t largest_context(const attn_plan *plan, int64_t batch, uint64_t free_bytes)
 {
     if (!fits(plan, batch, 0, free_bytes))
         return -1;
@@ -34,7 +34,7 @@ static int64_t largest_context(const attn_kv_plan *plan, int64_t batch, uint64_t
     return lo;
 }
 
-int attn_capacity_compute(const attn_kv_plan *plan, uint64_t memory_bytes, double mem_util,
+int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double mem_util,
                           uint64_t weights_bytes, int64_t batch, int64_t context,
                           attn_capacity *out)
 {
@@ -43,13 +43,13 @@ int attn_capacity_compute(const attn_kv_plan *plan, uint64_t memory_bytes, doubl
     out->usable_bytes = (uint64_t)floorl((long double)memory_bytes * (long double)mem_util);
     out->weights_bytes = weights_bytes;
     out->free_bytes = out->usable_bytes > weights_bytes ? out->usable_bytes - weights_bytes : 0;
-    int rc = attn_kv_plan_bytes(plan, batch, context, &out->needed_bytes);
+    int rc = attn_plan_kv_bytes(plan, batch, context, &out->needed_bytes);
     if (rc)
         return rc;
     out->fits = weights_bytes <= out->usable_bytes && out->needed_bytes <= out->free_bytes;
 
     uint64_t per_seq = 0;
-    if ((rc = attn_kv_plan_bytes(plan, 1, context, &per_seq)))
+    if ((rc = attn_plan_kv_bytes(plan, 1, context, &per_seq)))
         return rc;
     uint64_t max_batch = per_seq ? out->free_bytes / per_seq : (uint64_t)INT64_MAX;
     out->max_batch = max_batch > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)max_batch;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cost.h"
+
 /* The dimensions one layer's attention works with, as a variant sees them. */
 typedef struct attn_head_shape {
     int64_t heads;    /* h: query heads */
@@ -39,6 +41,8 @@ typedef struct attn_variant_type {
     attn_kv_elems (*kv_elems)(const attn_head_shape *shape);
     /* "8 KV heads x (128 + 128) = 2048 elements per token" */
     void (*kv_formula)(const attn_head_shape *shape, char *buf, size_t len);
+    /* FLOPs and HBM elements of one layer for one sequence */
+    attn_layer_cost (*cost)(const attn_head_shape *shape, const attn_cost_point *point);
 } attn_variant_type;
 
 const attn_variant_type *attn_variant_find(const char *name);
@@ -47,5 +51,14 @@ const attn_variant_type *attn_variant_at(size_t index);
 /* Shared by standard and flash, which cache the same K and V. */
 attn_kv_elems attn_kv_elems_full(const attn_head_shape *shape);
 void attn_kv_formula_full(const attn_head_shape *shape, char *buf, size_t len);
+
+/* Exact softmax attention FLOPs over the scored pairs (shared by standard, flash and
+ * MLA-naive): 2 pairs h (d_qk + d_v) in products, ~5 pairs h for the softmax. */
+void attn_exact_flops(const attn_head_shape *shape, const attn_cost_point *point,
+                      attn_layer_cost *cost);
+/* Decode of exact attention without materialising scores: the cache read once per KV head,
+ * q read, o written. */
+void attn_exact_decode_traffic(const attn_head_shape *shape, const attn_cost_point *point,
+                               attn_layer_cost *cost);
 
 #endif

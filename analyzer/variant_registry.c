@@ -6,14 +6,16 @@
 
 extern const attn_variant_type attn_variant_standard;
 extern const attn_variant_type attn_variant_flash;
+extern const attn_variant_type attn_variant_flash1;
 extern const attn_variant_type attn_variant_mla;
 extern const attn_variant_type attn_variant_mla_naive;
 extern const attn_variant_type attn_variant_performer;
 extern const attn_variant_type attn_variant_lowrank;
 
 static const attn_variant_type *const registry[] = {
-    &attn_variant_standard,  &attn_variant_flash,     &attn_variant_mla,
-    &attn_variant_mla_naive, &attn_variant_performer, &attn_variant_lowrank,
+    &attn_variant_standard,  &attn_variant_flash,     &attn_variant_flash1,
+    &attn_variant_mla,       &attn_variant_mla_naive, &attn_variant_performer,
+    &attn_variant_lowrank,
 };
 
 enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };

@@ -17,14 +17,14 @@ static int sweep(const char *preset)
 {
     attn_model m;
     attn_diag diag = {{0}};
-    attn_kv_plan *plan = NULL;
+    attn_plan *plan = NULL;
     if (attn_model_load(preset, &m, &diag)) {
         fprintf(stderr, "kv_sweep: %s\n", diag.msg);
         return 1;
     }
-    attn_kv_request req = {.precision = attn_precision_default(ATTN_DTYPE_BF16)};
+    attn_request req = {.precision = attn_precision_default(ATTN_DTYPE_BF16)};
     double t0 = now();
-    int rc = attn_kv_plan_init(&plan, &m, &req, &diag);
+    int rc = attn_plan_init(&plan, &m, &req, &diag);
     double t_plan = now() - t0;
     if (rc) {
         fprintf(stderr, "kv_sweep: %s\n", diag.msg);
@@ -37,7 +37,7 @@ static int sweep(const char *preset)
     for (int64_t batch = 1; batch <= 1000; batch++) {
         for (int64_t i = 0; i < 1000; i++) {
             int64_t context = 1 + i * 131; /* up to ~131k tokens */
-            if (attn_kv_plan_bytes(plan, batch, context, &bytes) == ATTN_OK)
+            if (attn_plan_kv_bytes(plan, batch, context, &bytes) == ATTN_OK)
                 checksum ^= bytes;
             points++;
         }
@@ -46,7 +46,7 @@ static int sweep(const char *preset)
     printf("%-18s plan %.1f us, %ld points in %.3f s = %.1f M points/s (checksum %llx)\n",
            preset, t_plan * 1e6, points, t_sweep, (double)points / t_sweep / 1e6,
            (unsigned long long)checksum);
-    attn_kv_plan_free(plan);
+    attn_plan_free(plan);
     attn_model_free(&m);
     return 0;
 }

@@ -148,21 +148,24 @@ typedef struct attn_params {
 
 int attn_params_count(const attn_model *model, attn_params *out);
 
-/* ---- KV-cache sizing ------------------------------------------------------------------ */
+/* ---- plans: one model under one attention variant ---------------------------------------- */
+
+/* A plan answers two questions about a model under a variant: how big its KV cache is
+ * (attn_plan_kv_*) and what a prefill or decode step costs (attn_plan_cost). */
 
 /* "What if" choices; zero fields mean "as the model is". */
-typedef struct attn_kv_request {
+typedef struct attn_request {
     const char *variant;   /* registry name (attnscope kv --help lists them); NULL = native */
     int64_t kv_heads;      /* head-layout override: heads = MHA, 1 = MQA, g = GQA */
-    attn_precision precision;
-    int64_t tp;            /* tensor-parallel ranks (1 when 0) */
+    attn_precision precision; /* KV-cache storage */
+    int64_t tp;            /* tensor-parallel ranks (1 when 0); everything is per rank */
     int64_t features;      /* Performer m (default 256) */
     int64_t rank;          /* low-rank k (default 256) */
     int64_t kv_lora_rank;  /* MLA d_c for models that are not MLA (default 4 * head_dim) */
     int64_t rope_dim;      /* MLA d_r for models that are not MLA (default head_dim / 2) */
-} attn_kv_request;
+} attn_request;
 
-typedef struct attn_kv_plan attn_kv_plan;
+typedef struct attn_plan attn_plan;
 
 /* One layer as the plan sees it (per tensor-parallel rank). */
 typedef struct attn_kv_layer {
@@ -173,31 +176,73 @@ typedef struct attn_kv_layer {
     uint64_t bytes_per_seq;
 } attn_kv_layer;
 
-int attn_kv_plan_init(attn_kv_plan **plan, const attn_model *model, const attn_kv_request *req,
+int attn_plan_init(attn_plan **plan, const attn_model *model, const attn_request *req,
                       attn_diag *diag);
-void attn_kv_plan_free(attn_kv_plan *plan);
+void attn_plan_free(attn_plan *plan);
 
 /* Bytes one token adds across all layers while no window is full, on one rank. */
-uint64_t attn_kv_plan_bytes_per_token(const attn_kv_plan *plan);
+uint64_t attn_plan_kv_bytes_per_token(const attn_plan *plan);
 /* Exact cache bytes on one rank for `batch` sequences of `context` tokens, windows honoured. */
-int attn_kv_plan_bytes(const attn_kv_plan *plan, int64_t batch, int64_t context,
+int attn_plan_kv_bytes(const attn_plan *plan, int64_t batch, int64_t context,
                        uint64_t *bytes);
 /* Bytes one layer holds for one sequence of `context` tokens. */
 int attn_kv_layer_bytes(const attn_kv_layer *layer, int64_t context, uint64_t *bytes);
-int64_t attn_kv_plan_layers(const attn_kv_plan *plan);
-const attn_kv_layer *attn_kv_plan_layer(const attn_kv_plan *plan, int64_t index);
-const char *attn_kv_plan_variant(const attn_kv_plan *plan);
-int64_t attn_kv_plan_tp(const attn_kv_plan *plan);
+int64_t attn_plan_layers(const attn_plan *plan);
+const attn_kv_layer *attn_plan_layer(const attn_plan *plan, int64_t index);
+const char *attn_plan_variant(const attn_plan *plan);
+int64_t attn_plan_tp(const attn_plan *plan);
 /* True when each rank holds the whole cache (an MLA latent cache under TP). */
-bool attn_kv_plan_replicated(const attn_kv_plan *plan);
+bool attn_plan_kv_replicated(const attn_plan *plan);
 /* The per-token-per-layer formula with the model's numbers, e.g.
  * "8 KV heads x (128 + 128) = 2048 elements". */
-const char *attn_kv_plan_formula(const attn_kv_plan *plan);
+const char *attn_plan_kv_formula(const attn_plan *plan);
 
-/* Variants the KV planner knows, in registry order. */
+/* Variants in registry order. */
 size_t attn_variant_count(void);
 const char *attn_variant_name(size_t index);
 const char *attn_variant_summary(size_t index);
+
+/* ---- analytic cost: FLOPs, HBM traffic, roofline --------------------------------------- */
+
+typedef enum attn_phase { ATTN_PHASE_PREFILL, ATTN_PHASE_DECODE } attn_phase;
+
+typedef struct attn_cost_request {
+    attn_phase phase;
+    int64_t seq;          /* prefill: n tokens per sequence; decode: t cached tokens */
+    int64_t batch;        /* sequences (0 means 1) */
+    bool causal;          /* prefill only; decode is causal by nature */
+    uint64_t sram_bytes;  /* on-chip memory M for tiled (flash) traffic */
+    attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
+} attn_cost_request;
+
+/* Whole model (every layer, the whole batch) or one layer of one sequence. FLOPs count a
+ * multiply-add as 2; long double so that no total wraps (they are exact below 2^64). */
+typedef struct attn_cost {
+    long double flops;        /* matrix products */
+    long double other_flops;  /* softmax (~5 per score), feature maps, normalisers */
+    long double read_bytes;   /* HBM reads */
+    long double write_bytes;  /* HBM writes */
+    long double kv_bytes;     /* cache or state held after the step (prefill writes it, decode reads it) */
+    long double extra_bytes;  /* peak HBM working memory beyond inputs, outputs and cache */
+    bool supported;           /* false: the variant has no such form (low-rank is non-causal) */
+    char note[160];           /* why not supported, or what is assumed */
+} attn_cost;
+
+typedef struct attn_roofline {
+    long double intensity;  /* FLOPs per HBM byte */
+    long double compute_s;  /* FLOPs / peak FLOP/s */
+    long double memory_s;   /* bytes / bandwidth */
+    long double time_s;     /* the larger of the two: a lower bound */
+    bool memory_bound;
+} attn_roofline;
+
+int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cost *total,
+                   attn_diag *diag);
+/* The same for one layer of one sequence (layer index picks its window). */
+int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, int64_t layer,
+                         attn_cost *cost, attn_diag *diag);
+void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
+                           attn_roofline *out);
 
 /* ---- devices and capacity -------------------------------------------------------------- */
 
@@ -230,7 +275,7 @@ typedef struct attn_capacity {
     bool context_unbounded;  /* the cache stops growing (all layers windowed, or state-based) */
 } attn_capacity;
 
-int attn_capacity_compute(const attn_kv_plan *plan, uint64_t memory_bytes, double mem_util,
+int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double mem_util,
                           uint64_t weights_bytes, int64_t batch, int64_t context,
                           attn_capacity *out);
 

@@ -1,6 +1,6 @@
 /* cmd_kv.c — `attnscope kv MODEL`: KV-cache size for a deployment, and whether it fits.
  *
- * Flags map one-to-one onto attn_kv_request and attn_capacity_compute; this file only parses,
+ * Flags map one-to-one onto attn_request and attn_capacity_compute; this file only parses,
  * calls the library and hands a kv_report to kv_print.c.
  */
 #include <getopt.h>
@@ -35,7 +35,7 @@ static const char KV_USAGE[] =
 typedef struct kv_options {
     const char *model;
     const char *gpu;
-    attn_kv_request req;
+    attn_request req;
     int64_t batch;
     int64_t context;
     int64_t quant_group; /* -1 = the precision's default */
@@ -170,13 +170,13 @@ static int compute_report(const kv_options *o, const attn_model *m, kv_report *r
     if (rc)
         return cli_fail(CLI_USAGE, "%s: parameter count overflows 64 bits", m->path);
     r->weights_dtype = o->weights_dtype_set ? o->weights_dtype : m->weights_dtype;
-    int64_t tp = attn_kv_plan_tp(r->plan);
+    int64_t tp = attn_plan_tp(r->plan);
     rc = attn_precision_row_bytes(attn_precision_default(r->weights_dtype), r->params.total,
                                   &r->weights_bytes);
     r->weights_bytes_rank = (r->weights_bytes + (uint64_t)tp - 1) / (uint64_t)tp;
-    r->bytes_per_token = attn_kv_plan_bytes_per_token(r->plan);
+    r->bytes_per_token = attn_plan_kv_bytes_per_token(r->plan);
     if (!rc)
-        rc = attn_kv_plan_bytes(r->plan, r->batch, r->context, &r->total_bytes);
+        rc = attn_plan_kv_bytes(r->plan, r->batch, r->context, &r->total_bytes);
     if (!rc)
         rc = __builtin_mul_overflow(r->total_bytes, (uint64_t)tp, &r->total_bytes_all_ranks)
                  ? ATTN_ERR_OVERFLOW
@@ -210,13 +210,13 @@ int cmd_kv(int argc, char **argv)
     if ((rc = attn_model_load(o.model, &model, &diag)))
         return cli_fail_diag(rc, &diag);
 
-    attn_kv_plan *plan = NULL;
+    attn_plan *plan = NULL;
     kv_report report = {0};
     report.precision = attn_precision_default(o.kv_dtype_set ? o.kv_dtype : model.dtype);
     if (o.quant_group >= 0)
         report.precision.group = (uint32_t)o.quant_group;
     o.req.precision = report.precision;
-    rc = attn_kv_plan_init(&plan, &model, &o.req, &diag);
+    rc = attn_plan_init(&plan, &model, &o.req, &diag);
     if (rc) {
         rc = cli_fail_diag(rc, &diag);
     } else {
@@ -225,7 +225,7 @@ int cmd_kv(int argc, char **argv)
         if (!rc)
             rc = print_report(&o, &report);
     }
-    attn_kv_plan_free(plan);
+    attn_plan_free(plan);
     attn_model_free(&model);
     return rc;
 }

@@ -22,12 +22,12 @@ static int print_model(const char *name, const char *path, void *user)
         return 0;
     }
     attn_params_count(&m, &params);
-    attn_kv_plan *plan = NULL;
-    attn_kv_request req = {.precision = attn_precision_default(m.dtype)};
+    attn_plan *plan = NULL;
+    attn_request req = {.precision = attn_precision_default(m.dtype)};
     uint64_t per_token = 0;
-    if (attn_kv_plan_init(&plan, &m, &req, &diag) == ATTN_OK)
-        per_token = attn_kv_plan_bytes_per_token(plan);
-    attn_kv_plan_free(plan);
+    if (attn_plan_init(&plan, &m, &req, &diag) == ATTN_OK)
+        per_token = attn_plan_kv_bytes_per_token(plan);
+    attn_plan_free(plan);
     char heads[32], window[24];
     if (m.mla)
         snprintf(heads, sizeof heads, "MLA %lld+%lld", (long long)m.kv_lora_rank,

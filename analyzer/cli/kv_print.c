@@ -57,8 +57,8 @@ static void print_layers(const kv_report *r)
 {
     char a[BYTES_TEXT], g[32], h[32];
     printf("\n%-6s %-10s %-12s %s\n", "layer", "window", "tokens", "bytes (batch)");
-    for (int64_t i = 0; i < attn_kv_plan_layers(r->plan); i++) {
-        const attn_kv_layer *l = attn_kv_plan_layer(r->plan, i);
+    for (int64_t i = 0; i < attn_plan_layers(r->plan); i++) {
+        const attn_kv_layer *l = attn_plan_layer(r->plan, i);
         uint64_t bytes = 0;
         attn_kv_layer_bytes(l, r->context, &bytes);
         int64_t held = l->window && l->window < r->context ? l->window : r->context;
@@ -72,16 +72,16 @@ static void print_layers(const kv_report *r)
 int kv_print_table(const kv_report *r)
 {
     const attn_model *m = r->model;
-    const attn_kv_layer *l0 = attn_kv_plan_layer(r->plan, 0);
+    const attn_kv_layer *l0 = attn_plan_layer(r->plan, 0);
     char a[BYTES_TEXT], g1[32], g2[32], g3[32];
-    int64_t tp = attn_kv_plan_tp(r->plan);
+    int64_t tp = attn_plan_tp(r->plan);
 
     printf("model        %s  (%s)\n", m->name, m->path);
     printf("             %lld layers, %lld query heads, %lld KV heads%s, head_dim %lld, %s\n",
            (long long)m->layers, (long long)m->heads, (long long)m->kv_heads,
            m->mla ? " (MLA: latent cache instead)" : "", (long long)m->head_dim,
            attn_dtype_name(m->dtype));
-    printf("variant      %s: %s\n", attn_kv_plan_variant(r->plan), attn_kv_plan_formula(r->plan));
+    printf("variant      %s: %s\n", attn_plan_variant(r->plan), attn_plan_kv_formula(r->plan));
     printf("precision    %s", attn_dtype_name(r->precision.dtype));
     if (r->precision.group)
         printf(" + one fp16 scale per %u values", r->precision.group);
@@ -92,7 +92,7 @@ int kv_print_table(const kv_report *r)
     print_windows(r);
     if (tp > 1)
         printf("tensor par.  %lld GPUs; sizes below are per GPU%s\n", (long long)tp,
-               attn_kv_plan_replicated(r->plan)
+               attn_plan_kv_replicated(r->plan)
                    ? "; the MLA latent cache is replicated on every GPU"
                    : "; heads are split across GPUs");
     printf("per token    %s B = %s B x %lld layers\n",
@@ -130,13 +130,13 @@ static int print_csv_layers(const kv_report *r)
                                          "layer", "window_tokens", "tokens_held",
                                          "bytes_per_token", "bytes"};
     int rc = attn_csv_write_row(stdout, header, 10);
-    for (int64_t i = 0; i < attn_kv_plan_layers(r->plan) && !rc; i++) {
-        const attn_kv_layer *l = attn_kv_plan_layer(r->plan, i);
+    for (int64_t i = 0; i < attn_plan_layers(r->plan) && !rc; i++) {
+        const attn_kv_layer *l = attn_plan_layer(r->plan, i);
         uint64_t bytes = 0;
         attn_kv_layer_bytes(l, r->context, &bytes);
         int64_t held = l->window && l->window < r->context ? l->window : r->context;
         char v[7][24];
-        const char *row[] = {r->model->name, attn_kv_plan_variant(r->plan),
+        const char *row[] = {r->model->name, attn_plan_variant(r->plan),
                              attn_dtype_name(r->precision.dtype),
                              u64_text((uint64_t)r->batch, v[0]),
                              u64_text((uint64_t)r->context, v[1]), u64_text((uint64_t)i, v[2]),
@@ -161,10 +161,10 @@ int kv_print_csv(const kv_report *r)
     snprintf(v[8], 32, "%.6f", (double)r->total_bytes / 1e9);
     snprintf(v[9], 32, "%.6f", (double)r->total_bytes / 1073741824.0);
     const char *row[18] = {
-        r->model->name, attn_kv_plan_variant(r->plan), attn_dtype_name(r->precision.dtype),
+        r->model->name, attn_plan_variant(r->plan), attn_dtype_name(r->precision.dtype),
         u64_text((uint64_t)r->batch, v[0]), u64_text((uint64_t)r->context, v[1]),
         u64_text((uint64_t)r->model->layers, v[2]),
-        u64_text((uint64_t)attn_kv_plan_tp(r->plan), v[3]), u64_text(r->params.total, v[4]),
+        u64_text((uint64_t)attn_plan_tp(r->plan), v[3]), u64_text(r->params.total, v[4]),
         u64_text(r->params.active, v[5]), u64_text(r->bytes_per_token, v[6]),
         u64_text(r->total_bytes, v[7]), v[8], v[9], u64_text(r->weights_bytes_rank, v[10]),
         "", "", "", ""};
@@ -193,8 +193,8 @@ static int set_u64(json_t *obj, const char *key, uint64_t value)
 static json_t *layers_json(const kv_report *r)
 {
     json_t *layers = json_array();
-    for (int64_t i = 0; i < attn_kv_plan_layers(r->plan); i++) {
-        const attn_kv_layer *l = attn_kv_plan_layer(r->plan, i);
+    for (int64_t i = 0; i < attn_plan_layers(r->plan); i++) {
+        const attn_kv_layer *l = attn_plan_layer(r->plan, i);
         uint64_t bytes = 0;
         attn_kv_layer_bytes(l, r->context, &bytes);
         json_array_append_new(layers, json_pack("{s:I, s:I, s:I, s:I}", "layer", (json_int_t)i,
@@ -229,16 +229,16 @@ int kv_print_json(const kv_report *r)
     json_t *o = json_object();
     json_object_set_new(o, "model", json_string(r->model->name));
     json_object_set_new(o, "config", json_string(r->model->path));
-    json_object_set_new(o, "variant", json_string(attn_kv_plan_variant(r->plan)));
-    json_object_set_new(o, "formula", json_string(attn_kv_plan_formula(r->plan)));
+    json_object_set_new(o, "variant", json_string(attn_plan_variant(r->plan)));
+    json_object_set_new(o, "formula", json_string(attn_plan_kv_formula(r->plan)));
     json_object_set_new(o, "kv_dtype", json_string(attn_dtype_name(r->precision.dtype)));
     json_object_set_new(o, "quant_group", json_integer(r->precision.group));
     json_object_set_new(o, "batch", json_integer(r->batch));
     json_object_set_new(o, "context", json_integer(r->context));
     json_object_set_new(o, "layers", json_integer(r->model->layers));
     json_object_set_new(o, "windowed_layers", json_integer(attn_model_windowed_layers(r->model)));
-    json_object_set_new(o, "tp", json_integer(attn_kv_plan_tp(r->plan)));
-    json_object_set_new(o, "kv_replicated_per_gpu", json_boolean(attn_kv_plan_replicated(r->plan)));
+    json_object_set_new(o, "tp", json_integer(attn_plan_tp(r->plan)));
+    json_object_set_new(o, "kv_replicated_per_gpu", json_boolean(attn_plan_kv_replicated(r->plan)));
     json_object_set_new(o, "weights_dtype", json_string(attn_dtype_name(r->weights_dtype)));
     int rc = set_u64(o, "params_total", r->params.total);
     if (!rc)

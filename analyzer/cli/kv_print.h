@@ -6,7 +6,7 @@
 
 typedef struct kv_report {
     const attn_model *model;
-    const attn_kv_plan *plan;
+    const attn_plan *plan;
     attn_precision precision;
     int64_t batch;
     int64_t context;

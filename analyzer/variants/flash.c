@@ -1,13 +1,57 @@
 /* flash.c — FlashAttention: exact attention computed in tiles, never materialising n x n.
  *
- * It changes traffic and working memory, not what is cached, so its cache is standard's.
+ * It caches what standard caches; it changes traffic and working memory. Two loop orders:
+ * "flash1" is the paper's Algorithm 1 (K/V blocks outer, Theorem 2's Theta(N^2 d^2 / M)
+ * traffic), "flash" the FlashAttention-2 order (Q blocks outer). Tiles come from the on-chip
+ * memory M: B_c = ceil(M / 4d), B_r = min(B_c, d). In prefill each query head reads its K/V
+ * (as a per-head kernel does); in decode a KV head's cache is read once for its group.
  */
 #include "../variant.h"
 
+static attn_layer_cost flash_cost_with(const attn_head_shape *s, const attn_cost_point *p,
+                                       attn_traffic (*traffic)(const attn_cost_point *,
+                                                               int64_t, int64_t),
+                                       long double stats_per_row)
+{
+    attn_layer_cost c = {0};
+    long double h = (long double)s->heads;
+    attn_exact_flops(s, p, &c);
+    if (p->phase == ATTN_PHASE_DECODE) {
+        attn_exact_decode_traffic(s, p, &c);
+        return c;
+    }
+    attn_traffic t = traffic(p, s->d_qk, s->d_v);
+    c.read = h * t.read;
+    c.write = h * t.write;
+    c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
+    c.extra = h * (long double)p->n * stats_per_row; /* softmax statistics in HBM */
+    return c;
+}
+
+static attn_layer_cost flash2_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    return flash_cost_with(s, p, attn_flash2_traffic, 1); /* logsumexp L */
+}
+
+static attn_layer_cost flash1_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    return flash_cost_with(s, p, attn_flash1_traffic, 2); /* running max m and sum l */
+}
+
 const attn_variant_type attn_variant_flash = {
     .name = "flash",
-    .summary = "FlashAttention (tiled, online softmax); caches what standard caches",
+    .summary = "FlashAttention-2 loop order (Q blocks outer), online softmax, tiles from SRAM",
     .shards_heads = true,
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
+    .cost = flash2_cost,
+};
+
+const attn_variant_type attn_variant_flash1 = {
+    .name = "flash1",
+    .summary = "FlashAttention-1 Algorithm 1 loop order (K/V blocks outer)",
+    .shards_heads = true,
+    .kv_elems = attn_kv_elems_full,
+    .kv_formula = attn_kv_formula_full,
+    .cost = flash1_cost,
 };

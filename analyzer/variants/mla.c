@@ -4,6 +4,13 @@
  * key (d_r), shared by all heads: d_c + d_r elements per token per layer (DeepSeek-V2
  * paper, Table 1: (d_c + d_R^h) * l). Because no head owns it, tensor parallelism cannot
  * split it: every rank keeps the whole latent cache.
+ *
+ * Absorbed cost (DESIGN.md): W_UK folded into the query (2 h d_n d_c per token), scores over
+ * the latent and the RoPE key (2 pairs h (d_c + d_r)), output in latent space
+ * (2 pairs h d_c), then W_UV (2 h d_c d_v per token). Decode reads t (d_c + d_r) cache
+ * elements once for all heads; the up-projection weights are read once per batch. Prefill
+ * runs the FlashAttention-2 order over the latent per head, between the absorbing and the
+ * up-projecting passes.
  */
 #include <stdio.h>
 
@@ -22,10 +29,36 @@ static void mla_kv_formula(const attn_head_shape *s, char *buf, size_t len)
              (unsigned long long)mla_kv_elems(s).per_token);
 }
 
+static attn_layer_cost mla_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    attn_layer_cost c = {0};
+    bool decode = p->phase == ATTN_PHASE_DECODE;
+    long double n = decode ? 1 : (long double)p->n, pairs = attn_pairs(p);
+    long double h = (long double)s->heads, dc = (long double)s->d_c, dr = (long double)s->d_r;
+    long double dn = (long double)s->d_n, dv = (long double)s->d_v;
+    long double latent = (long double)attn_tokens_held(p) * (dc + dr);
+    c.flops = 2 * n * h * dn * dc + 2 * pairs * h * (dc + dr) + 2 * pairs * h * dc +
+              2 * n * h * dc * dv;
+    c.other_flops = 5 * pairs * h;
+    c.batch_read = h * dc * (dn + dv); /* W_UK and W_UV */
+    c.kv = latent;
+    if (decode) {
+        c.read = latent + h * (dn + dr);
+        c.write = h * dv;
+        return c;
+    }
+    attn_traffic t = attn_flash2_traffic(p, s->d_c + s->d_r, s->d_c);
+    c.read = n * h * dn + h * t.read + n * h * dc;  /* q_n; attention; o_c for W_UV */
+    c.write = n * h * dc + h * t.write + n * h * dv; /* q_c; o_c and L; o */
+    c.extra = n * h * (2 * dc + 1);
+    return c;
+}
+
 const attn_variant_type attn_variant_mla = {
     .name = "mla",
     .summary = "multi-head latent attention, latent cache (d_c + d_r), absorbed",
     .shards_heads = false,
     .kv_elems = mla_kv_elems,
     .kv_formula = mla_kv_formula,
+    .cost = mla_cost,
 };

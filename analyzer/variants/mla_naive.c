@@ -2,6 +2,10 @@
  *
  * Every head then has its own key (d_n + d_r) and value (d_v): h * (d_n + d_r + d_v)
  * elements per token per layer, the cache MLA exists to avoid.
+ *
+ * Cost (DESIGN.md): the up-projection 2 n d_c h (d_n + d_v), then exact attention with
+ * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill, the
+ * decompressed cache in decode).
  */
 #include <stdio.h>
 
@@ -20,10 +24,37 @@ static void mla_naive_kv_formula(const attn_head_shape *s, char *buf, size_t len
              (unsigned long long)mla_naive_kv_elems(s).per_token);
 }
 
+static attn_layer_cost mla_naive_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    attn_head_shape full = *s; /* what the attention sees after decompression */
+    full.kv_heads = s->heads;
+    full.d_qk = s->d_n + s->d_r;
+    attn_layer_cost c = {0};
+    bool decode = p->phase == ATTN_PHASE_DECODE;
+    long double n = decode ? 1 : (long double)p->n, h = (long double)s->heads;
+    long double per_token = (long double)mla_naive_kv_elems(s).per_token;
+    attn_exact_flops(&full, p, &c);
+    c.flops += 2 * n * (long double)s->d_c * h * (long double)(s->d_n + s->d_v);
+    c.batch_read = h * (long double)s->d_c * (long double)(s->d_n + s->d_v);
+    if (decode) {
+        attn_exact_decode_traffic(&full, p, &c);
+    } else {
+        attn_traffic t = attn_flash2_traffic(p, full.d_qk, full.d_v);
+        c.read = h * t.read;
+        c.write = h * t.write;
+        c.kv = (long double)attn_tokens_held(p) * per_token;
+        c.extra = n * h;
+    }
+    c.read += n * (long double)(s->d_c + s->d_r); /* the new latents */
+    c.write += n * per_token;                     /* decompressed K and V */
+    return c;
+}
+
 const attn_variant_type attn_variant_mla_naive = {
     .name = "mla-naive",
     .summary = "MLA with K and V decompressed per head before caching",
     .shards_heads = true,
     .kv_elems = mla_naive_kv_elems,
     .kv_formula = mla_naive_kv_formula,
+    .cost = mla_naive_cost,
 };

@@ -4,6 +4,12 @@
  * normaliser z = sum phi(k) (m) for each KV head, m*(d_v + 1) elements, whatever the
  * context length. With GQA the heads of a group share K and V, hence phi(K) and the state, so
  * the state is per KV head (for MHA that is h, as in DESIGN.md's table).
+ *
+ * Cost per token: features of each query head and each KV head (2 m d_qk each), the state
+ * update (2 m d_v per KV head) and the output (2 m d_v per query head), normalisers 2 m per
+ * head of either kind; with h_kv = h this is DESIGN.md's 2nmh d_qk 2 + 2nmh d_v 2 + 4nmh.
+ * Linear in n, causal or not (causal uses prefix sums, the same count). Traffic streams Q, K,
+ * V once and writes O and the final state; the random features are read once per batch.
  */
 #include <stdio.h>
 
@@ -23,10 +29,31 @@ static void performer_kv_formula(const attn_head_shape *s, char *buf, size_t len
              (unsigned long long)performer_kv_elems(s).per_seq);
 }
 
+static attn_layer_cost performer_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    attn_layer_cost c = {0};
+    long double n = p->phase == ATTN_PHASE_DECODE ? 1 : (long double)p->n;
+    long double m = (long double)s->features, heads = (long double)(s->heads + s->kv_heads);
+    long double state = performer_kv_elems(s).per_seq;
+    c.flops = 2 * n * m * heads * (long double)(s->d_qk + s->d_v + 1);
+    c.other_flops = n * m * heads; /* one exponential per feature */
+    c.read = n * ((long double)s->heads * (long double)s->d_qk +
+                  (long double)s->kv_heads * (long double)(s->d_qk + s->d_v));
+    c.write = n * (long double)s->heads * (long double)s->d_v + state;
+    c.batch_read = m * (long double)s->d_qk;
+    c.kv = state;
+    if (p->phase == ATTN_PHASE_DECODE)
+        c.read += state; /* the recurrent state is read, updated and written back */
+    else
+        c.extra = state;
+    return c;
+}
+
 const attn_variant_type attn_variant_performer = {
     .name = "performer",
     .summary = "Performer FAVOR+ linear attention, fixed state per sequence (m features)",
     .shards_heads = true,
     .kv_elems = performer_kv_elems,
     .kv_formula = performer_kv_formula,
+    .cost = performer_cost,
 };

@@ -1,6 +1,9 @@
 /* standard.c — standard softmax attention (MHA, GQA and MQA by the number of KV heads).
  *
- * It caches K and V for every KV head: h_kv * (d_qk + d_v) elements per token per layer.
+ * Cache: K and V for every KV head, h_kv (d_qk + d_v) elements per token per layer.
+ * Cost: FlashAttention paper's Algorithm 0, which writes S = QK^T and P = softmax(S) to HBM
+ * and reads them back: per head 2N d_qk + 2N d_v + 4N^2 elements (a causal mask does not
+ * shrink what is materialised). FLOPs count only the scored pairs, n(n+1)/2 when causal.
  */
 #include <stdio.h>
 
@@ -19,10 +22,47 @@ void attn_kv_formula_full(const attn_head_shape *s, char *buf, size_t len)
              (unsigned long long)attn_kv_elems_full(s).per_token);
 }
 
+void attn_exact_flops(const attn_head_shape *s, const attn_cost_point *p, attn_layer_cost *c)
+{
+    long double pairs = attn_pairs(p), h = (long double)s->heads;
+    c->flops = 2.0L * pairs * h * (long double)(s->d_qk + s->d_v);
+    c->other_flops = 5.0L * pairs * h;
+}
+
+void attn_exact_decode_traffic(const attn_head_shape *s, const attn_cost_point *p,
+                               attn_layer_cost *c)
+{
+    long double t = (long double)attn_tokens_held(p), h = (long double)s->heads;
+    c->kv = t * (long double)s->kv_heads * (long double)(s->d_qk + s->d_v);
+    c->read = c->kv + h * (long double)s->d_qk;
+    c->write = h * (long double)s->d_v;
+}
+
+static attn_layer_cost standard_cost(const attn_head_shape *s, const attn_cost_point *p)
+{
+    attn_layer_cost c = {0};
+    long double h = (long double)s->heads, n = (long double)p->n;
+    attn_exact_flops(s, p, &c);
+    if (p->phase == ATTN_PHASE_DECODE) {
+        long double t = (long double)attn_tokens_held(p);
+        attn_exact_decode_traffic(s, p, &c);
+        c.read += 2 * t * h; /* S and P of one query row, written and read back */
+        c.write += 2 * t * h;
+        c.extra = t * h;
+        return c;
+    }
+    c.read = h * (n * (long double)(2 * s->d_qk + s->d_v) + 2 * n * n);
+    c.write = h * (n * (long double)s->d_v + 2 * n * n);
+    c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
+    c.extra = h * n * n; /* every head's scores at once, as a batched implementation holds them */
+    return c;
+}
+
 const attn_variant_type attn_variant_standard = {
     .name = "standard",
     .summary = "softmax attention, scores materialised; MHA/GQA/MQA by KV heads",
     .shards_heads = true,
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
+    .cost = standard_cost,
 };

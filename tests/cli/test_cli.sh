@@ -56,6 +56,23 @@ expect_ok "devices lists presets" 'h100-sxm' devices
 expect_ok "variants list" 'performer' variants
 expect_ok "help" 'usage: attnscope kv' kv --help
 
+# --- cost ---------------------------------------------------------------------------------
+expect_ok "cost decode memory-bound" '"bound": "memory"' cost llama-3-70b --phase decode --seq 8192 --variant flash --format json
+expect_ok "cost table lists every variant" 'mla-naive' cost deepseek-v3 --seq 4096 --causal
+expect_ok "cost lowrank causal is n/a in all" 'n/a: low-rank' cost llama-3-8b --seq 1024 --causal
+expect_ok "cost csv units" 'flops,other_flops,hbm_bytes,hbm_read_bytes,hbm_write_bytes,kv_bytes' cost llama-3-8b --seq 1024 --format csv
+"$BIN" cost llama-3-8b --sweep 1024:8192:x2 --variant flash --format csv >"$out" 2>"$err"
+if [ "$(grep -c '^llama-3-8b,flash,prefill,' "$out")" -eq 4 ]; then ok; else bad "sweep x2 gives 4 rows"; fi
+"$BIN" cost llama-3-8b --sweep 256:131072:x2 --format json >"$out" 2>"$err"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 7*10; assert all(r["flops"] > 0 for r in d if r["supported"])' "$out"; then ok; else bad "sweep json rows"; fi
+expect_error "cost bad sweep" "--sweep '1024-8192'" cost llama-3-8b --sweep 1024-8192
+expect_error "cost bad phase" "--phase 'train'" cost llama-3-8b --seq 10 --phase train
+expect_error "cost lowrank causal asked directly" "no causal prefill" cost llama-3-8b --seq 1024 --causal --variant lowrank
+expect_error "cost unknown device" "'tpu-v9'" cost llama-3-8b --seq 1024 --device tpu-v9
+expect_error "cost zero sram" "--sram '0'" cost llama-3-8b --seq 1024 --sram 0
+expect_error "cost no seq" "give --seq" cost llama-3-8b
+expect_error "cost layer out of range" "--layer 99" cost llama-3-8b --seq 10 --layer 99
+
 # JSON output parses and holds no NaN
 "$BIN" kv gemma-3-27b --context 131072 --gpu h200 --format json >"$out" 2>"$err"
 if python3 -c 'import json,sys,math; d=json.load(open(sys.argv[1])); assert all(not (isinstance(v,float) and math.isnan(v)) for v in d.values())' "$out"; then ok; else bad "json parses"; fi

@@ -25,10 +25,10 @@ static void mla_fields_win_over_kv_heads(void **state)
         " \"qk_nope_head_dim\": 128, \"v_head_dim\": 128, \"torch_dtype\": \"bfloat16\"}");
     assert_true(m.mla);
     assert_int_equal(m.head_dim, 192);
-    attn_kv_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
-    assert_string_equal(attn_kv_plan_variant(plan), "mla");
-    assert_int_equal(attn_kv_plan_bytes_per_token(plan), 2 * 576 * 2);
-    attn_kv_plan_free(plan);
+    attn_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
+    assert_string_equal(attn_plan_variant(plan), "mla");
+    assert_int_equal(attn_plan_kv_bytes_per_token(plan), 2 * 576 * 2);
+    attn_plan_free(plan);
     attn_model_free(&m);
 }
 

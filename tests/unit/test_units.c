@@ -58,7 +58,7 @@ static void capacity_of_llama3_8b_on_80gib(void **state)
 {
     (void)state;
     attn_model m = load_preset("llama-3-8b");
-    attn_kv_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
+    attn_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
     attn_capacity c;
     /* weights: 8,030,261,248 params x 2 B; usable floor(80 GiB x 0.9) */
     uint64_t weights = 8030261248ull * 2;
@@ -74,7 +74,7 @@ static void capacity_of_llama3_8b_on_80gib(void **state)
     assert_int_equal(attn_capacity_compute(plan, 80ull << 30, 0.9, weights, 64, 8192, &c), 0);
     assert_false(c.fits);
     assert_int_equal(attn_capacity_compute(plan, 80ull << 30, 1.5, weights, 1, 1, &c), ATTN_ERR_RANGE);
-    attn_kv_plan_free(plan);
+    attn_plan_free(plan);
     attn_model_free(&m);
 }
 
@@ -82,11 +82,11 @@ static void windowed_model_context_unbounded(void **state)
 {
     (void)state;
     attn_model m = load_preset("mistral-7b-v0.1");
-    attn_kv_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
+    attn_plan *plan = plan_for(&m, NULL, ATTN_DTYPE_BF16, 1);
     attn_capacity c;
     assert_int_equal(attn_capacity_compute(plan, 80ull << 30, 0.9, 14483464192ull, 1, 32768, &c), 0);
     assert_true(c.context_unbounded); /* every layer holds at most 4096 tokens */
-    attn_kv_plan_free(plan);
+    attn_plan_free(plan);
     attn_model_free(&m);
 }
 

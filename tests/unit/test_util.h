@@ -46,22 +46,22 @@ static inline int parse_status(const char *json, char *msg, size_t len)
     return rc;
 }
 
-static inline attn_kv_plan *plan_for(const attn_model *m, const char *variant, attn_dtype dtype,
+static inline attn_plan *plan_for(const attn_model *m, const char *variant, attn_dtype dtype,
                                      int64_t tp)
 {
-    attn_kv_plan *plan = NULL;
+    attn_plan *plan = NULL;
     attn_diag diag = {{0}};
-    attn_kv_request req = {.variant = variant, .precision = attn_precision_default(dtype), .tp = tp};
-    int rc = attn_kv_plan_init(&plan, m, &req, &diag);
+    attn_request req = {.variant = variant, .precision = attn_precision_default(dtype), .tp = tp};
+    int rc = attn_plan_init(&plan, m, &req, &diag);
     if (rc)
         fail_msg("planning %s: %s", m->name, diag.msg);
     return plan;
 }
 
-static inline uint64_t kv_total(const attn_kv_plan *plan, int64_t batch, int64_t context)
+static inline uint64_t kv_total(const attn_plan *plan, int64_t batch, int64_t context)
 {
     uint64_t bytes = 0;
-    assert_int_equal(attn_kv_plan_bytes(plan, batch, context, &bytes), ATTN_OK);
+    assert_int_equal(attn_plan_kv_bytes(plan, batch, context, &bytes), ATTN_OK);
     return bytes;
 }
 

@@ -1,4 +1,4 @@
-/* kv_plan.c — KV-cache sizing: which elements each layer caches, in which precision.
+/* plan.c — building a plan (model + variant + what-if) and sizing its KV cache.
  *
  * A plan is built once from a model and a "what if" request, then answers totals for any
  * (batch, context) in O(distinct window sizes), so a sweep of 10^6 points stays cheap.
@@ -12,27 +12,10 @@
 #include "attnscope.h"
 #include "checked.h"
 #include "diag.h"
+#include "plan_internal.h"
 #include "variant.h"
 
 enum { DEFAULT_FEATURES = 256, DEFAULT_RANK = 256 };
-
-typedef struct window_group {
-    int64_t window; /* 0 = global */
-    uint64_t layers;
-} window_group;
-
-struct attn_kv_plan {
-    const attn_variant_type *variant;
-    attn_head_shape shape; /* per tensor-parallel rank */
-    int64_t tp;
-    int64_t layers;
-    attn_kv_layer *layer;
-    window_group *group;
-    size_t groups;
-    uint64_t bytes_per_token; /* of one layer */
-    uint64_t bytes_per_seq;   /* of one layer */
-    char formula[256];
-};
 
 /* Head-layout names that mean "standard attention with this many KV heads". */
 typedef enum { HEADS_ALL, HEADS_ONE, HEADS_GROUPED } head_rule;
@@ -41,7 +24,7 @@ static const struct {
     head_rule rule;
 } head_aliases[] = {{"mha", HEADS_ALL}, {"mqa", HEADS_ONE}, {"gqa", HEADS_GROUPED}};
 
-static int apply_head_alias(const char *name, const attn_model *m, const attn_kv_request *req,
+static int apply_head_alias(const char *name, const attn_model *m, const attn_request *req,
                             attn_head_shape *s, bool *matched, attn_diag *diag)
 {
     *matched = false;
@@ -61,7 +44,7 @@ static int apply_head_alias(const char *name, const attn_model *m, const attn_kv
     return ATTN_OK;
 }
 
-static int build_shape(const attn_model *m, const attn_kv_request *req, attn_head_shape *s,
+static int build_shape(const attn_model *m, const attn_request *req, attn_head_shape *s,
                        attn_diag *diag)
 {
     s->heads = m->heads;
@@ -92,7 +75,7 @@ static int build_shape(const attn_model *m, const attn_kv_request *req, attn_hea
     return ATTN_OK;
 }
 
-static int shard_heads(attn_kv_plan *p, const attn_model *m, attn_diag *diag)
+static int shard_heads(attn_plan *p, const attn_model *m, attn_diag *diag)
 {
     attn_head_shape *s = &p->shape;
     int64_t tp = p->tp;
@@ -113,7 +96,7 @@ static int shard_heads(attn_kv_plan *p, const attn_model *m, attn_diag *diag)
     return ATTN_OK;
 }
 
-static int group_windows(attn_kv_plan *p, const attn_model *m)
+static int group_windows(attn_plan *p, const attn_model *m)
 {
     p->group = calloc((size_t)m->layers, sizeof *p->group);
     if (!p->group)
@@ -129,7 +112,7 @@ static int group_windows(attn_kv_plan *p, const attn_model *m)
     return ATTN_OK;
 }
 
-static int fill_layers(attn_kv_plan *p, const attn_model *m, attn_precision precision,
+static int fill_layers(attn_plan *p, const attn_model *m, attn_precision precision,
                        attn_diag *diag)
 {
     attn_kv_elems e = p->variant->kv_elems(&p->shape);
@@ -153,14 +136,14 @@ static int fill_layers(attn_kv_plan *p, const attn_model *m, attn_precision prec
     return ATTN_OK;
 }
 
-int attn_kv_plan_init(attn_kv_plan **plan, const attn_model *m, const attn_kv_request *req,
+int attn_plan_init(attn_plan **plan, const attn_model *m, const attn_request *req,
                       attn_diag *diag)
 {
-    static const attn_kv_request defaults = {0};
+    static const attn_request defaults = {0};
     if (!req)
         req = &defaults;
     *plan = NULL;
-    attn_kv_plan *p = calloc(1, sizeof *p);
+    attn_plan *p = calloc(1, sizeof *p);
     if (!p)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
     p->layers = m->layers;
@@ -184,14 +167,14 @@ int attn_kv_plan_init(attn_kv_plan **plan, const attn_model *m, const attn_kv_re
     if (!rc)
         rc = fill_layers(p, m, precision, diag);
     if (rc) {
-        attn_kv_plan_free(p);
+        attn_plan_free(p);
         return rc;
     }
     *plan = p;
     return ATTN_OK;
 }
 
-void attn_kv_plan_free(attn_kv_plan *plan)
+void attn_plan_free(attn_plan *plan)
 {
     if (!plan)
         return;
@@ -200,7 +183,7 @@ void attn_kv_plan_free(attn_kv_plan *plan)
     free(plan);
 }
 
-uint64_t attn_kv_plan_bytes_per_token(const attn_kv_plan *p)
+uint64_t attn_plan_kv_bytes_per_token(const attn_plan *p)
 {
     return p->bytes_per_token * (uint64_t)p->layers; /* each factor is bounded by the config */
 }
@@ -214,7 +197,7 @@ int attn_kv_layer_bytes(const attn_kv_layer *l, int64_t context, uint64_t *bytes
     return attn_fma_u64(bytes, held, l->bytes_per_token);
 }
 
-int attn_kv_plan_bytes(const attn_kv_plan *p, int64_t batch, int64_t context, uint64_t *bytes)
+int attn_plan_kv_bytes(const attn_plan *p, int64_t batch, int64_t context, uint64_t *bytes)
 {
     if (batch < 0 || context < 0)
         return ATTN_ERR_RANGE;
@@ -232,32 +215,32 @@ int attn_kv_plan_bytes(const attn_kv_plan *p, int64_t batch, int64_t context, ui
     return attn_mul_u64(per_seq, (uint64_t)batch, bytes);
 }
 
-int64_t attn_kv_plan_layers(const attn_kv_plan *p)
+int64_t attn_plan_layers(const attn_plan *p)
 {
     return p->layers;
 }
 
-const attn_kv_layer *attn_kv_plan_layer(const attn_kv_plan *p, int64_t index)
+const attn_kv_layer *attn_plan_layer(const attn_plan *p, int64_t index)
 {
     return index >= 0 && index < p->layers ? &p->layer[index] : NULL;
 }
 
-const char *attn_kv_plan_variant(const attn_kv_plan *p)
+const char *attn_plan_variant(const attn_plan *p)
 {
     return p->variant->name;
 }
 
-int64_t attn_kv_plan_tp(const attn_kv_plan *p)
+int64_t attn_plan_tp(const attn_plan *p)
 {
     return p->tp;
 }
 
-bool attn_kv_plan_replicated(const attn_kv_plan *p)
+bool attn_plan_kv_replicated(const attn_plan *p)
 {
     return p->tp > 1 && !p->variant->shards_heads;
 }
 
-const char *attn_kv_plan_formula(const attn_kv_plan *p)
+const char *attn_plan_kv_formula(const attn_plan *p)
 {
     return p->formula;
 }

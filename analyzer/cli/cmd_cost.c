@@ -1,0 +1,255 @@
+/* cmd_cost.c — `attnscope cost MODEL`: analytic FLOPs, HBM traffic and roofline time of a
+ * prefill or decode step, for one variant or all, at one length or over a sweep. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost_print.h"
+
+#define MAX_SEQ (INT64_C(1) << 40)
+#define MAX_POINTS 100000
+
+static const char COST_USAGE[] =
+    "usage: attnscope cost MODEL (--seq N | --sweep FROM:TO:xF|+S) [options]\n"
+    "  --phase P          prefill (default) or decode (--seq = cached tokens)\n"
+    "  --causal           causal prefill (n(n+1)/2 scored pairs; windows apply)\n"
+    "  --variant V        all (default) or a name: standard flash flash1 mla mla-naive\n"
+    "                     performer lowrank, or a head layout mha gqa mqa (standard attention)\n"
+    "  --device NAME      roofline device preset (default h100-sxm; attnscope devices)\n"
+    "  --sram SIZE        on-chip memory M for flash tiles (default: the device's per-SM)\n"
+    "  --batch B          sequences (default 1)\n"
+    "  --dtype D          element type (default: the model's torch_dtype)\n"
+    "  --features M, --rank K, --kv-heads G, --kv-lora-rank C, --rope-dim R   as in kv\n"
+    "  --per-layer        one layer (× batch) instead of the whole model; --layer I picks it\n"
+    "  --format F         table (default), csv or json\n";
+
+typedef struct cost_options {
+    const char *model;
+    const char *variant;
+    const char *device;
+    attn_request req;
+    attn_cost_request cost;
+    int64_t seq_from, seq_to, seq_step;
+    bool sweep_multiply, dtype_set, per_layer;
+    int64_t layer;
+    uint64_t sram;
+    cli_format format;
+} cost_options;
+
+enum {
+    OPT_PHASE = 256, OPT_SEQ, OPT_SWEEP, OPT_CAUSAL, OPT_VARIANT, OPT_DEVICE, OPT_SRAM,
+    OPT_BATCH, OPT_DTYPE, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
+    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_HELP
+};
+
+static const struct option cost_long_options[] = {
+    {"phase", required_argument, NULL, OPT_PHASE},
+    {"seq", required_argument, NULL, OPT_SEQ},
+    {"sweep", required_argument, NULL, OPT_SWEEP},
+    {"causal", no_argument, NULL, OPT_CAUSAL},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"sram", required_argument, NULL, OPT_SRAM},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"rank", required_argument, NULL, OPT_RANK},
+    {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
+    {"kv-lora-rank", required_argument, NULL, OPT_KV_LORA},
+    {"rope-dim", required_argument, NULL, OPT_ROPE},
+    {"per-layer", no_argument, NULL, OPT_PER_LAYER},
+    {"layer", required_argument, NULL, OPT_LAYER},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* FROM:TO:xF (geometric) or FROM:TO:+S (arithmetic). */
+static int parse_sweep(const char *text, cost_options *o)
+{
+    char from[32], to[32], step[32];
+    if (strlen(text) >= 32 || sscanf(text, "%31[^:]:%31[^:]:%31s", from, to, step) != 3 ||
+        (step[0] != 'x' && step[0] != '+'))
+        return cli_fail(CLI_USAGE, "--sweep '%s': expected FROM:TO:xFACTOR or FROM:TO:+STEP",
+                        text);
+    o->sweep_multiply = step[0] == 'x';
+    int rc = cli_parse_tokens("--sweep FROM", from, 1, MAX_SEQ, &o->seq_from);
+    if (!rc)
+        rc = cli_parse_tokens("--sweep TO", to, o->seq_from, MAX_SEQ, &o->seq_to);
+    if (!rc)
+        rc = cli_parse_tokens("--sweep step", step + 1, o->sweep_multiply ? 2 : 1, MAX_SEQ,
+                              &o->seq_step);
+    return rc;
+}
+
+static int parse_option(int opt, const char *arg, cost_options *o)
+{
+    const int64_t width = INT64_C(1) << 26;
+    switch (opt) {
+    case OPT_PHASE:
+        if (strcmp(arg, "prefill") == 0 || strcmp(arg, "decode") == 0) {
+            o->cost.phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
+            return CLI_OK;
+        }
+        return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
+    case OPT_SEQ:
+        o->seq_step = 0;
+        if (cli_parse_tokens("--seq", arg, 0, MAX_SEQ, &o->seq_from))
+            return CLI_USAGE;
+        o->seq_to = o->seq_from;
+        return CLI_OK;
+    case OPT_SWEEP: return parse_sweep(arg, o);
+    case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
+    case OPT_VARIANT: o->variant = arg; return CLI_OK;
+    case OPT_DEVICE: o->device = arg; return CLI_OK;
+    case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
+    case OPT_BATCH: return cli_parse_int("--batch", arg, 1, INT64_C(1) << 40, &o->cost.batch);
+    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->cost.dtype);
+    case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &o->req.features);
+    case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &o->req.rank);
+    case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->req.kv_heads);
+    case OPT_KV_LORA: return cli_parse_int("--kv-lora-rank", arg, 1, width, &o->req.kv_lora_rank);
+    case OPT_ROPE: return cli_parse_int("--rope-dim", arg, 1, width, &o->req.rope_dim);
+    case OPT_PER_LAYER: o->per_layer = true; return CLI_OK;
+    case OPT_LAYER:
+        o->per_layer = true;
+        return cli_parse_int("--layer", arg, 0, 100000, &o->layer);
+    case OPT_FORMAT: return cli_parse_format(arg, &o->format);
+    default: return cli_fail(CLI_USAGE, "cost: unknown option (attnscope cost --help)");
+    }
+}
+
+static int parse_cost_options(int argc, char **argv, cost_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->variant = "all";
+    o->device = "h100-sxm";
+    o->cost.batch = 1;
+    o->seq_from = -1;
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", cost_long_options, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(COST_USAGE, stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return cli_fail(CLI_USAGE, "cost: unknown option or missing value: '%s'",
+                            argv[optind - 1]);
+        int rc = parse_option(opt, optarg, o);
+        if (rc)
+            return rc;
+    }
+    if (optind != argc - 1)
+        return cli_fail(CLI_USAGE, "cost: expected exactly one MODEL (got %d); see --help",
+                        argc - optind);
+    if (o->seq_from < 0)
+        return cli_fail(CLI_USAGE, "cost: give --seq N or --sweep FROM:TO:xF");
+    if (o->cost.causal && o->cost.phase == ATTN_PHASE_DECODE)
+        return cli_fail(CLI_USAGE, "cost: --causal applies to prefill; decode is causal already");
+    o->model = argv[optind];
+    return CLI_OK;
+}
+
+static int64_t next_seq(const cost_options *o, int64_t seq)
+{
+    if (!o->seq_step)
+        return o->seq_to + 1;
+    return o->sweep_multiply ? seq * o->seq_step : seq + o->seq_step;
+}
+
+/* Rows for one variant over the sequence lengths; *count grows. */
+static int add_variant_rows(const cost_options *o, const attn_model *m, const char *variant,
+                            bool skip_unsupported_quietly, cost_row *rows, size_t *count)
+{
+    attn_diag diag = {{0}};
+    attn_request req = o->req;
+    req.variant = variant;
+    req.precision = attn_precision_default(o->cost.dtype);
+    attn_plan *plan = NULL;
+    int rc = attn_plan_init(&plan, m, &req, &diag);
+    if (rc)
+        return cli_fail_diag(rc, &diag);
+    for (int64_t seq = o->seq_from; seq <= o->seq_to && !rc; seq = next_seq(o, seq)) {
+        if (*count >= MAX_POINTS) {
+            rc = cli_fail(CLI_USAGE, "cost: more than %d rows; use a coarser sweep", MAX_POINTS);
+            break;
+        }
+        cost_row *row = &rows[(*count)++];
+        attn_cost_request creq = o->cost;
+        creq.seq = seq;
+        row->variant = attn_plan_variant(plan);
+        row->phase = creq.phase;
+        row->seq = seq;
+        row->batch = creq.batch;
+        row->causal = creq.causal;
+        row->layer = o->per_layer ? o->layer : -1;
+        rc = o->per_layer ? attn_plan_cost_layer(plan, &creq, o->layer, &row->cost, &diag)
+                          : attn_plan_cost(plan, &creq, &row->cost, &diag);
+        if (rc == ATTN_ERR_UNSUPPORTED && skip_unsupported_quietly)
+            rc = ATTN_OK; /* the row says n/a and why */
+        else if (rc)
+            rc = cli_fail_diag(rc, &diag);
+    }
+    attn_plan_free(plan);
+    return rc;
+}
+
+static int run_cost(const cost_options *o, const attn_model *m, const attn_device *dev)
+{
+    size_t variants = strcmp(o->variant, "all") == 0 ? attn_variant_count() : 1;
+    size_t per_variant = 0;
+    for (int64_t seq = o->seq_from; seq <= o->seq_to && per_variant <= MAX_POINTS;
+         seq = next_seq(o, seq))
+        per_variant++;
+    if (per_variant * variants > MAX_POINTS)
+        return cli_fail(CLI_USAGE, "cost: more than %d rows; use a coarser sweep", MAX_POINTS);
+    cost_row *rows = calloc(per_variant * variants, sizeof *rows);
+    if (!rows)
+        return cli_fail(CLI_FAILED, "cost: out of memory");
+    size_t count = 0;
+    int rc = CLI_OK;
+    for (size_t v = 0; v < variants && !rc; v++)
+        rc = add_variant_rows(o, m, variants > 1 ? attn_variant_name(v) : o->variant,
+                              variants > 1, rows, &count);
+    cost_context ctx = {m->name, dev->name, o->sram ? o->sram : dev->shared_mem_per_sm_bytes,
+                        o->cost.dtype,
+                        attn_dtype_bits(o->cost.dtype) > 16 ? dev->peak_flops_fp32
+                                                            : dev->peak_flops_fp16,
+                        dev->bandwidth_bytes_per_s};
+    for (size_t i = 0; i < count && !rc; i++)
+        attn_roofline_compute(&rows[i].cost, ctx.peak_flops, ctx.bandwidth, &rows[i].roofline);
+    if (!rc)
+        rc = cost_print(o->format, &ctx, rows, count);
+    free(rows);
+    return rc;
+}
+
+int cmd_cost(int argc, char **argv)
+{
+    cost_options o;
+    int rc = parse_cost_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    attn_diag diag = {{0}};
+    attn_device dev;
+    if ((rc = attn_device_load(o.device, &dev, &diag)))
+        return cli_fail_diag(rc, &diag);
+    if (!o.sram && !dev.shared_mem_per_sm_bytes)
+        return cli_fail(CLI_USAGE, "%s: no shared_mem_per_sm_bytes; give --sram", dev.path);
+    o.cost.sram_bytes = o.sram ? o.sram : dev.shared_mem_per_sm_bytes;
+    attn_model model;
+    if ((rc = attn_model_load(o.model, &model, &diag)))
+        return cli_fail_diag(rc, &diag);
+    if (!o.dtype_set)
+        o.cost.dtype = model.dtype;
+    if (o.per_layer && o.layer >= model.layers)
+        rc = cli_fail(CLI_USAGE, "--layer %lld: %s has layers 0..%lld", (long long)o.layer,
+                      model.name, (long long)model.layers - 1);
+    if (!rc)
+        rc = run_cost(&o, &model, &dev);
+    attn_model_free(&model);
+    return rc;
+}

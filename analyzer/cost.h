@@ -1,0 +1,60 @@
+/* cost.h — the analytic cost of one layer for one sequence (internal).
+ *
+ * Variants compute in elements and FLOPs; plan_cost.c turns elements into bytes, sums the
+ * layers (each with its own window) and multiplies by the batch. Formulas follow DESIGN.md:
+ * FlashAttention's Algorithm 0 for standard attention, Algorithm 1 (Theorem 2) and the
+ * FlashAttention-2 loop order for flash.
+ */
+#ifndef ATTN_COST_H
+#define ATTN_COST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "attnscope.h"
+
+/* What one layer is asked. */
+typedef struct attn_cost_point {
+    attn_phase phase;
+    int64_t n;         /* prefill tokens, or decode cached tokens */
+    int64_t window;    /* 0 = global; windows apply to causal prefill and to decode */
+    bool causal;
+    long double sram;  /* M, in elements */
+} attn_cost_point;
+
+/* One layer, one sequence, in elements. */
+typedef struct attn_layer_cost {
+    long double flops;
+    long double other_flops;
+    long double read;        /* elements read per sequence */
+    long double write;       /* elements written per sequence */
+    long double batch_read;  /* elements read once per batch (weights, projections) */
+    long double kv;          /* cache or state elements held after the step */
+    long double extra;       /* HBM working memory */
+    bool unsupported;
+    const char *note;
+} attn_layer_cost;
+
+/* Query-key pairs one head scores: n^2 non-causal, sum_i min(i + 1, window) causal;
+ * decode: min(t, window). */
+long double attn_pairs(const attn_cost_point *p);
+/* Tokens a decode step attends to: min(t, window). */
+int64_t attn_tokens_held(const attn_cost_point *p);
+
+/* FlashAttention tiles from M elements and head dim d: B_c = ceil(M / 4d),
+ * B_r = min(B_c, d). */
+void attn_flash_tiles(long double sram, int64_t d, int64_t *block_cols, int64_t *block_rows);
+
+/* Per-head HBM elements of tiled prefill: reads and writes. */
+typedef struct attn_traffic {
+    long double read;
+    long double write;
+} attn_traffic;
+/* Algorithm 1 (K/V blocks outer): reads K, V once; Q_i, O_i, l_i, m_i read and written once
+ * per visited (K block, Q block) pair. Non-causal: 2Nd + T_c (3Nd + 4N) for d_qk = d_v. */
+attn_traffic attn_flash1_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v);
+/* FlashAttention-2 order (Q blocks outer): Q read and O, L written once; K and V read once
+ * per Q block. Non-causal: 2Nd + 2Nd T_r + N. */
+attn_traffic attn_flash2_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v);
+
+#endif
