@@ -40,6 +40,7 @@ const char *cli_bytes(uint64_t bytes, char *buf, size_t len);
 /* Sub-commands. */
 int cmd_kv(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_variants(int argc, char **argv);

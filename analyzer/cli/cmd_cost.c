@@ -180,7 +180,7 @@ static int add_variant_rows(const cost_options *o, const attn_model *m, const ch
         cost_row *row = &rows[(*count)++];
         attn_cost_request creq = o->cost;
         creq.seq = seq;
-        row->variant = attn_plan_variant(plan);
+        row->variant = variant; /* as asked: a registry name or a head layout (mha, gqa, mqa) */
         row->phase = creq.phase;
         row->seq = seq;
         row->batch = creq.batch;

@@ -1,0 +1,228 @@
+/* cmd_plot.c — `attnscope plot KIND MODEL[,MODEL...] --out FILE.{png,svg,pdf}`.
+ *
+ * Kinds kv, capacity, flops, traffic and roofline draw the analytic model (with measured
+ * points from --in results.csv where the kind has them); time and error draw measurements.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charts.h"
+#include "cli.h"
+
+#define MAX_LIST 16
+
+static const char PLOT_USAGE[] =
+    "usage: attnscope plot KIND MODEL[,MODEL...] --out FILE.png|.svg|.pdf [options]\n"
+    "  KIND       kv | capacity | flops | traffic | roofline\n"
+    "  --variant LIST   comma-separated variants (default: a set per chart)\n"
+    "  --gpu LIST       kv: free-memory lines for these GPUs; capacity: the GPU\n"
+    "  --device NAME    roofline, flops, traffic: device (default h100-sxm)\n"
+    "  --batch B        sequences (default 1)\n"
+    "  --from N --to N  x range in tokens (default 1024 .. the model's context, or 131072)\n"
+    "  --dtype D        cache/element precision (default the model's)\n"
+    "  --phase P        prefill (default) or decode; --causal for causal prefill\n"
+    "  --sram SIZE      on-chip memory for flash tiles (default the device's)\n"
+    "  --mem-util F     usable fraction of GPU memory (default 0.9)\n"
+    "  --features M, --rank K, --kv-heads G   what-if parameters as in kv\n"
+    "  --title TEXT     chart title (drawn literally)\n";
+
+typedef struct plot_options {
+    const char *kind, *out, *title, *device;
+    char *model_list, *variant_list, *gpu_list;
+    const char *variants[MAX_LIST];
+    size_t nvariants;
+    int64_t batch, from, to;
+    bool dtype_set;
+    attn_dtype dtype;
+    attn_cost_request cost;
+    uint64_t sram;
+    double mem_util;
+    attn_request whatif;
+} plot_options;
+
+enum {
+    OPT_OUT = 256, OPT_VARIANT, OPT_GPU, OPT_DEVICE, OPT_BATCH, OPT_FROM, OPT_TO, OPT_DTYPE,
+    OPT_PHASE, OPT_CAUSAL, OPT_SRAM, OPT_MEM_UTIL, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS,
+    OPT_TITLE, OPT_HELP
+};
+
+static const struct option plot_long_options[] = {
+    {"out", required_argument, NULL, OPT_OUT},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"gpu", required_argument, NULL, OPT_GPU},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"phase", required_argument, NULL, OPT_PHASE},
+    {"causal", no_argument, NULL, OPT_CAUSAL},
+    {"sram", required_argument, NULL, OPT_SRAM},
+    {"mem-util", required_argument, NULL, OPT_MEM_UTIL},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"rank", required_argument, NULL, OPT_RANK},
+    {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Splits a comma-separated list in place. */
+static int split_list(char *text, const char **items, size_t *count, const char *flag)
+{
+    *count = 0;
+    for (char *save = NULL, *item = strtok_r(text, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        if (*count == MAX_LIST)
+            return cli_fail(CLI_USAGE, "%s: at most %d items", flag, MAX_LIST);
+        items[(*count)++] = item;
+    }
+    if (!*count)
+        return cli_fail(CLI_USAGE, "%s: empty list", flag);
+    return CLI_OK;
+}
+
+static int parse_option(int opt, char *arg, plot_options *o)
+{
+    const int64_t width = INT64_C(1) << 26, tokens = INT64_C(1) << 40;
+    switch (opt) {
+    case OPT_OUT: o->out = arg; return CLI_OK;
+    case OPT_VARIANT: o->variant_list = arg; return split_list(arg, o->variants, &o->nvariants, "--variant");
+    case OPT_GPU: o->gpu_list = arg; return CLI_OK;
+    case OPT_DEVICE: o->device = arg; return CLI_OK;
+    case OPT_BATCH: return cli_parse_int("--batch", arg, 1, tokens, &o->batch);
+    case OPT_FROM: return cli_parse_tokens("--from", arg, 1, tokens, &o->from);
+    case OPT_TO: return cli_parse_tokens("--to", arg, 1, tokens, &o->to);
+    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->dtype);
+    case OPT_PHASE:
+        if (strcmp(arg, "prefill") && strcmp(arg, "decode"))
+            return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
+        o->cost.phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
+        return CLI_OK;
+    case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
+    case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
+    case OPT_MEM_UTIL: return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
+    case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &o->whatif.features);
+    case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &o->whatif.rank);
+    case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->whatif.kv_heads);
+    case OPT_TITLE: o->title = arg; return CLI_OK;
+    default: return cli_fail(CLI_USAGE, "plot: unknown option (attnscope plot --help)");
+    }
+}
+
+static int parse_plot_options(int argc, char **argv, plot_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->batch = 1;
+    o->mem_util = 0.9;
+    o->device = "h100-sxm";
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", plot_long_options, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(PLOT_USAGE, stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return cli_fail(CLI_USAGE, "plot: unknown option or missing value: '%s'",
+                            argv[optind - 1]);
+        int rc = parse_option(opt, optarg, o);
+        if (rc)
+            return rc;
+    }
+    if (optind != argc - 2)
+        return cli_fail(CLI_USAGE, "plot: expected KIND and MODEL[,MODEL...]; see --help");
+    if (!o->out)
+        return cli_fail(CLI_USAGE, "plot: --out FILE.png|.svg|.pdf is required");
+    o->kind = argv[optind];
+    o->model_list = argv[optind + 1];
+    return CLI_OK;
+}
+
+typedef struct plot_inputs {
+    attn_model models[MAX_LIST];
+    size_t nmodels;
+    attn_device devices[MAX_LIST];
+    size_t ndevices;
+} plot_inputs;
+
+static int load_inputs(plot_options *o, plot_inputs *in)
+{
+    const char *names[MAX_LIST];
+    size_t count = 0;
+    attn_diag diag = {{0}};
+    int rc = split_list(o->model_list, names, &count, "MODEL");
+    for (size_t i = 0; i < count && !rc; i++) {
+        if ((rc = attn_model_load(names[i], &in->models[i], &diag)))
+            return cli_fail_diag(rc, &diag);
+        in->nmodels++;
+    }
+    bool roofline_like = strcmp(o->kind, "kv") != 0 && strcmp(o->kind, "capacity") != 0;
+    char device_list[256];
+    snprintf(device_list, sizeof device_list, "%s",
+             roofline_like || !o->gpu_list ? o->device : o->gpu_list);
+    if (!rc && (roofline_like || o->gpu_list))
+        rc = split_list(device_list, names, &count, "--gpu");
+    else
+        count = 0;
+    for (size_t i = 0; i < count && !rc; i++) {
+        if ((rc = attn_device_load(names[i], &in->devices[i], &diag)))
+            return cli_fail_diag(rc, &diag);
+        in->ndevices++;
+    }
+    return rc;
+}
+
+static int draw(const plot_options *o, const plot_inputs *in)
+{
+    const attn_model *first = &in->models[0];
+    attn_chart_request req = {
+        .models = in->models, .nmodels = in->nmodels,
+        .variants = o->nvariants ? o->variants : NULL, .nvariants = o->nvariants,
+        .devices = in->devices, .ndevices = in->ndevices, .whatif = o->whatif,
+        .dtype = o->dtype_set ? o->dtype : first->dtype, .batch = o->batch,
+        .seq_from = o->from ? o->from : 1024,
+        .seq_to = o->to ? o->to : (first->max_context ? first->max_context : 131072),
+        .mem_util = o->mem_util, .cost = o->cost, .title = o->title,
+    };
+    req.cost.dtype = req.dtype;
+    req.cost.sram_bytes = o->sram ? o->sram : (in->ndevices ? in->devices[0].shared_mem_per_sm_bytes : 0);
+    if (req.seq_from > req.seq_to)
+        return cli_fail(CLI_USAGE, "plot: --from %lld is beyond --to %lld", (long long)req.seq_from,
+                        (long long)req.seq_to);
+    attn_diag diag = {{0}};
+    int rc;
+    if (strcmp(o->kind, "kv") == 0)
+        rc = attn_chart_kv(&req, o->out, &diag);
+    else if (strcmp(o->kind, "capacity") == 0)
+        rc = attn_chart_capacity(&req, o->out, &diag);
+    else if (strcmp(o->kind, "flops") == 0 || strcmp(o->kind, "traffic") == 0)
+        rc = attn_chart_cost(&req, o->kind[0] == 't', o->out, &diag);
+    else if (strcmp(o->kind, "roofline") == 0)
+        rc = attn_chart_roofline(&req, o->out, &diag);
+    else
+        return cli_fail(CLI_USAGE, "plot: unknown kind '%s' (kv, capacity, flops, traffic, roofline)",
+                        o->kind);
+    return rc ? cli_fail_diag(rc, &diag) : CLI_OK;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    plot_options o;
+    int rc = parse_plot_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    plot_inputs *in = calloc(1, sizeof *in);
+    if (!in)
+        return cli_fail(CLI_FAILED, "out of memory");
+    rc = load_inputs(&o, in);
+    if (!rc)
+        rc = draw(&o, in);
+    for (size_t i = 0; i < in->nmodels; i++)
+        attn_model_free(&in->models[i]);
+    free(in);
+    return rc;
+}

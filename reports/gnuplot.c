@@ -1,0 +1,218 @@
+/* gnuplot.c — driving gnuplot as a child process (see plot.h for the contract).
+ *
+ * The script goes to gnuplot's stdin and its stderr comes back through a pipe, so a failure
+ * is reported with gnuplot's own first line. posix_spawnp, never a shell: nothing the user
+ * typed is ever a command line.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "plot.h"
+
+extern char **environ;
+
+/* A gnuplot single-quoted string: '' stands for ', nothing else is special. A newline ends
+ * the quote and continues with the concatenation . "\n" . so multi-line titles stay literal;
+ * other control characters become spaces. */
+static void put_quoted(FILE *out, const char *text)
+{
+    fputc('\'', out);
+    for (const char *p = text ? text : ""; *p; p++) {
+        if (*p == '\'')
+            fputs("''", out);
+        else if (*p == '\n')
+            fputs("' . \"\\n\" . '", out);
+        else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            fputc(' ', out);
+        else
+            fputc(*p, out);
+    }
+    fputc('\'', out);
+}
+
+static const char *terminal_for(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return NULL;
+    if (strcmp(dot, ".png") == 0)
+        return "pngcairo";
+    if (strcmp(dot, ".svg") == 0)
+        return "svg";
+    if (strcmp(dot, ".pdf") == 0)
+        return "pdfcairo";
+    return NULL;
+}
+
+static bool plottable(const attn_plot *plot, double x, double y)
+{
+    return isfinite(x) && isfinite(y) && (!plot->logx || x > 0) && (!plot->logy || y > 0);
+}
+
+static const char *style_text(attn_series_style style)
+{
+    switch (style) {
+    case ATTN_STYLE_DASHED: return "lines dt 2 lw 2";
+    case ATTN_STYLE_POINTS: return "points pt 7 ps 1.2";
+    case ATTN_STYLE_LINEPOINTS: return "linespoints pt 7 ps 1 lw 2";
+    default: return "lines lw 2";
+    }
+}
+
+static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
+                         const char *tmp_path)
+{
+    int w = plot->width ? plot->width : 1000, h = plot->height ? plot->height : 650;
+    if (strcmp(terminal, "pdfcairo") == 0)
+        fprintf(out, "set terminal pdfcairo size %.2fin,%.2fin font 'Sans,9'\n", w / 100.0, h / 100.0);
+    else
+        fprintf(out, "set terminal %s size %d,%d font 'Sans,11'%s\n", terminal, w, h,
+                strcmp(terminal, "svg") == 0 ? " dynamic" : "");
+    fputs("set output ", out);
+    put_quoted(out, tmp_path);
+    fputs("\nset encoding utf8\nset grid\nset autoscale xfix\nset key below maxrows 4 noenhanced\n", out);
+    fputs("set title noenhanced\nset xlabel noenhanced\nset ylabel noenhanced\n", out);
+    const char *labels[3][2] = {{"title", plot->title}, {"xlabel", plot->xlabel},
+                                {"ylabel", plot->ylabel}};
+    for (int i = 0; i < 3; i++) {
+        fprintf(out, "set %s ", labels[i][0]);
+        put_quoted(out, labels[i][1]);
+        fputc('\n', out);
+    }
+    const char *tick = plot->si_ticks ? "'%.0s%c'" : "'%g'";
+    if (plot->logx)
+        fprintf(out, "set logscale x\nset format x %s\n", tick);
+    if (plot->logy)
+        fprintf(out, "set logscale y\nset format y %s\n", tick);
+    for (size_t s = 0; s < plot->nseries; s++) {
+        fprintf(out, "$S%zu << EOD\n", s);
+        for (size_t i = 0; i < plot->series[s].n; i++)
+            if (plottable(plot, plot->series[s].x[i], plot->series[s].y[i]))
+                fprintf(out, "%.10g %.10g\n", plot->series[s].x[i], plot->series[s].y[i]);
+        fputs("EOD\n", out);
+    }
+    fputs("plot ", out);
+    for (size_t s = 0; s < plot->nseries; s++) {
+        fprintf(out, "%s$S%zu using 1:2 with %s title ", s ? ", " : "", s,
+                style_text(plot->series[s].style));
+        put_quoted(out, plot->series[s].title);
+    }
+    for (size_t l = 0; l < plot->nhlines; l++) {
+        if (!plottable(plot, 1, plot->hlines[l].y))
+            continue;
+        fprintf(out, "%s%.10g with lines dt 3 lw 2 lc rgb '#555555' title ",
+                plot->nseries || l ? ", " : "", plot->hlines[l].y);
+        put_quoted(out, plot->hlines[l].label);
+    }
+    fputs("\nset output\n", out);
+}
+
+/* Spawns gnuplot with its stdin and stderr on pipes. */
+static int spawn_gnuplot(pid_t *pid, FILE **script, int *err_fd, attn_diag *diag)
+{
+    const char *program = getenv("ATTNSCOPE_GNUPLOT");
+    if (!program || !*program)
+        program = "gnuplot";
+    int in[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+        return attn_fail(diag, ATTN_ERR_IO, "gnuplot: cannot create pipes: %s", strerror(errno));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    char *argv[] = {(char *)program, NULL};
+    int rc = posix_spawnp(pid, program, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(err[1]);
+    if (rc != 0) {
+        close(in[1]);
+        close(err[0]);
+        return attn_fail(diag, ATTN_ERR_IO,
+                         "gnuplot: cannot run '%s': %s (install gnuplot-nox, or set "
+                         "ATTNSCOPE_GNUPLOT)", program, strerror(rc));
+    }
+    *script = fdopen(in[1], "w");
+    *err_fd = err[0];
+    return ATTN_OK;
+}
+
+/* Waits for gnuplot; fails with its first stderr line when it failed or wrote nothing. */
+static int finish_gnuplot(pid_t pid, int err_fd, const char *tmp_path, attn_diag *diag)
+{
+    char text[512] = "", chunk[512];
+    size_t used = 0;
+    ssize_t got;
+    while ((got = read(err_fd, chunk, sizeof chunk)) > 0) { /* drain; keep the start */
+        size_t take = (size_t)got < sizeof text - 1 - used ? (size_t)got : sizeof text - 1 - used;
+        memcpy(text + used, chunk, take);
+        used += take;
+    }
+    text[used] = '\0';
+    close(err_fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    FILE *made = fopen(tmp_path, "rb");
+    bool wrote = made && fgetc(made) != EOF;
+    if (made)
+        fclose(made);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote)
+        return ATTN_OK;
+    char *line = text + strspn(text, "\n ");
+    line[strcspn(line, "\n")] = '\0';
+    return attn_fail(diag, ATTN_ERR_IO, "gnuplot failed (status %d): %s",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, line[0] ? line : "no output");
+}
+
+int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
+{
+    const char *terminal = terminal_for(path);
+    if (!terminal)
+        return attn_fail(diag, ATTN_ERR_UNSUPPORTED,
+                         "%s: unknown plot format (use .png, .svg or .pdf)", path);
+    size_t len = strlen(path);
+    char *tmp_path = malloc(len + 16);
+    if (!tmp_path)
+        return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
+    snprintf(tmp_path, len + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp_path);
+    if (fd < 0) {
+        int rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        free(tmp_path);
+        return rc;
+    }
+    mode_t mask = umask(0); /* mkstemp makes 0600; give the plot the usual permissions */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+    pid_t pid;
+    FILE *script = NULL;
+    int err_fd = -1;
+    void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dying gnuplot must not kill us */
+    int rc = spawn_gnuplot(&pid, &script, &err_fd, diag);
+    if (!rc) {
+        write_script(script, plot, terminal, tmp_path);
+        fclose(script);
+        rc = finish_gnuplot(pid, err_fd, tmp_path, diag);
+    }
+    signal(SIGPIPE, old_pipe);
+    if (!rc && rename(tmp_path, path) != 0)
+        rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (rc)
+        unlink(tmp_path);
+    free(tmp_path);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* plot.h — a chart described as data, drawn by gnuplot (PNG, SVG or PDF by extension).
+ *
+ * gnuplot runs as a child process fed through a pipe: no shell, and every user-supplied
+ * text (titles, labels, series names, the output path) goes into single-quoted gnuplot
+ * strings, where gnuplot expands nothing, so a title is drawn literally and runs nothing.
+ * The file appears atomically: gnuplot writes a temporary file that is renamed on success.
+ */
+#ifndef ATTN_PLOT_H
+#define ATTN_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "attnscope.h"
+
+typedef enum {
+    ATTN_STYLE_LINE,
+    ATTN_STYLE_DASHED,
+    ATTN_STYLE_POINTS,
+    ATTN_STYLE_LINEPOINTS,
+} attn_series_style;
+
+typedef struct attn_series {
+    const char *title;
+    const double *x;
+    const double *y;
+    size_t n;
+    attn_series_style style;
+} attn_series;
+
+/* A horizontal reference line (a GPU's free memory, a roofline ceiling). */
+typedef struct attn_hline {
+    double y;
+    const char *label;
+} attn_hline;
+
+typedef struct attn_plot {
+    const char *title;
+    const char *xlabel;
+    const char *ylabel;
+    bool logx, logy;
+    bool si_ticks; /* log-axis ticks as 1k, 10M, 1G (for FLOPs and bytes) rather than %g */
+    const attn_series *series;
+    size_t nseries;
+    const attn_hline *hlines;
+    size_t nhlines;
+    int width, height; /* pixels (PDF: 100 px per inch); 0 = 1000 x 650 */
+} attn_plot;
+
+/* Draws `plot` into `path` (.png, .svg or .pdf). Points that are not finite, or not positive
+ * on a log axis, are left out. Returns ATTN_OK, ATTN_ERR_UNSUPPORTED (unknown extension),
+ * ATTN_ERR_IO (gnuplot missing or failing; the diag says which). $ATTNSCOPE_GNUPLOT names
+ * another gnuplot binary. */
+int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag);
+
+#endif
