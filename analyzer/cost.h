@@ -43,7 +43,7 @@ int64_t attn_tokens_held(const attn_cost_point *p);
 
 /* FlashAttention tiles from M elements and head dim d: B_c = ceil(M / 4d),
  * B_r = min(B_c, d). */
-void attn_flash_tiles(long double sram, int64_t d, int64_t *block_cols, int64_t *block_rows);
+void attn_tile_sizes(long double sram, int64_t d, int64_t *block_cols, int64_t *block_rows);
 
 /* Per-head HBM elements of tiled prefill: reads and writes. */
 typedef struct attn_traffic {

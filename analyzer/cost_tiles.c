@@ -7,6 +7,8 @@
 
 #include "cost.h"
 
+#define MAX_BLOCK 0x1p40L /* tokens; see attn_flash_tiles */
+
 long double attn_pairs(const attn_cost_point *p)
 {
     long double n = (long double)p->n, w = (long double)p->window;
@@ -24,9 +26,14 @@ int64_t attn_tokens_held(const attn_cost_point *p)
     return p->window && p->window < p->n ? p->window : p->n;
 }
 
-void attn_flash_tiles(long double sram, int64_t d, int64_t *block_cols, int64_t *block_rows)
+void attn_tile_sizes(long double sram, int64_t d, int64_t *block_cols, int64_t *block_rows)
 {
     long double bc = ceill(sram / (4.0L * (long double)d));
+    /* Fix (fuzzing): a huge M (sram 2^64 B of int4, d = 1) gave bc = 2^63, and converting
+     * that to int64_t is undefined. A block of 2^40 already holds any real sequence whole,
+     * so clamping there changes no count and keeps index sums far from overflow. */
+    if (bc > MAX_BLOCK)
+        bc = MAX_BLOCK;
     *block_cols = bc < 1 ? 1 : (int64_t)bc;
     *block_rows = *block_cols < d ? *block_cols : d;
 }
@@ -65,7 +72,7 @@ static int64_t cols_seen(const attn_cost_point *p, int64_t r0, int64_t r1, int64
 attn_traffic attn_flash1_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v)
 {
     int64_t bc, br;
-    attn_flash_tiles(p->sram, d_qk > d_v ? d_qk : d_v, &bc, &br);
+    attn_tile_sizes(p->sram, d_qk > d_v ? d_qk : d_v, &bc, &br);
     long double n = (long double)p->n;
     attn_traffic t = {n * (long double)(d_qk + d_v), 0};
     long double rows = 0;
@@ -81,7 +88,7 @@ attn_traffic attn_flash1_traffic(const attn_cost_point *p, int64_t d_qk, int64_t
 attn_traffic attn_flash2_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v)
 {
     int64_t bc, br;
-    attn_flash_tiles(p->sram, d_qk > d_v ? d_qk : d_v, &bc, &br);
+    attn_tile_sizes(p->sram, d_qk > d_v ? d_qk : d_v, &bc, &br);
     long double n = (long double)p->n;
     attn_traffic t = {n * (long double)d_qk, n * (long double)(d_v + 1)}; /* Q; O and L */
     long double cols = 0;

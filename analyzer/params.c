@@ -69,21 +69,27 @@ static bool is_moe_layer(const attn_model *m, int64_t layer)
 
 int attn_params_count(const attn_model *m, attn_params *out)
 {
-    param_sum total = {0, ATTN_OK}, active = {0, ATTN_OK};
+    param_sum total = {0, ATTN_OK}, active = {0, ATTN_OK}, fixed = {0, ATTN_OK};
+    param_sum layer_common = {0, ATTN_OK};
     int rc = ATTN_OK;
     uint64_t norm = (uint64_t)m->hidden * (m->norm_bias ? 2 : 1);
     uint64_t embedding = (uint64_t)m->vocab * (uint64_t)m->hidden * (m->tied_embeddings ? 1 : 2);
-    uint64_t fixed = embedding + (uint64_t)m->learned_positions * (uint64_t)m->hidden + norm;
-    uint64_t attention = attention_params(m, &rc);
+    /* Fix (review for the fuzzer): these two sums wrapped unchecked; a GPT-2 config with
+     * n_positions 2^40 and n_embd 2^26 (each within the reader's bounds) has 2^66 position
+     * weights. */
+    add(&fixed, 1, embedding);
+    add(&fixed, (uint64_t)m->learned_positions, (uint64_t)m->hidden);
+    add(&fixed, 1, norm);
+    add(&layer_common, 1, attention_params(m, &rc));
+    add(&layer_common, (uint64_t)m->norms_per_layer, norm);
     uint64_t expert = mlp_params(m, m->moe_intermediate);
     uint64_t router = (uint64_t)m->hidden * (uint64_t)m->experts;
-    uint64_t layer_common = attention + (uint64_t)m->norms_per_layer * norm;
 
-    add(&total, 1, fixed);
-    add(&active, 1, fixed);
+    add(&total, 1, fixed.total);
+    add(&active, 1, fixed.total);
     for (int64_t i = 0; i < m->layers; i++) {
-        add(&total, 1, layer_common);
-        add(&active, 1, layer_common);
+        add(&total, 1, layer_common.total);
+        add(&active, 1, layer_common.total);
         if (is_moe_layer(m, i)) {
             add(&total, 1, router);
             add(&active, 1, router);
@@ -95,7 +101,7 @@ int attn_params_count(const attn_model *m, attn_params *out)
             add(&active, 1, dense);
         }
     }
-    if (rc || total.rc || active.rc)
+    if (rc || fixed.rc || layer_common.rc || total.rc || active.rc)
         return ATTN_ERR_OVERFLOW;
     out->total = total.total;
     out->active = active.total;

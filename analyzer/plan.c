@@ -25,7 +25,7 @@ static const struct {
 } head_aliases[] = {{"mha", HEADS_ALL}, {"mqa", HEADS_ONE}, {"gqa", HEADS_GROUPED}};
 
 static int apply_head_alias(const char *name, const attn_model *m, const attn_request *req,
-                            attn_head_shape *s, bool *matched, attn_diag *diag)
+                            attn_shape *s, bool *matched, attn_diag *diag)
 {
     *matched = false;
     for (size_t i = 0; i < sizeof head_aliases / sizeof head_aliases[0]; i++) {
@@ -44,7 +44,7 @@ static int apply_head_alias(const char *name, const attn_model *m, const attn_re
     return ATTN_OK;
 }
 
-static int build_shape(const attn_model *m, const attn_request *req, attn_head_shape *s,
+static int build_shape(const attn_model *m, const attn_request *req, attn_shape *s,
                        attn_diag *diag)
 {
     s->heads = m->heads;
@@ -63,6 +63,11 @@ static int build_shape(const attn_model *m, const attn_request *req, attn_head_s
         s->d_r = req->rope_dim ? req->rope_dim : (m->head_dim + 1) / 2;
         s->d_n = m->head_dim;
     }
+    /* Fix: checked before use; a negative kv_heads passed the divisibility test below. */
+    if (req->features < 0 || req->rank < 0 || req->kv_lora_rank < 0 || req->rope_dim < 0 ||
+        req->kv_heads < 0)
+        return attn_fail(diag, ATTN_ERR_RANGE,
+                         "KV heads, features, rank and MLA sizes must be positive");
     if (req->kv_heads) {
         if (req->kv_heads > s->heads || s->heads % req->kv_heads != 0)
             return attn_fail(diag, ATTN_ERR_FIELD,
@@ -70,14 +75,12 @@ static int build_shape(const attn_model *m, const attn_request *req, attn_head_s
                              (long long)req->kv_heads, (long long)s->heads, m->name);
         s->kv_heads = req->kv_heads;
     }
-    if (req->features < 0 || req->rank < 0 || req->kv_lora_rank < 0 || req->rope_dim < 0)
-        return attn_fail(diag, ATTN_ERR_RANGE, "features, rank and MLA sizes must be positive");
     return ATTN_OK;
 }
 
 static int shard_heads(attn_plan *p, const attn_model *m, attn_diag *diag)
 {
-    attn_head_shape *s = &p->shape;
+    attn_shape *s = &p->shape;
     int64_t tp = p->tp;
     if (s->heads % tp != 0)
         return attn_fail(diag, ATTN_ERR_FIELD, "--tp %lld does not divide the %lld heads of %s",
@@ -119,8 +122,11 @@ static int fill_layers(attn_plan *p, const attn_model *m, attn_precision precisi
     int rc = attn_precision_row_bytes(precision, e.per_token, &p->bytes_per_token);
     if (!rc)
         rc = attn_precision_row_bytes(precision, e.per_seq, &p->bytes_per_seq);
+    uint64_t all_layers; /* fix (fuzzing): attn_plan_kv_bytes_per_token wrapped silently */
+    if (!rc)
+        rc = attn_mul_u64(p->bytes_per_token, (uint64_t)m->layers, &all_layers);
     if (rc)
-        return attn_fail(diag, rc, "%s: per-layer cache size overflows", m->name);
+        return attn_fail(diag, rc, "%s: the cache of one token overflows 64 bits", m->name);
     p->layer = calloc((size_t)m->layers, sizeof *p->layer);
     if (!p->layer || group_windows(p, m))
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
@@ -185,7 +191,7 @@ void attn_plan_free(attn_plan *plan)
 
 uint64_t attn_plan_kv_bytes_per_token(const attn_plan *p)
 {
-    return p->bytes_per_token * (uint64_t)p->layers; /* each factor is bounded by the config */
+    return p->bytes_per_token * (uint64_t)p->layers; /* checked in fill_layers */
 }
 
 int attn_kv_layer_bytes(const attn_kv_layer *l, int64_t context, uint64_t *bytes)
@@ -228,6 +234,11 @@ const attn_kv_layer *attn_plan_layer(const attn_plan *p, int64_t index)
 const char *attn_plan_variant(const attn_plan *p)
 {
     return p->variant->name;
+}
+
+attn_shape attn_plan_shape(const attn_plan *p)
+{
+    return p->shape;
 }
 
 int64_t attn_plan_tp(const attn_plan *p)

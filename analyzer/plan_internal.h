@@ -13,7 +13,7 @@ typedef struct window_group {
 
 struct attn_plan {
     const attn_variant_type *variant;
-    attn_head_shape shape; /* per tensor-parallel rank */
+    attn_shape shape; /* per tensor-parallel rank */
     int64_t tp;
     int64_t layers;
     attn_kv_layer *layer;

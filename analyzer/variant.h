@@ -12,19 +12,7 @@
 #include <stdint.h>
 
 #include "cost.h"
-
-/* The dimensions one layer's attention works with, as a variant sees them. */
-typedef struct attn_head_shape {
-    int64_t heads;    /* h: query heads */
-    int64_t kv_heads; /* h_kv: heads that have their own K and V */
-    int64_t d_qk;     /* query/key head dim (MLA: d_n + d_r) */
-    int64_t d_v;      /* value head dim */
-    int64_t d_c;      /* MLA kv_lora_rank */
-    int64_t d_r;      /* MLA decoupled RoPE dims */
-    int64_t d_n;      /* MLA no-RoPE query/key dims */
-    int64_t features; /* Performer m */
-    int64_t rank;     /* low-rank k */
-} attn_head_shape;
+#include "ops.h"
 
 /* Cache elements of one layer: a part that grows with every cached token and a part fixed
  * per sequence (recurrent or projected state). */
@@ -38,27 +26,29 @@ typedef struct attn_variant_type {
     const char *summary;
     /* false when every tensor-parallel rank holds the whole cache (MLA's shared latent) */
     bool shards_heads;
-    attn_kv_elems (*kv_elems)(const attn_head_shape *shape);
+    attn_kv_elems (*kv_elems)(const attn_shape *shape);
     /* "8 KV heads x (128 + 128) = 2048 elements per token" */
-    void (*kv_formula)(const attn_head_shape *shape, char *buf, size_t len);
+    void (*kv_formula)(const attn_shape *shape, char *buf, size_t len);
     /* FLOPs and HBM elements of one layer for one sequence */
-    attn_layer_cost (*cost)(const attn_head_shape *shape, const attn_cost_point *point);
+    attn_layer_cost (*cost)(const attn_shape *shape, const attn_cost_point *point);
+    /* real kernels per backend (NULL: none on that backend) */
+    const attn_kernel_ops *kernels[ATTN_BACKEND_COUNT];
 } attn_variant_type;
 
 const attn_variant_type *attn_variant_find(const char *name);
 const attn_variant_type *attn_variant_at(size_t index);
 
 /* Shared by standard and flash, which cache the same K and V. */
-attn_kv_elems attn_kv_elems_full(const attn_head_shape *shape);
-void attn_kv_formula_full(const attn_head_shape *shape, char *buf, size_t len);
+attn_kv_elems attn_kv_elems_full(const attn_shape *shape);
+void attn_kv_formula_full(const attn_shape *shape, char *buf, size_t len);
 
 /* Exact softmax attention FLOPs over the scored pairs (shared by standard, flash and
  * MLA-naive): 2 pairs h (d_qk + d_v) in products, ~5 pairs h for the softmax. */
-void attn_exact_flops(const attn_head_shape *shape, const attn_cost_point *point,
+void attn_exact_flops(const attn_shape *shape, const attn_cost_point *point,
                       attn_layer_cost *cost);
 /* Decode of exact attention without materialising scores: the cache read once per KV head,
  * q read, o written. */
-void attn_exact_decode_traffic(const attn_head_shape *shape, const attn_cost_point *point,
+void attn_exact_decode_traffic(const attn_shape *shape, const attn_cost_point *point,
                                attn_layer_cost *cost);
 
 #endif

@@ -167,6 +167,22 @@ typedef struct attn_request {
 
 typedef struct attn_plan attn_plan;
 
+/* The dimensions one layer's attention works with under the plan's variant (per rank). */
+typedef struct attn_shape {
+    int64_t heads;    /* h: query heads */
+    int64_t kv_heads; /* h_kv: heads that have their own K and V */
+    int64_t d_qk;     /* query/key head dim (MLA: d_n + d_r) */
+    int64_t d_v;      /* value head dim */
+    int64_t d_c;      /* MLA kv_lora_rank */
+    int64_t d_r;      /* MLA decoupled RoPE dims */
+    int64_t d_n;      /* MLA no-RoPE query/key dims */
+    int64_t features; /* Performer m */
+    int64_t rank;     /* low-rank k */
+} attn_shape;
+
+/* Backends that run real kernels. */
+typedef enum attn_backend_id { ATTN_BACKEND_CPU, ATTN_BACKEND_COUNT } attn_backend_id;
+
 /* One layer as the plan sees it (per tensor-parallel rank). */
 typedef struct attn_kv_layer {
     int64_t window;            /* 0 = global */
@@ -190,6 +206,7 @@ int attn_kv_layer_bytes(const attn_kv_layer *layer, int64_t context, uint64_t *b
 int64_t attn_plan_layers(const attn_plan *plan);
 const attn_kv_layer *attn_plan_layer(const attn_plan *plan, int64_t index);
 const char *attn_plan_variant(const attn_plan *plan);
+attn_shape attn_plan_shape(const attn_plan *plan);
 int64_t attn_plan_tp(const attn_plan *plan);
 /* True when each rank holds the whole cache (an MLA latent cache under TP). */
 bool attn_plan_kv_replicated(const attn_plan *plan);
@@ -243,6 +260,24 @@ int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, in
                          attn_cost *cost, attn_diag *diag);
 void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
                            attn_roofline *out);
+
+/* ---- scaling fits (GSL) ------------------------------------------------------------------ */
+
+/* y = a x^p by least squares in log-log space; [p_lo, p_hi] is the 95% interval for p. */
+typedef struct attn_power_fit {
+    double a, p, p_lo, p_hi;
+    double r2;
+    size_t n;
+} attn_power_fit;
+/* y = a x^2 + b x + c, least squares. */
+typedef struct attn_quadratic_fit {
+    double a, b, c;
+    double chisq;
+} attn_quadratic_fit;
+
+/* Both need at least 3 points, all finite (and positive for the power fit). */
+int attn_fit_power(const double *x, const double *y, size_t n, attn_power_fit *out);
+int attn_fit_quadratic(const double *x, const double *y, size_t n, attn_quadratic_fit *out);
 
 /* ---- devices and capacity -------------------------------------------------------------- */
 

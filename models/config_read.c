@@ -83,18 +83,21 @@ static int require(const json_source *src, bool present, const char *field)
 
 static int read_dtypes(const json_source *src, attn_model *m)
 {
-    char text[64];
+    char text[64], shown[96];
+    const char *name = "torch_dtype";
     bool present;
-    int rc = json_field_string(src, "torch_dtype", text, sizeof text, &present);
+    int rc = json_field_string(src, name, text, sizeof text, &present);
     if (!rc && !present)
-        rc = json_field_string(src, "dtype", text, sizeof text, &present);
+        rc = json_field_string(src, name = "dtype", text, sizeof text, &present);
     if (rc)
         return rc;
     m->dtype = ATTN_DTYPE_FP32; /* what transformers loads when the config is silent */
-    if (present && attn_dtype_parse(text, &m->dtype) != ATTN_OK)
-        return attn_fail(src->diag, ATTN_ERR_UNKNOWN,
-                         "%s: field 'torch_dtype' = \"%s\": unknown precision", src->label,
-                         text);
+    if (present && attn_dtype_parse(text, &m->dtype) != ATTN_OK) {
+        /* Fix (fuzzing): shown as JSON, escaped; printed raw, a "\n" in it split the line. */
+        json_value_text(json_field(src, name, NULL, 0), shown, sizeof shown);
+        return attn_fail(src->diag, ATTN_ERR_UNKNOWN, "%s: field '%s' = %s: unknown precision",
+                         src->label, name, shown);
+    }
     m->weights_dtype = m->dtype;
 
     /* Checkpoints shipped quantised (DeepSeek-V3 in fp8, GPTQ/AWQ in 4 bits). */
@@ -250,12 +253,14 @@ static int read_windows(const json_source *src, attn_model *m)
             const char *type = json_string_value(json_array_get(types, (size_t)i));
             if (type && strcmp(type, "full_attention") == 0)
                 continue;
-            if (!type || strcmp(type, "sliding_attention") != 0)
+            if (!type || strcmp(type, "sliding_attention") != 0) {
+                char shown[96]; /* fix (fuzzing): escaped JSON, as for torch_dtype */
+                json_value_text(json_array_get(types, (size_t)i), shown, sizeof shown);
                 return attn_fail(src->diag, ATTN_ERR_FIELD,
-                                 "%s: field '%s[%lld]' = %s%s%s: expected \"full_attention\" "
+                                 "%s: field '%s[%lld]' = %s: expected \"full_attention\" "
                                  "or \"sliding_attention\"",
-                                 src->label, path, (long long)i, type ? "\"" : "",
-                                 type ? type : "(not a string)", type ? "\"" : "");
+                                 src->label, path, (long long)i, shown);
+            }
             if (!window)
                 return attn_fail(src->diag, ATTN_ERR_FIELD,
                                  "%s: field '%s[%lld]' is sliding_attention but "

@@ -31,8 +31,7 @@ json_t *json_field(const json_source *src, const char *name, char *found_as, siz
     return value;
 }
 
-/* A short rendering of a JSON value for messages. */
-static void json_value_text(const json_t *value, char *buf, size_t len)
+void json_value_text(const json_t *value, char *buf, size_t len)
 {
     char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
     if (!text) {
@@ -131,14 +130,32 @@ int json_field_string(const json_source *src, const char *name, char *buf, size_
     return ATTN_OK;
 }
 
+/* Fix (fuzzing): jansson quotes the offending input ("near '...'") raw, so a control byte
+ * in a file reached the terminal and could break the one-line message; show it as \xNN. */
+static void escape_controls(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && o + 5 < len; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c < 0x20)
+            o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
 int json_parse_text(const char *text, size_t len, const char *label, json_t **root,
                     attn_diag *diag)
 {
     json_error_t err;
+    char why[4 * JSON_ERROR_TEXT_LENGTH];
     *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    if (!*root)
+    if (!*root) {
+        escape_controls(err.text, why, sizeof why);
         return attn_fail(diag, ATTN_ERR_PARSE, "%s:%d:%d: malformed JSON: %s", label, err.line,
-                         err.column, err.text);
+                         err.column, why);
+    }
     if (!json_is_object(*root)) {
         json_decref(*root);
         *root = NULL;

@@ -26,6 +26,10 @@ typedef struct json_source {
  * found under (for messages). */
 json_t *json_field(const json_source *src, const char *name, char *found_as, size_t len);
 
+/* A short rendering of a JSON value for messages: compact JSON, strings quoted and escaped
+ * (so the message stays one line), cut to len with "..." when longer. */
+void json_value_text(const json_t *value, char *buf, size_t len);
+
 /* First of `names` (NULL-terminated) that is present. Integers in [min, max]; *present tells
  * whether any was. Returns ATTN_OK or an error with the message written. */
 int json_field_int(const json_source *src, const char *const *names, int64_t min, int64_t max,

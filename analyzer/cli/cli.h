@@ -39,6 +39,7 @@ const char *cli_bytes(uint64_t bytes, char *buf, size_t len);
 
 /* Sub-commands. */
 int cmd_kv(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"kv", cmd_kv, "KV-cache size of a model for a batch and context, and whether it fits a GPU"},
     {"cost", cmd_cost, "analytic FLOPs, HBM traffic and roofline of prefill or decode, per variant"},
+    {"bench", cmd_bench, "run real kernels: time, counted traffic, error vs reference, beside the model"},
     {"plot", cmd_plot, "charts (PNG, SVG, PDF) of KV cache, capacity, FLOPs, traffic, roofline"},
     {"models", cmd_models, "list the model presets with their key fields"},
     {"devices", cmd_devices, "list the GPU presets"},

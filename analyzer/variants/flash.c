@@ -8,7 +8,7 @@
  */
 #include "../variant.h"
 
-static attn_layer_cost flash_cost_with(const attn_head_shape *s, const attn_cost_point *p,
+static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_point *p,
                                        attn_traffic (*traffic)(const attn_cost_point *,
                                                                int64_t, int64_t),
                                        long double stats_per_row)
@@ -28,12 +28,12 @@ static attn_layer_cost flash_cost_with(const attn_head_shape *s, const attn_cost
     return c;
 }
 
-static attn_layer_cost flash2_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost flash2_cost(const attn_shape *s, const attn_cost_point *p)
 {
     return flash_cost_with(s, p, attn_flash2_traffic, 1); /* logsumexp L */
 }
 
-static attn_layer_cost flash1_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost flash1_cost(const attn_shape *s, const attn_cost_point *p)
 {
     return flash_cost_with(s, p, attn_flash1_traffic, 2); /* running max m and sum l */
 }
@@ -45,6 +45,7 @@ const attn_variant_type attn_variant_flash = {
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
     .cost = flash2_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_flash},
 };
 
 const attn_variant_type attn_variant_flash1 = {

@@ -11,13 +11,13 @@
 
 #include "../variant.h"
 
-static attn_kv_elems lowrank_kv_elems(const attn_head_shape *s)
+static attn_kv_elems lowrank_kv_elems(const attn_shape *s)
 {
     attn_kv_elems e = {0, (uint64_t)s->kv_heads * (uint64_t)s->rank * (uint64_t)(s->d_qk + s->d_v)};
     return e;
 }
 
-static void lowrank_kv_formula(const attn_head_shape *s, char *buf, size_t len)
+static void lowrank_kv_formula(const attn_shape *s, char *buf, size_t len)
 {
     snprintf(buf, len,
              "projected %lld KV heads x k %lld x (d_k %lld + d_v %lld) = %llu elements per sequence",
@@ -25,7 +25,7 @@ static void lowrank_kv_formula(const attn_head_shape *s, char *buf, size_t len)
              (unsigned long long)lowrank_kv_elems(s).per_seq);
 }
 
-static attn_layer_cost lowrank_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
     if (p->phase == ATTN_PHASE_PREFILL && p->causal) {
@@ -54,4 +54,5 @@ const attn_variant_type attn_variant_lowrank = {
     .kv_elems = lowrank_kv_elems,
     .kv_formula = lowrank_kv_formula,
     .cost = lowrank_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_lowrank},
 };

@@ -16,20 +16,20 @@
 
 #include "../variant.h"
 
-static attn_kv_elems mla_kv_elems(const attn_head_shape *s)
+static attn_kv_elems mla_kv_elems(const attn_shape *s)
 {
     attn_kv_elems e = {(uint64_t)(s->d_c + s->d_r), 0};
     return e;
 }
 
-static void mla_kv_formula(const attn_head_shape *s, char *buf, size_t len)
+static void mla_kv_formula(const attn_shape *s, char *buf, size_t len)
 {
     snprintf(buf, len, "latent d_c %lld + rope d_r %lld = %llu elements per token, all heads",
              (long long)s->d_c, (long long)s->d_r,
              (unsigned long long)mla_kv_elems(s).per_token);
 }
 
-static attn_layer_cost mla_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
     bool decode = p->phase == ATTN_PHASE_DECODE;
@@ -61,4 +61,5 @@ const attn_variant_type attn_variant_mla = {
     .kv_elems = mla_kv_elems,
     .kv_formula = mla_kv_formula,
     .cost = mla_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_mla},
 };

@@ -11,22 +11,22 @@
 
 #include "../variant.h"
 
-static attn_kv_elems mla_naive_kv_elems(const attn_head_shape *s)
+static attn_kv_elems mla_naive_kv_elems(const attn_shape *s)
 {
     attn_kv_elems e = {(uint64_t)s->heads * (uint64_t)(s->d_n + s->d_r + s->d_v), 0};
     return e;
 }
 
-static void mla_naive_kv_formula(const attn_head_shape *s, char *buf, size_t len)
+static void mla_naive_kv_formula(const attn_shape *s, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld heads x (d_n %lld + d_r %lld + d_v %lld) = %llu elements per token",
              (long long)s->heads, (long long)s->d_n, (long long)s->d_r, (long long)s->d_v,
              (unsigned long long)mla_naive_kv_elems(s).per_token);
 }
 
-static attn_layer_cost mla_naive_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point *p)
 {
-    attn_head_shape full = *s; /* what the attention sees after decompression */
+    attn_shape full = *s; /* what the attention sees after decompression */
     full.kv_heads = s->heads;
     full.d_qk = s->d_n + s->d_r;
     attn_layer_cost c = {0};
@@ -57,4 +57,5 @@ const attn_variant_type attn_variant_mla_naive = {
     .kv_elems = mla_naive_kv_elems,
     .kv_formula = mla_naive_kv_formula,
     .cost = mla_naive_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_mla_naive},
 };

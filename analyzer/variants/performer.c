@@ -15,13 +15,13 @@
 
 #include "../variant.h"
 
-static attn_kv_elems performer_kv_elems(const attn_head_shape *s)
+static attn_kv_elems performer_kv_elems(const attn_shape *s)
 {
     attn_kv_elems e = {0, (uint64_t)s->kv_heads * (uint64_t)s->features * (uint64_t)(s->d_v + 1)};
     return e;
 }
 
-static void performer_kv_formula(const attn_head_shape *s, char *buf, size_t len)
+static void performer_kv_formula(const attn_shape *s, char *buf, size_t len)
 {
     snprintf(buf, len,
              "state %lld KV heads x m %lld x (d_v %lld + 1) = %llu elements per sequence",
@@ -29,7 +29,7 @@ static void performer_kv_formula(const attn_head_shape *s, char *buf, size_t len
              (unsigned long long)performer_kv_elems(s).per_seq);
 }
 
-static attn_layer_cost performer_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
     long double n = p->phase == ATTN_PHASE_DECODE ? 1 : (long double)p->n;
@@ -56,4 +56,5 @@ const attn_variant_type attn_variant_performer = {
     .kv_elems = performer_kv_elems,
     .kv_formula = performer_kv_formula,
     .cost = performer_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_performer},
 };

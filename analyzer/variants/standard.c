@@ -3,33 +3,34 @@
  * Cache: K and V for every KV head, h_kv (d_qk + d_v) elements per token per layer.
  * Cost: FlashAttention paper's Algorithm 0, which writes S = QK^T and P = softmax(S) to HBM
  * and reads them back: per head 2N d_qk + 2N d_v + 4N^2 elements (a causal mask does not
- * shrink what is materialised). FLOPs count only the scored pairs, n(n+1)/2 when causal.
+ * shrink what is materialised). Each query head reads its own K and V, in prefill and in
+ * decode: Algorithm 0 shares nothing within a GQA group. FLOPs count only the scored pairs, n(n+1)/2 when causal.
  */
 #include <stdio.h>
 
 #include "../variant.h"
 
-attn_kv_elems attn_kv_elems_full(const attn_head_shape *s)
+attn_kv_elems attn_kv_elems_full(const attn_shape *s)
 {
     attn_kv_elems e = {(uint64_t)s->kv_heads * (uint64_t)(s->d_qk + s->d_v), 0};
     return e;
 }
 
-void attn_kv_formula_full(const attn_head_shape *s, char *buf, size_t len)
+void attn_kv_formula_full(const attn_shape *s, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld KV heads x (d_k %lld + d_v %lld) = %llu elements per token",
              (long long)s->kv_heads, (long long)s->d_qk, (long long)s->d_v,
              (unsigned long long)attn_kv_elems_full(s).per_token);
 }
 
-void attn_exact_flops(const attn_head_shape *s, const attn_cost_point *p, attn_layer_cost *c)
+void attn_exact_flops(const attn_shape *s, const attn_cost_point *p, attn_layer_cost *c)
 {
     long double pairs = attn_pairs(p), h = (long double)s->heads;
     c->flops = 2.0L * pairs * h * (long double)(s->d_qk + s->d_v);
     c->other_flops = 5.0L * pairs * h;
 }
 
-void attn_exact_decode_traffic(const attn_head_shape *s, const attn_cost_point *p,
+void attn_exact_decode_traffic(const attn_shape *s, const attn_cost_point *p,
                                attn_layer_cost *c)
 {
     long double t = (long double)attn_tokens_held(p), h = (long double)s->heads;
@@ -38,16 +39,18 @@ void attn_exact_decode_traffic(const attn_head_shape *s, const attn_cost_point *
     c->write = h * (long double)s->d_v;
 }
 
-static attn_layer_cost standard_cost(const attn_head_shape *s, const attn_cost_point *p)
+static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
     long double h = (long double)s->heads, n = (long double)p->n;
     attn_exact_flops(s, p, &c);
     if (p->phase == ATTN_PHASE_DECODE) {
+        /* Algorithm 0 with one query row: each query head reads its K and V (no sharing
+         * within a GQA group), writes and reads back its S and P rows. */
         long double t = (long double)attn_tokens_held(p);
-        attn_exact_decode_traffic(s, p, &c);
-        c.read += 2 * t * h; /* S and P of one query row, written and read back */
-        c.write += 2 * t * h;
+        c.kv = t * (long double)attn_kv_elems_full(s).per_token;
+        c.read = h * ((long double)s->d_qk + t * (long double)(s->d_qk + s->d_v) + 2 * t);
+        c.write = h * ((long double)s->d_v + 2 * t);
         c.extra = t * h;
         return c;
     }
@@ -65,4 +68,5 @@ const attn_variant_type attn_variant_standard = {
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
     .cost = standard_cost,
+    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_standard},
 };

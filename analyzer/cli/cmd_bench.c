@@ -1,0 +1,313 @@
+/* cmd_bench.c — `attnscope bench`: run real kernels on seeded inputs, time them, check them
+ * against the double reference, and append one row per run, prediction beside measurement.
+ *
+ * Each row is appended as soon as its run ends (atomically), so Ctrl-C loses nothing that
+ * finished; the command then says which runs it did not do.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_case.h"
+#include "cli.h"
+
+#define MAX_LIST 16
+
+static const char BENCH_USAGE[] =
+    "usage: attnscope bench [MODEL | --heads H --kv-heads G --head-dim D] (--seq N | --sweep "
+    "FROM:TO:xF) [options]\n"
+    "  --variant LIST     all (default) or comma-separated registry names\n"
+    "  --phase P          prefill (default) or decode (--seq = cached tokens)\n"
+    "  --causal           causal prefill\n"
+    "  --backend B        cpu (default) or all\n"
+    "  --batch B          sequences (default 1)\n"
+    "  --kv-store S       decode cache storage fp32 (default), fp16, bf16\n"
+    "  --features M       Performer features (default 256); --rank K low-rank size (256)\n"
+    "  --sram SIZE        flash tile budget (default: the CPU's L2)\n"
+    "  --threads N        OpenMP and OpenBLAS threads (default: all cores)\n"
+    "  --repeat R         at least R timed calls (default 5), and at least --min-time s (0.2)\n"
+    "  --validate-limit F skip the double reference above F FLOPs (default 4e9)\n"
+    "  --seed S           input seed (default 1)\n"
+    "  --out FILE         append rows to this results CSV (created with a header)\n";
+
+typedef struct bench_options {
+    const char *model, *out, *backend;
+    char *variant_list;
+    int64_t heads, kv_heads, head_dim;
+    int64_t seq_from, seq_to, seq_step;
+    bool multiply;
+    attn_bench_case proto;
+    int64_t threads, repeat;
+    uint64_t sram;
+} bench_options;
+
+enum {
+    OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
+    OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_FEATURES, OPT_RANK, OPT_SRAM,
+    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_HELP
+};
+
+static const struct option bench_long_options[] = {
+    {"heads", required_argument, NULL, OPT_HEADS},
+    {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
+    {"head-dim", required_argument, NULL, OPT_HEAD_DIM},
+    {"seq", required_argument, NULL, OPT_SEQ},
+    {"sweep", required_argument, NULL, OPT_SWEEP},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"phase", required_argument, NULL, OPT_PHASE},
+    {"causal", no_argument, NULL, OPT_CAUSAL},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"kv-store", required_argument, NULL, OPT_STORE},
+    {"features", required_argument, NULL, OPT_FEATURES},
+    {"rank", required_argument, NULL, OPT_RANK},
+    {"sram", required_argument, NULL, OPT_SRAM},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"min-time", required_argument, NULL, OPT_MIN_TIME},
+    {"validate-limit", required_argument, NULL, OPT_VALIDATE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int parse_store(const char *arg, attn_store *store)
+{
+    static const char *const names[] = {"fp32", "fp16", "bf16"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *store = (attn_store)i;
+            return CLI_OK;
+        }
+    return cli_fail(CLI_USAGE, "--kv-store '%s': expected fp32, fp16 or bf16", arg);
+}
+
+static int parse_option(int opt, char *arg, bench_options *o)
+{
+    const int64_t width = INT64_C(1) << 16, tokens = INT64_C(1) << 31;
+    attn_bench_case *c = &o->proto;
+    int64_t seed = 0;
+    int rc;
+    switch (opt) {
+    case OPT_HEADS: return cli_parse_int("--heads", arg, 1, width, &o->heads);
+    case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->kv_heads);
+    case OPT_HEAD_DIM: return cli_parse_int("--head-dim", arg, 1, width, &o->head_dim);
+    case OPT_SEQ:
+        o->seq_step = 0;
+        rc = cli_parse_tokens("--seq", arg, 0, tokens, &o->seq_from);
+        o->seq_to = o->seq_from;
+        return rc;
+    case OPT_SWEEP: {
+        char from[32], to[32], step[32];
+        if (strlen(arg) >= 32 || sscanf(arg, "%31[^:]:%31[^:]:%31s", from, to, step) != 3 ||
+            (step[0] != 'x' && step[0] != '+'))
+            return cli_fail(CLI_USAGE, "--sweep '%s': expected FROM:TO:xFACTOR or FROM:TO:+STEP", arg);
+        o->multiply = step[0] == 'x';
+        rc = cli_parse_tokens("--sweep FROM", from, 1, tokens, &o->seq_from);
+        if (!rc)
+            rc = cli_parse_tokens("--sweep TO", to, o->seq_from, tokens, &o->seq_to);
+        if (!rc)
+            rc = cli_parse_tokens("--sweep step", step + 1, o->multiply ? 2 : 1, tokens, &o->seq_step);
+        return rc;
+    }
+    case OPT_VARIANT: o->variant_list = arg; return CLI_OK;
+    case OPT_PHASE:
+        if (strcmp(arg, "prefill") && strcmp(arg, "decode"))
+            return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
+        c->phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
+        return CLI_OK;
+    case OPT_CAUSAL: c->causal = true; return CLI_OK;
+    case OPT_BACKEND: o->backend = arg; return CLI_OK;
+    case OPT_BATCH: return cli_parse_int("--batch", arg, 1, 1 << 20, &c->batch);
+    case OPT_STORE: return parse_store(arg, &c->store);
+    case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &c->whatif.features);
+    case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &c->whatif.rank);
+    case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
+    case OPT_THREADS: return cli_parse_int("--threads", arg, 1, 1024, &o->threads);
+    case OPT_REPEAT: return cli_parse_int("--repeat", arg, 1, 1000, &o->repeat);
+    case OPT_MIN_TIME:
+        return cli_parse_real("--min-time", arg, 0, 3600, &c->options.min_seconds);
+    case OPT_VALIDATE:
+        return cli_parse_real("--validate-limit", arg, 0, 1e18, &c->options.validate_max_flops);
+    case OPT_SEED:
+        rc = cli_parse_int("--seed", arg, 0, INT64_MAX, &seed);
+        c->seed = (uint64_t)seed;
+        return rc;
+    case OPT_OUT: o->out = arg; return CLI_OK;
+    default: return cli_fail(CLI_USAGE, "bench: unknown option (attnscope bench --help)");
+    }
+}
+
+static int parse_bench_options(int argc, char **argv, bench_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seq_from = -1;
+    o->backend = "cpu";
+    o->repeat = 5;
+    o->proto.batch = 1;
+    o->proto.seed = 1;
+    o->proto.options = (attn_measure_options){1, 5, 0.2, 4e9};
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", bench_long_options, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(BENCH_USAGE, stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return cli_fail(CLI_USAGE, "bench: unknown option or missing value: '%s'",
+                            argv[optind - 1]);
+        int rc = parse_option(opt, optarg, o);
+        if (rc)
+            return rc;
+    }
+    bool shape = o->heads || o->kv_heads || o->head_dim;
+    if (optind == argc - 1 && !shape)
+        o->model = argv[optind];
+    else if (optind != argc || !(o->heads && o->head_dim))
+        return cli_fail(CLI_USAGE, "bench: give a MODEL or --heads H --head-dim D [--kv-heads G]");
+    if (o->seq_from < 0)
+        return cli_fail(CLI_USAGE, "bench: give --seq N or --sweep FROM:TO:xF");
+    if (o->proto.causal && o->proto.phase == ATTN_PHASE_DECODE)
+        return cli_fail(CLI_USAGE, "bench: --causal applies to prefill");
+    o->proto.options.min_repeats = (int)o->repeat;
+    return CLI_OK;
+}
+
+/* A one-layer model from --heads/--kv-heads/--head-dim, read by the ordinary reader. */
+static int shape_model(const bench_options *o, attn_model *m)
+{
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"num_hidden_layers\": 1, \"num_attention_heads\": %lld, "
+             "\"num_key_value_heads\": %lld, \"hidden_size\": %lld, \"head_dim\": %lld, "
+             "\"torch_dtype\": \"float32\"}",
+             (long long)o->heads, (long long)(o->kv_heads ? o->kv_heads : o->heads),
+             (long long)(o->heads * o->head_dim), (long long)o->head_dim);
+    attn_diag diag = {{0}};
+    char label[96];
+    snprintf(label, sizeof label, "h%lld-kv%lld-d%lld", (long long)o->heads,
+             (long long)(o->kv_heads ? o->kv_heads : o->heads), (long long)o->head_dim);
+    int rc = attn_model_parse(json, strlen(json), label, m, &diag);
+    return rc ? cli_fail_diag(rc, &diag) : CLI_OK;
+}
+
+static void print_row(const attn_result_row *r)
+{
+    const attn_measurement *m = &r->m;
+    double bytes = (double)(m->stats.bytes_read + m->stats.bytes_written);
+    double model = (double)(r->model_cost.read_bytes + r->model_cost.write_bytes);
+    printf("%-10s %-4s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %8.3f %10s  %s\n", r->variant,
+           r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill", (long long)r->seq,
+           m->median_s * 1e3, (double)m->stats.flops / m->median_s / 1e9,
+           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0,
+           m->validated ? "" : "-", m->note);
+    if (m->validated)
+        printf("%55s rel err %.2e (max abs %.2e)\n", "", m->rel_err, m->max_abs_err);
+}
+
+static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
+{
+    attn_result_row row;
+    attn_diag diag = {{0}};
+    int rc = attn_bench_run(c, &row, &diag);
+    if (rc == ATTN_ERR_UNSUPPORTED) {
+        fprintf(stderr, "attnscope: skipped %s %s n=%lld: %s\n", c->variant, c->backend->name,
+                (long long)c->seq, diag.msg);
+        return CLI_OK;
+    }
+    if (rc) {
+        ++*failures;
+        fprintf(stderr, "attnscope: %s n=%lld: %s\n", c->variant, (long long)c->seq, diag.msg);
+        return CLI_OK;
+    }
+    print_row(&row);
+    if (o->out && (rc = attn_results_append(o->out, &row, 1, &diag)))
+        return cli_fail_diag(rc, &diag);
+    return CLI_OK;
+}
+
+static int run_all(bench_options *o, const attn_model *m)
+{
+    const char *variants[MAX_LIST];
+    size_t nvariants = 0;
+    if (!o->variant_list || strcmp(o->variant_list, "all") == 0)
+        for (; nvariants < attn_variant_count() && nvariants < MAX_LIST; nvariants++)
+            variants[nvariants] = attn_variant_name(nvariants);
+    else
+        for (char *save = NULL, *v = strtok_r(o->variant_list, ",", &save);
+             v && nvariants < MAX_LIST; v = strtok_r(NULL, ",", &save))
+            variants[nvariants++] = v;
+    bool all_backends = strcmp(o->backend, "all") == 0;
+    if (!all_backends && !attn_backend_find(o->backend))
+        return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
+                        o->backend);
+    printf("%-10s %-4s %-7s %8s %10s %9s %8s %12s %8s %10s\n", "variant", "back", "phase", "seq",
+           "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "validated");
+    int failures = 0, rc = CLI_OK;
+    for (size_t b = 0; b < attn_backend_count() && !rc; b++) {
+        const attn_backend *backend = attn_backend_at(b);
+        char why[200] = "";
+        if (!all_backends && strcmp(backend->name, o->backend) != 0)
+            continue;
+        if (backend->probe(why, sizeof why)) {
+            fprintf(stderr, "attnscope: backend %s unavailable: %s\n", backend->name, why);
+            continue;
+        }
+        for (size_t v = 0; v < nvariants && !rc; v++) {
+            for (int64_t seq = o->seq_from; seq <= o->seq_to && !rc;
+                 seq = o->seq_step ? (o->multiply ? seq * o->seq_step : seq + o->seq_step)
+                                   : o->seq_to + 1) {
+                if (interrupted) {
+                    fprintf(stderr, "attnscope: interrupted: not run: %s from n=%lld on, and "
+                                    "the variants after it; rows already written are intact\n",
+                            variants[v], (long long)seq);
+                    return 130;
+                }
+                attn_bench_case c = o->proto;
+                c.model = m;
+                c.variant = variants[v];
+                c.seq = seq;
+                c.backend = backend;
+                rc = run_case(o, &c, &failures);
+            }
+        }
+    }
+    return rc ? rc : (failures ? CLI_FAILED : CLI_OK);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bench_options o;
+    int rc = parse_bench_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    attn_kernels_set_threads((int)o.threads);
+    o.proto.threads = attn_kernels_threads();
+    o.proto.sram_bytes = o.sram;
+    attn_model model;
+    attn_diag diag = {{0}};
+    if (o.model)
+        rc = attn_model_load(o.model, &model, &diag) ? cli_fail_diag(ATTN_ERR_FIELD, &diag) : 0;
+    else
+        rc = shape_model(&o, &model);
+    if (rc)
+        return rc;
+    struct sigaction action = {.sa_handler = on_interrupt};
+    sigaction(SIGINT, &action, NULL);
+    rc = run_all(&o, &model);
+    attn_model_free(&model);
+    return rc;
+}

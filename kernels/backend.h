@@ -1,0 +1,34 @@
+/* backend.h — where kernels run (ggml's ggml_backend_i pattern): a table of functions plus a
+ * context. The harness only talks to this interface, so a new backend is one file and one
+ * line in backends.c, and a backend that is absent here says why in one line.
+ */
+#ifndef ATTN_BACKEND_H
+#define ATTN_BACKEND_H
+
+#include <stddef.h>
+
+#include "ops.h"
+
+typedef struct attn_backend {
+    const char *name;
+    attn_backend_id id;
+    /* 0 when usable on this machine; otherwise a negative code and why not */
+    int (*probe)(char *why, size_t len);
+    /* Inputs made and placed on the device (setup + upload); *out_elems is the output size. */
+    int (*alloc)(void **ctx, const attn_kernel_ops *ops, const attn_problem *p,
+                 size_t *out_elems);
+    /* One timed call of the kernel; *seconds is the kernel's own time. */
+    int (*run)(void *ctx, attn_kernel_stats *stats, double *seconds);
+    int (*sync)(void *ctx);
+    int (*download)(void *ctx, float *out);
+    /* The double reference of the same inputs, on the host. */
+    int (*reference)(void *ctx, double *out);
+    void (*free)(void *ctx);
+} attn_backend;
+
+/* Every backend compiled in, available or not. */
+size_t attn_backend_count(void);
+const attn_backend *attn_backend_at(size_t index);
+const attn_backend *attn_backend_find(const char *name);
+
+#endif

@@ -1,0 +1,95 @@
+/* lowrank_decode.c — the decode form of low-rank attention: the projections as a state.
+ *
+ * Linformer defines E, F over a whole sequence of n_max positions; K' = E K is a sum over
+ * positions, so it can be built one token at a time: token t adds E[:, t] k_t^T to K' and
+ * F[:, t] v_t^T to V'. The state is k·(d_qk + d_v) per KV head, whatever the number of tokens,
+ * and after t tokens it equals the prefill projection of those t tokens (as if E, F had only
+ * their first t columns). The new query then attends, non-causally, to the k projected rows.
+ */
+#include <string.h>
+
+#include <cblas.h>
+
+#include "cpu_internal.h"
+
+int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, int64_t k,
+                            int64_t n_max)
+{
+    if (!state || !dims)
+        return ATTN_ERR_RANGE;
+    attn_dims step = *dims;
+    step.n_q = 1;
+    step.n_kv = 0;
+    step.causal = false;
+    const int64_t sizes[] = {dims->batch, dims->kv_heads, k, dims->d_qk + dims->d_v};
+    const int64_t projection[] = {k, n_max};
+    int rc = attn_dims_check(&step);
+    if (rc || k < 1 || n_max < 1 || k > (int64_t)INT32_MAX || n_max > (int64_t)INT32_MAX
+        || attn_checked_product(4, sizes) < 0 || attn_checked_product(2, projection) < 0)
+        return rc ? rc : ATTN_ERR_RANGE;
+    const int64_t caches = step.batch * step.kv_heads;
+    *state = (attn_lowrank_state){.dims = step, .k = k, .n_max = n_max};
+    state->k_proj = attn_kalloc((size_t)(caches * k * step.d_qk) * sizeof(float));
+    state->v_proj = attn_kalloc((size_t)(caches * k * step.d_v) * sizeof(float));
+    if (!state->k_proj || !state->v_proj) {
+        attn_lowrank_state_free(state);
+        return ATTN_ERR_NOMEM;
+    }
+    memset(state->k_proj, 0, (size_t)(caches * k * step.d_qk) * sizeof(float));
+    memset(state->v_proj, 0, (size_t)(caches * k * step.d_v) * sizeof(float));
+    return ATTN_OK;
+}
+
+void attn_lowrank_state_free(attn_lowrank_state *state)
+{
+    if (!state)
+        return;
+    attn_kfree(state->k_proj);
+    attn_kfree(state->v_proj);
+    memset(state, 0, sizeof *state);
+}
+
+static void count_absorb(const attn_lowrank_state *state, attn_kernel_stats *stats)
+{
+    const uint64_t k = (uint64_t)state->k, width = (uint64_t)(state->dims.d_qk + state->dims.d_v);
+    stats->bytes_read += 4 * (2 * k + width + k * width);
+    stats->bytes_written += 4 * k * width;
+    stats->flops += 2 * k * width;
+}
+
+int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const float *f,
+                            const float *q, const float *k_new, const float *v_new, float *o,
+                            attn_kernel_stats *stats)
+{
+    if (!state || !state->k_proj)
+        return ATTN_ERR_RANGE;
+    const attn_dims *d = &state->dims;
+    const int64_t t = d->n_kv, k = state->k, n_max = state->n_max;
+    if (t >= n_max)
+        return ATTN_ERR_RANGE;
+    attn_counter counter;
+    attn_counter_begin(&counter);
+    float *scores = attn_kalloc((size_t)k * sizeof *scores);
+    if (!scores)
+        return ATTN_ERR_NOMEM;
+    const attn_head_shape shape = {1, k, d->d_qk, d->d_v, false};
+    const int64_t group = d->heads / d->kv_heads;
+    for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
+        float *k_proj = state->k_proj + cache * k * d->d_qk;
+        float *v_proj = state->v_proj + cache * k * d->d_v;
+        cblas_sger(CblasRowMajor, (int)k, (int)d->d_qk, 1.0f, e + t, (int)n_max,
+                   k_new + cache * d->d_qk, 1, k_proj, (int)d->d_qk);
+        cblas_sger(CblasRowMajor, (int)k, (int)d->d_v, 1.0f, f + t, (int)n_max,
+                   v_new + cache * d->d_v, 1, v_proj, (int)d->d_v);
+        count_absorb(state, &counter.stats);
+        const int64_t first_query = (cache / d->kv_heads) * d->heads + (cache % d->kv_heads) * group;
+        for (int64_t h = first_query; h < first_query + group; h++) {
+            attn_dense_head(&shape, q + h * d->d_qk, k_proj, v_proj, scores, o + h * d->d_v);
+            attn_dense_head_count(&shape, &counter.stats);
+        }
+    }
+    attn_kfree(scores);
+    state->dims.n_kv++;
+    attn_counter_end(&counter, stats);
+    return ATTN_OK;
+}

@@ -1,0 +1,238 @@
+/* kernels.h — real CPU attention kernels, each beside a plain double-precision reference.
+ *
+ * The kernels exist to measure what the analytic model predicts: every call reports the FLOPs
+ * it performed, the bytes it moved between the caller's large buffers and its tiles or state
+ * ("counted" traffic, defined per kernel below) and the peak workspace it allocated. They
+ * know shapes and buffers only: no model files, no cost formulas, no I/O (except that flash
+ * may read the L2 size from sysfs when asked to pick its own tile size).
+ *
+ * Layouts are row-major fp32 unless a store says otherwise:
+ *   Q [batch][heads][n_q][d_qk]     K [batch][kv_heads][n_kv][d_qk]
+ *   O [batch][heads][n_q][d_v]      V [batch][kv_heads][n_kv][d_v]
+ * Scores are scaled by 1/sqrt(d_qk). Query head h reads KV head h / (heads / kv_heads).
+ * Causal: query i sits at absolute position n_kv - n_q + i and sees keys at positions <= it;
+ * a query that sees no key (n_q > n_kv, or n_kv == 0) outputs zeros, never NaN.
+ *
+ * Conventions: functions return ATTN_OK (0) or a negative ATTN_ERR_* code (ATTN_ERR_RANGE for
+ * bad dims, ATTN_ERR_NOMEM, ATTN_ERR_UNSUPPORTED for a combination a kernel cannot do).
+ * `stats` may be NULL; when given it is overwritten, not accumulated. The caller owns every
+ * buffer it passes; *_state_init allocates (through the counting allocator) what the matching
+ * *_state_free releases. peak_bytes is exact when one kernel runs at a time: it is the peak of
+ * the process-wide counting allocator since the call began, minus what was live at that point.
+ * Every dimension must fit in 32 bits (BLAS indexes with int).
+ */
+#ifndef ATTN_KERNELS_H
+#define ATTN_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnscope.h"
+
+typedef struct attn_dims {
+    int64_t batch, heads, kv_heads;  /* heads % kv_heads == 0 */
+    int64_t n_q, n_kv;               /* prefill: n_q == n_kv == n; decode: n_q == 1, n_kv = t */
+    int64_t d_qk, d_v;
+    bool causal;
+} attn_dims;
+
+typedef enum attn_store { ATTN_STORE_FP32, ATTN_STORE_FP16, ATTN_STORE_BF16 } attn_store;
+
+typedef struct attn_kernel_stats {
+    uint64_t flops;          /* matmul multiply-adds x 2 (softmax/exp not included) */
+    uint64_t other_flops;    /* softmax, scaling, normalisers (approximate, see each kernel) */
+    uint64_t bytes_read;     /* bytes moved from large buffers into tiles/registers */
+    uint64_t bytes_written;  /* bytes written back to large buffers */
+    uint64_t peak_bytes;     /* peak workspace the kernel allocated during the call */
+} attn_kernel_stats;
+
+/* ---- counting allocator (thread-safe; 64-byte aligned) ------------------------------- */
+
+void *attn_kalloc(size_t bytes);  /* NULL when out of memory */
+void attn_kfree(void *block);     /* NULL is a no-op */
+size_t attn_kalloc_current(void); /* bytes live now */
+size_t attn_kalloc_peak(void);    /* highest live bytes since the last mark */
+size_t attn_kalloc_mark(void);    /* restart the peak from the live bytes; returns them */
+
+/* ---- storage formats: IEEE binary16 and bfloat16, round-to-nearest-even ------------- */
+
+uint16_t attn_f32_to_f16(float value);
+float attn_f16_to_f32(uint16_t bits);
+uint16_t attn_f32_to_bf16(float value);
+float attn_bf16_to_f32(uint16_t bits);
+size_t attn_store_size(attn_store store); /* bytes per element; 0 for an unknown store */
+void attn_store_from_f32(attn_store store, const float *src, size_t count, void *dst);
+/* dst[i] = element first + i of the store-typed array src. */
+void attn_store_to_f32(attn_store store, const void *src, size_t first, size_t count,
+                       float *dst);
+
+/* ---- shapes and tiles ---------------------------------------------------------------- */
+
+int attn_dims_check(const attn_dims *dims);
+
+/* FlashAttention's tiles for M = sram_bytes / 4 floats: block_cols = ceil(M / 4d),
+ * block_rows = min(ceil(M / 4d), d), with d = max(d_qk, d_v). */
+typedef struct attn_flash_tiles {
+    int64_t block_rows, block_cols;
+} attn_flash_tiles;
+attn_flash_tiles attn_flash_tiles_for(size_t sram_bytes, int64_t d);
+/* The CPU's "SRAM": the L2 size from sysfs, or 256 KiB when it cannot be read. */
+size_t attn_cpu_sram_bytes(void);
+
+/* ---- exact attention ----------------------------------------------------------------- */
+
+int attn_ref_attention(const attn_dims *dims, const float *q, const float *k, const float *v,
+                       double *o);
+
+/* Standard (FlashAttention's Algorithm 0): per (batch, head), S = scale·Q K^T (sgemm), row
+ * softmax in place, O = P V (sgemm). Heads run one after another (BLAS threads the GEMMs,
+ * OpenMP the softmax), so the workspace is exactly one S: n_q·n_kv·4 bytes.
+ * Counted, per query head (K and V are re-read for each head of a GQA group):
+ *   read  = 4·(n_q·d_qk + n_kv·d_qk + n_kv·d_v + 2·n_q·n_kv)   (Q, K, V; S; P)
+ *   write = 4·(2·n_q·n_kv + n_q·d_v)                            (S; P; O)
+ *   flops = 2·n_q·n_kv·(d_qk + d_v); other_flops = 5·n_q·n_kv. Causal masks inside the full S. */
+int attn_cpu_standard(const attn_dims *dims, const float *q, const float *k, const float *v,
+                      float *o, attn_kernel_stats *stats);
+
+/* FlashAttention-2 loop order: query blocks of B_r rows outer (OpenMP over batch, head, query
+ * block), key/value blocks of B_c rows inner, online softmax; n_q·n_kv is never materialised.
+ * sram_bytes = 0 picks attn_cpu_sram_bytes(). Counted, per query head, T_r = ceil(n_q / B_r):
+ *   read  = 4·(n_q·d_qk + kv_rows·(d_qk + d_v)),  write = 4·n_q·d_v
+ * where kv_rows = T_r·n_kv non-causal; causal skips key blocks that every row of a query block
+ * masks, so kv_rows = Σ_blocks min(n_kv, ceil(L/B_c)·B_c), L = the block's last row's number of
+ * visible keys (0 when it sees none). No logsumexp is written (this is forward only).
+ *   flops = Σ_processed tiles 2·rows·cols·(d_qk + d_v); other_flops = 5 per tile score. */
+int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, const float *k,
+                   const float *v, float *o, attn_kernel_stats *stats);
+
+/* Decode (flash-decoding): n_q == 1 query per head against n_kv = t cached tokens stored as
+ * `store` in the K/V layouts above. Each (batch, KV head) cache is split across threads; a
+ * split reads its tokens once for the whole group of query heads, and the partial softmaxes
+ * (max, sum, unnormalised output, in workspace) are merged. Counted:
+ *   read  = batch·kv_heads·t·(d_qk + d_v)·store_size + 4·batch·heads·d_qk,
+ *   write = 4·batch·heads·d_v;  flops = 2·batch·heads·t·(d_qk + d_v). t = 0 outputs zeros.
+ * dims->causal does not matter: the one query sits at the last position and sees every token.
+ * ATTN_ERR_RANGE unless n_q == 1. */
+int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
+                    const void *k_cache, const void *v_cache, float *o,
+                    attn_kernel_stats *stats);
+/* The reference on the cache values as stored (fp16/bf16 rounded), i.e. what decode computes. */
+int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
+                    const void *k_cache, const void *v_cache, double *o);
+
+/* ---- Performer (FAVOR+) ---------------------------------------------------------------- */
+
+/* omega [m][d]: ceil(m/d) blocks of d×d Gaussians (GSL mt19937 seeded with `seed`),
+ * orthogonalised by QR (sign-fixed so the directions are Haar), each row rescaled to the norm
+ * of a fresh Gaussian d-vector (chi, d degrees of freedom). Same seed, same omega. */
+int attn_performer_features(int64_t m, int64_t d, uint64_t seed, float *omega);
+
+/* phi(x) = exp(w·x' - |x'|²/2 - max) / sqrt(m), x' = x / d_qk^(1/4), omega [m][d_qk] shared by
+ * all heads. Queries subtract their own max over features; keys share one max per KV head (a
+ * running max: the state is rescaled when it grows), so both cancel in the ratio.
+ * Non-causal: S = φ(K)^T V, z = φ(K)^T 1 per KV head, O = φ(Q) S / φ(Q)·z. Causal: the same
+ * state as a prefix sum, token by token. The state (m·(d_v + 1) per KV head) lives in
+ * workspace (OpenMP over batch × KV head). Counted: read = 4·(batch·heads·n_q·d_qk
+ * + batch·kv_heads·n_kv·(d_qk + d_v) + m·d_qk) (Q, K, V, omega), write = 4·batch·heads·n_q·d_v;
+ * flops = 2m·(d_qk + d_v)·(Q rows + K rows) + 2m·(Q rows), with K rows = batch·kv_heads·n_kv
+ * (features and state) and Q rows = batch·heads·n_q (features, numerator, normaliser). */
+int attn_cpu_performer(const attn_dims *dims, int64_t m, const float *omega, const float *q,
+                       const float *k, const float *v, float *o, attn_kernel_stats *stats);
+/* The same estimator evaluated directly in double: weight(q, k) = Σ_f exp(u_f(q) + u_f(k)) / m. */
+int attn_ref_performer(const attn_dims *dims, int64_t m, const float *omega, const float *q,
+                       const float *k, const float *v, double *o);
+
+/* Recurrent decode state, per sequence (not per token): s [batch][kv_heads][m][d_v],
+ * z [batch][kv_heads][m], both scaled by exp(-shift[batch][kv_heads]). */
+typedef struct attn_performer_state {
+    attn_dims dims;   /* n_kv counts the tokens absorbed so far */
+    int64_t m;
+    float *s, *z, *shift;
+} attn_performer_state;
+int attn_performer_state_init(attn_performer_state *state, const attn_dims *dims, int64_t m);
+void attn_performer_state_free(attn_performer_state *state);
+/* Absorb one new token (k [batch][kv_heads][d_qk], v [batch][kv_heads][d_v]), then answer
+ * q [batch][heads][d_qk] into o [batch][heads][d_v]: the causal prefill's last row. Counted:
+ * read = 4·(q + k + v + state + m·d_qk), write = 4·(o + state), in elements: q = batch·heads·d_qk,
+ * k + v = batch·kv_heads·(d_qk + d_v), o = batch·heads·d_v, state = batch·kv_heads·(m·(d_v+1)+1).
+ * flops as prefill's with one key row per KV head and one query row per head. */
+int attn_cpu_performer_decode(attn_performer_state *state, const float *omega, const float *q,
+                              const float *k, const float *v, float *o,
+                              attn_kernel_stats *stats);
+
+/* ---- low-rank (Linformer) ------------------------------------------------------------- */
+
+/* K' = E K, V' = F V per KV head (E, F [k][n_kv], shared by all heads), then exact attention
+ * of Q over the k projected rows. Non-causal only (ATTN_ERR_UNSUPPORTED otherwise). Counted:
+ * per KV head read 4·(2k·n_kv + n_kv·(d_qk + d_v)), write 4·k·(d_qk + d_v); then per query
+ * head the standard kernel's counts with n_kv = k. */
+int attn_cpu_lowrank(const attn_dims *dims, int64_t k, const float *e, const float *f,
+                     const float *q, const float *kk, const float *v, float *o,
+                     attn_kernel_stats *stats);
+int attn_ref_lowrank(const attn_dims *dims, int64_t k, const float *e, const float *f,
+                     const float *q, const float *kk, const float *v, double *o);
+
+/* Decode form: the projected K', V' are a per-sequence state of k rows. Token t (0-based)
+ * adds E[:, t] k_t^T to K' and F[:, t] v_t^T to V' (E, F are [k][n_max]), so after t tokens the
+ * state equals the prefill projection over the first t tokens; the new query then attends to
+ * the k projected rows. After n_max tokens the last output equals attn_cpu_lowrank's last row. */
+typedef struct attn_lowrank_state {
+    attn_dims dims;   /* n_kv counts the tokens absorbed so far */
+    int64_t k, n_max;
+    float *k_proj, *v_proj; /* [batch][kv_heads][k][d_qk], [batch][kv_heads][k][d_v] */
+} attn_lowrank_state;
+int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, int64_t k,
+                            int64_t n_max);
+void attn_lowrank_state_free(attn_lowrank_state *state);
+/* q [batch][heads][d_qk], k_new [batch][kv_heads][d_qk], v_new [batch][kv_heads][d_v].
+ * ATTN_ERR_RANGE once n_max tokens have been absorbed. Counted per KV head: read
+ * 4·(2k + d_qk + d_v + k·(d_qk + d_v)) (E, F columns, the token, the state), write
+ * 4·k·(d_qk + d_v) (the state); then per query head standard's counts with n_q = 1, n_kv = k. */
+int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const float *f,
+                            const float *q, const float *k_new, const float *v_new, float *o,
+                            attn_kernel_stats *stats);
+
+/* ---- MLA (DeepSeek multi-head latent attention) ---------------------------------------- */
+
+/* Weights w_uk [heads][d_n][d_c], w_uv [heads][d_v][d_c]. Per sequence: latent c
+ * [batch][n_kv][d_c] and rope key k_r [batch][n_kv][d_r] shared by all heads; queries q_n
+ * [batch][heads][n_q][d_n], q_r [batch][heads][n_q][d_r]; o [batch][heads][n_q][d_v].
+ * Scale 1/sqrt(d_n + d_r). Decode is n_q == 1. */
+typedef struct attn_mla_dims {
+    int64_t batch, heads, n_q, n_kv;
+    int64_t d_c, d_r, d_n, d_v;
+    bool causal;
+} attn_mla_dims;
+
+typedef struct attn_mla_inputs {
+    const float *w_uk, *w_uv, *c, *k_r, *q_n, *q_r;
+} attn_mla_inputs;
+
+int attn_mla_dims_check(const attn_mla_dims *dims);
+
+/* Naive: per (batch, head) decompress K = [c W_UK^T | k_r] and V = c W_UV^T into workspace,
+ * then the standard kernel with d_qk = d_n + d_r. Counted per (batch, head): read
+ * 4·(2·n_kv·d_c + n_kv·d_r + d_c·(d_n + d_v) + n_q·(d_n + d_r)) (c once for K and once for V,
+ * k_r, the head's weights, q_n and q_r), write 4·(n_kv·(d_n + d_r + d_v) + n_q·(d_n + d_r))
+ * (the decompressed K, V and concatenated Q), plus standard's counts with d_qk = d_n + d_r;
+ * flops add 2·n_kv·d_c·(d_n + d_v) for the decompression. */
+int attn_cpu_mla_naive(const attn_mla_dims *dims, const attn_mla_inputs *in, float *o,
+                       attn_kernel_stats *stats);
+
+/* Absorbed: q_c = W_UK^T q_n (d_c wide), scores = q_c·c + q_r·k_r, o_c = P c, O = W_UV o_c.
+ * Query rows of all heads are stacked (position-major) and run flash-style over latent tiles
+ * [c | k_r], one pass per block of query positions, so a decode step reads the latent cache
+ * once per sequence for all heads. Counted (R = batch·n_q·heads stacked rows):
+ *   read  = 4·(R·(d_n + d_r) + batch·heads·d_c·(d_n + d_v) + R·(d_c + d_r) + R·d_c
+ *             + batch·Σ_blocks kv_rows·(d_c + d_r))
+ *   write = 4·(R·(d_c + d_r) + R·d_c + R·d_v)
+ * (q_n, q_r; weights per (batch, head); stacked queries and o_c, written and read back once;
+ * latent tiles; O). kv_rows as flash's, per block of max(1, 64 / heads) positions; a decode
+ * step is one block, so its latent term is batch·t·(d_c + d_r). flops = 2·R·d_n·d_c
+ * + Σ_tiles 2·rows·cols·(2·d_c + d_r) + 2·R·d_c·d_v. */
+int attn_cpu_mla_absorbed(const attn_mla_dims *dims, const attn_mla_inputs *in, float *o,
+                          attn_kernel_stats *stats);
+int attn_ref_mla(const attn_mla_dims *dims, const attn_mla_inputs *in, double *o);
+
+#endif

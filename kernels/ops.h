@@ -1,0 +1,56 @@
+/* ops.h — one variant's kernels packaged for a backend: make seeded inputs for a problem,
+ * run the kernel, run its double reference, release. The variant registry points at one
+ * attn_kernel_ops per backend, so the harness never switches on a variant's name.
+ */
+#ifndef ATTN_OPS_H
+#define ATTN_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnscope.h"
+#include "kernels.h"
+
+/* What to run: one layer's attention for `batch` sequences. */
+typedef struct attn_problem {
+    attn_phase phase;
+    int64_t batch, heads, kv_heads;
+    int64_t n;            /* prefill: tokens; decode: cached tokens t */
+    int64_t d_qk, d_v;
+    int64_t d_c, d_r, d_n; /* MLA */
+    int64_t features;     /* Performer m */
+    int64_t rank;         /* low-rank k */
+    bool causal;          /* prefill only */
+    attn_store store;     /* decode cache storage */
+    size_t sram_bytes;    /* flash tiles; 0 = the CPU's L2 */
+    uint64_t seed;
+} attn_problem;
+
+typedef struct attn_kernel_ops {
+    /* Allocates and fills the inputs (and any decode state built from the cached tokens);
+     * *out_elems is the output length. */
+    int (*setup)(const attn_problem *p, void **work, size_t *out_elems);
+    int (*run)(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats);
+    int (*reference)(const attn_problem *p, void *work, double *out);
+    void (*teardown)(void *work);
+    /* NULL, or why this problem cannot run (e.g. low-rank has no causal prefill) */
+    const char *(*unsupported)(const attn_problem *p);
+} attn_kernel_ops;
+
+/* The CPU backend's kernels, one per registry variant that has them. */
+extern const attn_kernel_ops attn_cpu_ops_standard;
+extern const attn_kernel_ops attn_cpu_ops_flash;
+extern const attn_kernel_ops attn_cpu_ops_performer;
+extern const attn_kernel_ops attn_cpu_ops_lowrank;
+extern const attn_kernel_ops attn_cpu_ops_mla;
+extern const attn_kernel_ops attn_cpu_ops_mla_naive;
+
+/* Threads for OpenMP and OpenBLAS alike (threads.c); < 1 leaves them as they are. */
+void attn_kernels_set_threads(int threads);
+int attn_kernels_threads(void);
+
+/* Seeded uniform inputs in [-scale, scale) (GSL mt19937), for every ops file. */
+float *attn_ops_random(size_t count, uint64_t seed, float scale);
+
+#endif

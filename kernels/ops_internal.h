@@ -1,0 +1,24 @@
+/* ops_internal.h — helpers shared by the ops files (not for backends). */
+#ifndef ATTN_OPS_INTERNAL_H
+#define ATTN_OPS_INTERNAL_H
+
+#include "ops.h"
+
+/* The problem as kernels.h dims: decode is one query row against n cached tokens. */
+attn_dims attn_ops_dims(const attn_problem *p);
+
+/* Q, K, V in fp32 for a problem, seeded; NULL members on failure. */
+typedef struct attn_qkv {
+    attn_dims dims;
+    float *q, *k, *v;
+    size_t q_elems, k_elems, v_elems, o_elems;
+} attn_qkv;
+int attn_qkv_init(attn_qkv *qkv, const attn_problem *p);
+void attn_qkv_free(attn_qkv *qkv);
+/* Token i's keys and values of every (batch, KV head): k [batch][kv_heads][d_qk],
+ * v [batch][kv_heads][d_v], as the recurrent decode kernels take them. */
+void attn_qkv_token(const attn_qkv *qkv, int64_t i, float *k, float *v);
+/* Exact softmax attention in double: what the approximate variants are measured against. */
+int attn_qkv_exact_reference(const attn_qkv *qkv, double *out);
+
+#endif

@@ -1,0 +1,103 @@
+/* ops_lowrank.c — low-rank (Linformer) attention as backend ops (CPU).
+ *
+ * E and F are random projections [k][n] with entries of variance 1/k (uniform, seeded), the
+ * Johnson-Lindenstrauss choice; outputs are compared with exact softmax attention, so the
+ * error is the result (error vs k). Decode uses the projected state (ops_recurrent.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ops_recurrent.h"
+
+typedef struct lowrank_work {
+    attn_recurrent rec;
+    float *e, *f;
+    attn_lowrank_state state;
+    size_t k_floats, v_floats;
+} lowrank_work;
+
+static int lowrank_absorb(void *ctx, const float *k, const float *v, const float *q, float *o,
+                          attn_kernel_stats *stats)
+{
+    lowrank_work *w = ctx;
+    return attn_cpu_lowrank_decode(&w->state, w->e, w->f, q, k, v, o, stats);
+}
+
+static attn_state_view lowrank_view(void *ctx)
+{
+    lowrank_work *w = ctx;
+    return (attn_state_view){{w->state.k_proj, w->state.v_proj, NULL},
+                             {w->k_floats, w->v_floats, 0},
+                             &w->state.dims.n_kv};
+}
+
+static const attn_recurrent_kind lowrank_kind = {lowrank_absorb, lowrank_view};
+
+static void lowrank_teardown(void *work)
+{
+    lowrank_work *w = work;
+    if (!w)
+        return;
+    if (w->state.k_proj)
+        attn_lowrank_state_free(&w->state);
+    attn_recurrent_free(&w->rec);
+    free(w->e);
+    free(w->f);
+    free(w);
+}
+
+static int lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
+{
+    lowrank_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return ATTN_ERR_NOMEM;
+    int rc = attn_qkv_init(&w->rec.qkv, p);
+    size_t projection = (size_t)(p->rank * p->n);
+    float scale = sqrtf(3.0f / (float)p->rank); /* uniform(-a, a) has variance a^2 / 3 = 1/k */
+    w->e = attn_ops_random(projection, p->seed + 4, scale);
+    w->f = attn_ops_random(projection, p->seed + 5, scale);
+    if (!rc && (!w->e || !w->f))
+        rc = ATTN_ERR_NOMEM;
+    if (!rc && p->phase == ATTN_PHASE_DECODE) {
+        const attn_dims *d = &w->rec.qkv.dims;
+        size_t groups = (size_t)(d->batch * d->kv_heads);
+        w->k_floats = groups * (size_t)(p->rank * d->d_qk);
+        w->v_floats = groups * (size_t)(p->rank * d->d_v);
+        rc = attn_lowrank_state_init(&w->state, d, p->rank, p->n);
+        if (!rc)
+            rc = attn_recurrent_prepare(&w->rec, &lowrank_kind, w);
+    }
+    if (rc) {
+        lowrank_teardown(w);
+        return rc;
+    }
+    *work = w;
+    *out_elems = w->rec.qkv.o_elems;
+    return ATTN_OK;
+}
+
+static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
+{
+    lowrank_work *w = work;
+    if (p->phase == ATTN_PHASE_DECODE)
+        return attn_recurrent_step(&w->rec, &lowrank_kind, w, out, stats);
+    const attn_qkv *x = &w->rec.qkv;
+    return attn_cpu_lowrank(&x->dims, p->rank, w->e, w->f, x->q, x->k, x->v, out, stats);
+}
+
+static int lowrank_reference(const attn_problem *p, void *work, double *out)
+{
+    (void)p;
+    lowrank_work *w = work;
+    return attn_qkv_exact_reference(&w->rec.qkv, out);
+}
+
+static const char *lowrank_unsupported(const attn_problem *p)
+{
+    if (p->phase == ATTN_PHASE_PREFILL && p->causal)
+        return "low-rank projection mixes future tokens: no causal prefill";
+    return p->rank < 1 ? "low-rank needs k >= 1" : NULL;
+}
+
+const attn_kernel_ops attn_cpu_ops_lowrank = {lowrank_setup, lowrank_run, lowrank_reference,
+                                              lowrank_teardown, lowrank_unsupported};

@@ -1,0 +1,39 @@
+/* ops_recurrent.h — decode for variants whose cache is a fixed state (Performer, low-rank).
+ *
+ * Setup absorbs the first t - 1 cached tokens into the state and saves it; each run restores
+ * the saved state and absorbs token t together with the new query, so every timed call does
+ * the same work. The restore (one copy of the state) is inside the timing; bench rows say so.
+ */
+#ifndef ATTN_OPS_RECURRENT_H
+#define ATTN_OPS_RECURRENT_H
+
+#include "ops_internal.h"
+
+/* Where a variant keeps its state: up to three float arrays and a token counter. */
+typedef struct attn_state_view {
+    float *part[3];
+    size_t floats[3];
+    int64_t *tokens;
+} attn_state_view;
+
+typedef struct attn_recurrent_kind {
+    /* Runs the variant's decode kernel: absorb (k, v) of one token, answer q into o. */
+    int (*absorb)(void *ctx, const float *k, const float *v, const float *q, float *o,
+                  attn_kernel_stats *stats);
+    attn_state_view (*view)(void *ctx);
+} attn_recurrent_kind;
+
+typedef struct attn_recurrent {
+    attn_qkv qkv; /* Q of the new token; K, V of all t cached tokens */
+    float *k_tok, *v_tok, *sink;
+    float *saved; /* the state after t - 1 tokens */
+    int64_t saved_tokens;
+} attn_recurrent;
+
+/* qkv must be initialised; absorbs tokens 0 .. t - 2 and saves the state. */
+int attn_recurrent_prepare(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx);
+int attn_recurrent_step(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx,
+                        float *out, attn_kernel_stats *stats);
+void attn_recurrent_free(attn_recurrent *r);
+
+#endif

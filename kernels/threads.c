@@ -1,0 +1,19 @@
+/* threads.c — one knob for the kernels' threads: OpenMP (our loops) and OpenBLAS (its GEMMs)
+ * get the same count, so `--threads N` means N everywhere. */
+#include <cblas.h>
+#include <omp.h>
+
+#include "ops.h"
+
+void attn_kernels_set_threads(int threads)
+{
+    if (threads < 1)
+        return;
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+}
+
+int attn_kernels_threads(void)
+{
+    return omp_get_max_threads();
+}

@@ -1,0 +1,159 @@
+/* results_csv.c — formatting result rows (libcsv quoting) and appending them atomically:
+ * the old contents and the new rows go to a temporary file in the same directory, which is
+ * flushed to disk and renamed over the original. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv_out.h"
+#include "diag.h"
+#include "results_csv.h"
+
+static const char *const COLUMNS[] = {
+    "model", "variant", "backend", "phase", "batch", "heads", "kv_heads", "d_qk", "d_v",
+    "seq", "causal", "kv_store", "features", "rank", "sram_bytes", "threads", "seed",
+    "repeats", "time_s", "time_min_s", "time_max_s", "gflops", "gbps", "flops_model",
+    "flops_counted", "hbm_bytes_model", "hbm_bytes_counted", "hbm_bytes_sim", "hbm_bytes_hw",
+    "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err", "validated", "note"};
+enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
+
+const char *attn_results_header(void)
+{
+    static char header[1024];
+    if (!header[0])
+        for (size_t i = 0; i < NCOLUMNS; i++)
+            snprintf(header + strlen(header), sizeof header - strlen(header), "%s%s",
+                     i ? "," : "", COLUMNS[i]);
+    return header;
+}
+
+static int write_row(FILE *out, const attn_result_row *r)
+{
+    char v[NCOLUMNS][64];
+    const attn_measurement *m = &r->m;
+    double seconds = m->median_s > 0 ? m->median_s : 1;
+    long long ints[] = {r->batch, r->heads, r->kv_heads, r->d_qk, r->d_v, r->seq};
+    for (int i = 0; i < 6; i++)
+        snprintf(v[4 + i], 64, "%lld", ints[i]);
+    snprintf(v[12], 64, "%lld", (long long)r->features);
+    snprintf(v[13], 64, "%lld", (long long)r->rank);
+    snprintf(v[14], 64, "%llu", (unsigned long long)r->sram_bytes);
+    snprintf(v[15], 64, "%d", r->threads);
+    snprintf(v[16], 64, "%llu", (unsigned long long)r->seed);
+    snprintf(v[17], 64, "%d", m->repeats);
+    snprintf(v[18], 64, "%.6e", m->median_s);
+    snprintf(v[19], 64, "%.6e", m->min_s);
+    snprintf(v[20], 64, "%.6e", m->max_s);
+    snprintf(v[21], 64, "%.4f", (double)m->stats.flops / seconds / 1e9);
+    snprintf(v[22], 64, "%.4f",
+             (double)(m->stats.bytes_read + m->stats.bytes_written) / seconds / 1e9);
+    snprintf(v[23], 64, "%.0Lf", r->model_cost.flops);
+    snprintf(v[24], 64, "%llu", (unsigned long long)m->stats.flops);
+    snprintf(v[25], 64, "%.0Lf", r->model_cost.read_bytes + r->model_cost.write_bytes);
+    snprintf(v[26], 64, "%llu",
+             (unsigned long long)(m->stats.bytes_read + m->stats.bytes_written));
+    snprintf(v[29], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
+    snprintf(v[30], 64, "%.0Lf", r->model_cost.extra_bytes);
+    v[31][0] = v[32][0] = '\0'; /* empty when not validated: never a made-up number */
+    if (m->validated) {
+        snprintf(v[31], 64, "%.3e", m->max_abs_err);
+        snprintf(v[32], 64, "%.3e", m->rel_err);
+    }
+    const char *row[NCOLUMNS] = {
+        r->model, r->variant, r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
+        v[4], v[5], v[6], v[7], v[8], v[9], r->causal ? "true" : "false", r->store, v[12],
+        v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
+        v[25], v[26], r->traffic_sim ? r->traffic_sim : "", r->traffic_hw ? r->traffic_hw : "",
+        v[29], v[30], v[31], v[32], m->validated ? "yes" : "no", m->note};
+    return attn_csv_write_row(out, row, NCOLUMNS);
+}
+
+/* The existing file's bytes (NULL, 0 when it does not exist), checked to hold our header. */
+static int read_existing(const char *path, char **text, size_t *len, attn_diag *diag)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? ATTN_OK
+                               : attn_fail(diag, ATTN_ERR_IO, "%s: cannot read: %s", path,
+                                           strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return attn_fail(diag, ATTN_ERR_IO, "%s: not a regular file", path);
+    }
+    *text = malloc((size_t)st.st_size + 1);
+    if (!*text) {
+        fclose(f);
+        return attn_fail(diag, ATTN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    *len = fread(*text, 1, (size_t)st.st_size, f);
+    fclose(f);
+    const char *header = attn_results_header();
+    size_t hlen = strlen(header);
+    if (*len && (*len < hlen || memcmp(*text, header, hlen) != 0 ||
+                 ((*text)[hlen] != '\n' && (*text)[hlen] != '\r'))) {
+        free(*text);
+        *text = NULL;
+        return attn_fail(diag, ATTN_ERR_FIELD,
+                         "%s: its first line is not attnscope's results header; refusing to "
+                         "append (use another --out)", path);
+    }
+    return ATTN_OK;
+}
+
+int attn_results_append(const char *path, const attn_result_row *rows, size_t count,
+                        attn_diag *diag)
+{
+    char *old = NULL;
+    size_t old_len = 0;
+    int rc = read_existing(path, &old, &old_len, diag);
+    if (rc)
+        return rc;
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
+        free(old);
+        return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot create a temporary file beside it: %s",
+                       path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+        if (old_len)
+            fwrite(old, 1, old_len, out);
+        else
+            fprintf(out, "%s\n", attn_results_header());
+        if (old_len && old[old_len - 1] != '\n')
+            fputc('\n', out);
+        for (size_t i = 0; i < count && !rc; i++)
+            rc = write_row(out, &rows[i]);
+        if (fflush(out) || fsync(fd) || ferror(out))
+            rc = ATTN_ERR_IO;
+        if (fclose(out))
+            rc = ATTN_ERR_IO;
+        if (!rc && rename(tmp, path) != 0)
+            rc = ATTN_ERR_IO;
+        if (rc) {
+            unlink(tmp);
+            rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot write: %s (earlier rows are intact)",
+                           path, strerror(errno));
+        }
+    }
+    free(tmp);
+    free(old);
+    return rc;
+}
