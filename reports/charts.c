@@ -91,7 +91,9 @@ static int build_series(const attn_chart_request *req, const char *const *defaul
             attn_plan_free(plan);
             if (!kept)
                 continue; /* e.g. low-rank under a causal mask: no such form */
-            d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], kept, style};
+            int color = req->nmodels > 1 ? (int)mi + 1
+                                         : attn_plot_color(variant ? variant : attn_plan_variant(plan));
+            d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], kept, style, color};
             d->nseries++;
         }
     }
@@ -193,7 +195,8 @@ static int fill_cost(const attn_chart_request *req, const attn_plan *plan, doubl
     c.seq = (int64_t)x;
     c.batch = req->batch;
     attn_cost cost;
-    int rc = attn_plan_cost(plan, &c, &cost, NULL);
+    int rc = req->per_layer ? attn_plan_cost_layer(plan, &c, 0, &cost, NULL)
+                            : attn_plan_cost(plan, &c, &cost, NULL);
     *y = (double)(traffic ? cost.read_bytes + cost.write_bytes : cost.flops);
     return rc;
 }
@@ -222,8 +225,9 @@ int attn_chart_cost(const attn_chart_request *req, bool traffic, const char *pat
                           ATTN_STYLE_LINE, d, diag);
     add_measured(req, d);
     char title[512];
-    snprintf(title, sizeof title, "%s %s%s %s vs n (lines: model%s), batch %lld",
-             req->models[0].name, req->cost.causal ? "causal " : "",
+    snprintf(title, sizeof title, "%s%s %s%s %s vs n (lines: model%s), batch %lld",
+             req->models[0].name, req->per_layer ? ", one layer," : "",
+             req->cost.causal ? "causal " : "",
              req->cost.phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
              traffic ? "HBM traffic" : "FLOPs", req->nmeasured ? "; points: measured" : "",
              (long long)req->batch);
@@ -251,7 +255,7 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
         d->x[0][n] = i, d->y[0][n++] = fmin(peak, dev->bandwidth_bytes_per_s * i);
     snprintf(d->titles[0], 320, "%s roofline (%.0f TFLOP/s, %.2f TB/s)", dev->name, peak / 1e12,
              dev->bandwidth_bytes_per_s / 1e12);
-    d->series[0] = (attn_series){d->titles[0], d->x[0], d->y[0], n, ATTN_STYLE_LINE};
+    d->series[0] = (attn_series){d->titles[0], d->x[0], d->y[0], n, ATTN_STYLE_LINE, 7};
     d->nseries = 1;
     const char *const *variants = req->variants ? req->variants : COST_VARIANTS;
     size_t nvariants = req->variants ? req->nvariants : 7;
@@ -266,12 +270,15 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
         attn_cost cost;
         attn_roofline r;
         size_t s = d->nseries;
-        if (attn_plan_cost(plan, &c, &cost, NULL) == ATTN_OK) {
+        int cost_rc = req->per_layer ? attn_plan_cost_layer(plan, &c, 0, &cost, NULL)
+                                     : attn_plan_cost(plan, &c, &cost, NULL);
+        if (cost_rc == ATTN_OK) {
             attn_roofline_compute(&cost, peak, dev->bandwidth_bytes_per_s, &r);
             d->x[s][0] = (double)r.intensity;
             d->y[s][0] = (double)(cost.flops / r.time_s);
             snprintf(d->titles[s], 320, "%s (model bound)", variants[v]);
-            d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], 1, ATTN_STYLE_POINTS};
+            d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], 1, ATTN_STYLE_POINTS,
+                                         attn_plot_color(variants[v])};
             d->nseries++;
         }
         attn_plan_free(plan);

@@ -20,6 +20,7 @@ typedef struct attn_chart_request {
     double mem_util;
     attn_cost_request cost;    /* phase, causal, sram for flops/traffic/roofline */
     const char *title;         /* NULL: a descriptive default */
+    bool per_layer;            /* one layer (x batch), as bench measures, not the whole model */
     const attn_series *measured; /* extra series (measured points), drawn as given */
     size_t nmeasured;
 } attn_chart_request;

@@ -60,6 +60,37 @@ static bool plottable(const attn_plot *plot, double x, double y)
     return isfinite(x) && isfinite(y) && (!plot->logx || x > 0) && (!plot->logy || y > 0);
 }
 
+/* Colour-blind-safe (Okabe-Ito) plus two, indexed by attn_plot_color. */
+static const char *const PALETTE[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                      "#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22"};
+enum { PALETTE_SIZE = sizeof PALETTE / sizeof PALETTE[0] };
+
+int attn_plot_color(const char *variant)
+{
+    for (size_t i = 0; i < attn_variant_count(); i++)
+        if (variant && strcmp(variant, attn_variant_name(i)) == 0)
+            return (int)(i % PALETTE_SIZE) + 1;
+    unsigned hash = 0;
+    for (const char *p = variant ? variant : ""; *p; p++)
+        hash = hash * 31u + (unsigned char)*p;
+    return (int)(hash % PALETTE_SIZE) + 1;
+}
+
+/* Log axes spanning less than three decades get base-2 ticks, or they show one label. */
+static void log_axis(FILE *out, const attn_plot *plot, char axis, bool si)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t s = 0; s < plot->nseries; s++)
+        for (size_t i = 0; i < plot->series[s].n; i++) {
+            double v = axis == 'x' ? plot->series[s].x[i] : plot->series[s].y[i];
+            if (v > 0 && isfinite(v))
+                lo = fmin(lo, v), hi = fmax(hi, v);
+        }
+    bool narrow = hi / lo < 1000;
+    fprintf(out, "set logscale %c %d\nset format %c %s\n", axis, narrow ? 2 : 10, axis,
+            si ? "'%.0s%c'" : "'%g'");
+}
+
 static const char *style_text(attn_series_style style)
 {
     switch (style) {
@@ -90,11 +121,10 @@ static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
         put_quoted(out, labels[i][1]);
         fputc('\n', out);
     }
-    const char *tick = plot->si_ticks ? "'%.0s%c'" : "'%g'";
     if (plot->logx)
-        fprintf(out, "set logscale x\nset format x %s\n", tick);
+        log_axis(out, plot, 'x', plot->si_ticks);
     if (plot->logy)
-        fprintf(out, "set logscale y\nset format y %s\n", tick);
+        log_axis(out, plot, 'y', plot->si_ticks);
     for (size_t s = 0; s < plot->nseries; s++) {
         fprintf(out, "$S%zu << EOD\n", s);
         for (size_t i = 0; i < plot->series[s].n; i++)
@@ -104,8 +134,11 @@ static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
     }
     fputs("plot ", out);
     for (size_t s = 0; s < plot->nseries; s++) {
-        fprintf(out, "%s$S%zu using 1:2 with %s title ", s ? ", " : "", s,
+        fprintf(out, "%s$S%zu using 1:2 with %s", s ? ", " : "", s,
                 style_text(plot->series[s].style));
+        if (plot->series[s].color > 0)
+            fprintf(out, " lc rgb '%s'", PALETTE[(plot->series[s].color - 1) % PALETTE_SIZE]);
+        fputs(" title ", out);
         put_quoted(out, plot->series[s].title);
     }
     for (size_t l = 0; l < plot->nhlines; l++) {

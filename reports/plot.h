@@ -26,6 +26,7 @@ typedef struct attn_series {
     const double *y;
     size_t n;
     attn_series_style style;
+    int color; /* 0: gnuplot's next colour; k > 0: palette entry k (attn_plot_color) */
 } attn_series;
 
 /* A horizontal reference line (a GPU's free memory, a roofline ceiling). */
@@ -46,6 +47,10 @@ typedef struct attn_plot {
     size_t nhlines;
     int width, height; /* pixels (PDF: 100 px per inch); 0 = 1000 x 650 */
 } attn_plot;
+
+/* A stable palette entry for a variant name (registry order), so a variant's model line,
+ * measured points and fit share one colour on every chart. */
+int attn_plot_color(const char *variant);
 
 /* Draws `plot` into `path` (.png, .svg or .pdf). Points that are not finite, or not positive
  * on a log axis, are left out. Returns ATTN_OK, ATTN_ERR_UNSUPPORTED (unknown extension),

@@ -1,14 +1,13 @@
 /* results_csv.c — formatting result rows (libcsv quoting) and appending them atomically:
- * the old contents and the new rows go to a temporary file in the same directory, which is
- * flushed to disk and renamed over the original. */
+ * the old contents and the new rows go to a new file that replaces the original only when
+ * complete (atomic_file.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "csv_out.h"
 #include "diag.h"
 #include "results_csv.h"
@@ -16,7 +15,8 @@
 static const char *const COLUMNS[] = {
     "model", "variant", "backend", "phase", "batch", "heads", "kv_heads", "d_qk", "d_v",
     "seq", "causal", "kv_store", "features", "rank", "sram_bytes", "threads", "seed",
-    "repeats", "time_s", "time_min_s", "time_max_s", "gflops", "gbps", "flops_model",
+    "repeats", "time_s", "time_min_s", "time_max_s", "gflops", "gbps", "flops_per_s",
+    "intensity_counted", "flops_model",
     "flops_counted", "hbm_bytes_model", "hbm_bytes_counted", "hbm_bytes_sim", "hbm_bytes_hw",
     "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err", "validated", "note"};
 enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
@@ -51,24 +51,27 @@ static int write_row(FILE *out, const attn_result_row *r)
     snprintf(v[21], 64, "%.4f", (double)m->stats.flops / seconds / 1e9);
     snprintf(v[22], 64, "%.4f",
              (double)(m->stats.bytes_read + m->stats.bytes_written) / seconds / 1e9);
-    snprintf(v[23], 64, "%.0Lf", r->model_cost.flops);
-    snprintf(v[24], 64, "%llu", (unsigned long long)m->stats.flops);
-    snprintf(v[25], 64, "%.0Lf", r->model_cost.read_bytes + r->model_cost.write_bytes);
-    snprintf(v[26], 64, "%llu",
-             (unsigned long long)(m->stats.bytes_read + m->stats.bytes_written));
-    snprintf(v[29], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
-    snprintf(v[30], 64, "%.0Lf", r->model_cost.extra_bytes);
-    v[31][0] = v[32][0] = '\0'; /* empty when not validated: never a made-up number */
+    uint64_t counted = m->stats.bytes_read + m->stats.bytes_written;
+    snprintf(v[23], 64, "%.6e", (double)m->stats.flops / seconds);
+    snprintf(v[24], 64, "%.6g", counted ? (double)m->stats.flops / (double)counted : 0.0);
+    snprintf(v[25], 64, "%.0Lf", r->model_cost.flops);
+    snprintf(v[26], 64, "%llu", (unsigned long long)m->stats.flops);
+    snprintf(v[27], 64, "%.0Lf", r->model_cost.read_bytes + r->model_cost.write_bytes);
+    snprintf(v[28], 64, "%llu", (unsigned long long)counted);
+    snprintf(v[31], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
+    snprintf(v[32], 64, "%.0Lf", r->model_cost.extra_bytes);
+    v[33][0] = v[34][0] = '\0'; /* empty when not validated: never a made-up number */
     if (m->validated) {
-        snprintf(v[31], 64, "%.3e", m->max_abs_err);
-        snprintf(v[32], 64, "%.3e", m->rel_err);
+        snprintf(v[33], 64, "%.3e", m->max_abs_err);
+        snprintf(v[34], 64, "%.3e", m->rel_err);
     }
     const char *row[NCOLUMNS] = {
         r->model, r->variant, r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
         v[4], v[5], v[6], v[7], v[8], v[9], r->causal ? "true" : "false", r->store, v[12],
         v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
-        v[25], v[26], r->traffic_sim ? r->traffic_sim : "", r->traffic_hw ? r->traffic_hw : "",
-        v[29], v[30], v[31], v[32], m->validated ? "yes" : "no", m->note};
+        v[25], v[26], v[27], v[28], r->traffic_sim ? r->traffic_sim : "",
+        r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34],
+        m->validated ? "yes" : "no", m->note};
     return attn_csv_write_row(out, row, NCOLUMNS);
 }
 
@@ -112,48 +115,26 @@ int attn_results_append(const char *path, const attn_result_row *rows, size_t co
 {
     char *old = NULL;
     size_t old_len = 0;
+    attn_atomic_file f;
     int rc = read_existing(path, &old, &old_len, diag);
-    if (rc)
-        return rc;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
+    if (!rc)
+        rc = attn_atomic_open(&f, path, diag);
+    if (rc) {
         free(old);
-        return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
+        return rc;
     }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!out) {
-        rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot create a temporary file beside it: %s",
-                       path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-    } else {
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-        if (old_len)
-            fwrite(old, 1, old_len, out);
-        else
-            fprintf(out, "%s\n", attn_results_header());
-        if (old_len && old[old_len - 1] != '\n')
-            fputc('\n', out);
-        for (size_t i = 0; i < count && !rc; i++)
-            rc = write_row(out, &rows[i]);
-        if (fflush(out) || fsync(fd) || ferror(out))
-            rc = ATTN_ERR_IO;
-        if (fclose(out))
-            rc = ATTN_ERR_IO;
-        if (!rc && rename(tmp, path) != 0)
-            rc = ATTN_ERR_IO;
-        if (rc) {
-            unlink(tmp);
-            rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot write: %s (earlier rows are intact)",
-                           path, strerror(errno));
-        }
-    }
-    free(tmp);
+    if (old_len)
+        fwrite(old, 1, old_len, f.out);
+    else
+        fprintf(f.out, "%s\n", attn_results_header());
+    if (old_len && old[old_len - 1] != '\n')
+        fputc('\n', f.out);
+    for (size_t i = 0; i < count && !rc; i++)
+        rc = write_row(f.out, &rows[i]);
     free(old);
-    return rc;
+    if (rc) {
+        attn_atomic_abort(&f);
+        return attn_fail(diag, rc, "%s: cannot write a row (earlier rows are intact)", path);
+    }
+    return attn_atomic_commit(&f, diag);
 }

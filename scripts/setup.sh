@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build python3
-          libjansson-dev libcsv-dev libgsl-dev libopenblas-dev libcmocka-dev
+          libjansson-dev libcsv-dev libgsl-dev libopenblas-dev libopenblas-openmp-dev libcmocka-dev
           gnuplot-nox valgrind
-          pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo)
+          pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
+          clang-14 libclang-rt-14-dev libomp-14-dev)  # scripts/fuzz.sh: libFuzzer, OpenMP
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

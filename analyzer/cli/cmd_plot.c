@@ -10,12 +10,17 @@
 
 #include "charts.h"
 #include "cli.h"
+#include "measured.h"
 
 #define MAX_LIST 16
 
 static const char PLOT_USAGE[] =
     "usage: attnscope plot KIND MODEL[,MODEL...] --out FILE.png|.svg|.pdf [options]\n"
-    "  KIND       kv | capacity | flops | traffic | roofline\n"
+    "       attnscope plot time|error --in results.csv --out FILE [--fits fits.csv]\n"
+    "  KIND       kv | capacity | flops | traffic | roofline (model lines), time | error (measured)\n"
+    "  --in CSV         results of attnscope bench: measured points on flops, traffic and\n"
+    "                   roofline (then the lines are one layer x batch, as bench runs)\n"
+    "  --fits CSV       time: write the fitted exponents (and a n^2 + b n + c) here\n"
     "  --variant LIST   comma-separated variants (default: a set per chart)\n"
     "  --gpu LIST       kv: free-memory lines for these GPUs; capacity: the GPU\n"
     "  --device NAME    roofline, flops, traffic: device (default h100-sxm)\n"
@@ -29,7 +34,7 @@ static const char PLOT_USAGE[] =
     "  --title TEXT     chart title (drawn literally)\n";
 
 typedef struct plot_options {
-    const char *kind, *out, *title, *device;
+    const char *kind, *out, *title, *device, *in, *fits;
     char *model_list, *variant_list, *gpu_list;
     const char *variants[MAX_LIST];
     size_t nvariants;
@@ -45,7 +50,7 @@ typedef struct plot_options {
 enum {
     OPT_OUT = 256, OPT_VARIANT, OPT_GPU, OPT_DEVICE, OPT_BATCH, OPT_FROM, OPT_TO, OPT_DTYPE,
     OPT_PHASE, OPT_CAUSAL, OPT_SRAM, OPT_MEM_UTIL, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS,
-    OPT_TITLE, OPT_HELP
+    OPT_TITLE, OPT_IN, OPT_FITS, OPT_HELP
 };
 
 static const struct option plot_long_options[] = {
@@ -65,6 +70,8 @@ static const struct option plot_long_options[] = {
     {"rank", required_argument, NULL, OPT_RANK},
     {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
     {"title", required_argument, NULL, OPT_TITLE},
+    {"in", required_argument, NULL, OPT_IN},
+    {"fits", required_argument, NULL, OPT_FITS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -108,6 +115,8 @@ static int parse_option(int opt, char *arg, plot_options *o)
     case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &o->whatif.rank);
     case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->whatif.kv_heads);
     case OPT_TITLE: o->title = arg; return CLI_OK;
+    case OPT_IN: o->in = arg; return CLI_OK;
+    case OPT_FITS: o->fits = arg; return CLI_OK;
     default: return cli_fail(CLI_USAGE, "plot: unknown option (attnscope plot --help)");
     }
 }
@@ -133,12 +142,17 @@ static int parse_plot_options(int argc, char **argv, plot_options *o)
         if (rc)
             return rc;
     }
-    if (optind != argc - 2)
-        return cli_fail(CLI_USAGE, "plot: expected KIND and MODEL[,MODEL...]; see --help");
     if (!o->out)
         return cli_fail(CLI_USAGE, "plot: --out FILE.png|.svg|.pdf is required");
+    if (optind >= argc)
+        return cli_fail(CLI_USAGE, "plot: expected KIND; see --help");
     o->kind = argv[optind];
-    o->model_list = argv[optind + 1];
+    bool measured_only = strcmp(o->kind, "time") == 0 || strcmp(o->kind, "error") == 0;
+    if (measured_only && (!o->in || optind != argc - 1))
+        return cli_fail(CLI_USAGE, "plot %s: give --in results.csv and no MODEL", o->kind);
+    if (!measured_only && optind != argc - 2)
+        return cli_fail(CLI_USAGE, "plot: expected KIND and MODEL[,MODEL...]; see --help");
+    o->model_list = measured_only ? NULL : argv[optind + 1];
     return CLI_OK;
 }
 
@@ -176,6 +190,57 @@ static int load_inputs(plot_options *o, plot_inputs *in)
     return rc;
 }
 
+/* Measured points from --in for the analytic charts, by traffic source for "traffic". */
+static int load_measured(const plot_options *o, const attn_table *t, const char *model,
+                         attn_measured_set sets[3], size_t *nsets, attn_diag *diag)
+{
+    static const char *const traffic[3][2] = {{"hbm_bytes_counted", "counted"},
+                                              {"hbm_bytes_sim", "sim"},
+                                              {"hbm_bytes_hw", "hw"}};
+    *nsets = 0;
+    int rc = ATTN_OK;
+    if (strcmp(o->kind, "traffic") == 0)
+        for (int i = 0; i < 3 && !rc; i++)
+            rc = attn_measured_series(t, model, "seq", traffic[i][0], traffic[i][1],
+                                      ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
+    else if (strcmp(o->kind, "flops") == 0)
+        rc = attn_measured_series(t, model, "seq", "flops_counted", "counted",
+                                  ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
+    else if (strcmp(o->kind, "roofline") == 0)
+        rc = attn_measured_series(t, model, "intensity_counted", "flops_per_s", "measured",
+                                  ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
+    return rc;
+}
+
+static int draw_measured_only(const plot_options *o)
+{
+    attn_table table;
+    attn_diag diag = {{0}};
+    int rc = attn_table_read(o->in, &table, &diag);
+    if (!rc)
+        rc = strcmp(o->kind, "time") == 0
+                 ? attn_chart_time(&table, o->title, o->out, o->fits, &diag)
+                 : attn_chart_error(&table, o->title, o->out, &diag);
+    if (rc)
+        rc = cli_fail_diag(rc, &diag);
+    attn_table_free(&table);
+    return rc;
+}
+
+static int draw_chart(const char *kind, const attn_chart_request *req, const char *out,
+                      attn_diag *diag);
+
+/* Model lines beside measured points must describe the runs: fp32 elements (the kernels
+ * compute in fp32) and the SRAM the kernels tiled for, unless --dtype / --sram say otherwise. */
+static void results_settings(const plot_options *o, const attn_table *t, attn_chart_request *req)
+{
+    int sram = attn_table_column(t, "sram_bytes");
+    if (!o->dtype_set)
+        req->dtype = req->cost.dtype = ATTN_DTYPE_FP32;
+    if (!o->sram && sram >= 0 && t->nrows)
+        req->cost.sram_bytes = strtoull(t->rows[0][sram], NULL, 10);
+}
+
 static int draw(const plot_options *o, const plot_inputs *in)
 {
     const attn_model *first = &in->models[0];
@@ -194,19 +259,44 @@ static int draw(const plot_options *o, const plot_inputs *in)
         return cli_fail(CLI_USAGE, "plot: --from %lld is beyond --to %lld", (long long)req.seq_from,
                         (long long)req.seq_to);
     attn_diag diag = {{0}};
-    int rc;
-    if (strcmp(o->kind, "kv") == 0)
-        rc = attn_chart_kv(&req, o->out, &diag);
-    else if (strcmp(o->kind, "capacity") == 0)
-        rc = attn_chart_capacity(&req, o->out, &diag);
-    else if (strcmp(o->kind, "flops") == 0 || strcmp(o->kind, "traffic") == 0)
-        rc = attn_chart_cost(&req, o->kind[0] == 't', o->out, &diag);
-    else if (strcmp(o->kind, "roofline") == 0)
-        rc = attn_chart_roofline(&req, o->out, &diag);
-    else
-        return cli_fail(CLI_USAGE, "plot: unknown kind '%s' (kv, capacity, flops, traffic, roofline)",
-                        o->kind);
+    attn_table table = {0};
+    attn_measured_set sets[3] = {{0}};
+    size_t nsets = 0;
+    attn_series points[3 * 64];
+    int rc = ATTN_OK;
+    if (o->in) {
+        req.per_layer = true;
+        rc = attn_table_read(o->in, &table, &diag);
+        results_settings(o, &table, &req);
+        if (!rc)
+            rc = load_measured(o, &table, first->name, sets, &nsets, &diag);
+        for (size_t i = 0; i < nsets; i++)
+            for (size_t s = 0; s < sets[i].nseries && req.nmeasured < 3 * 64; s++)
+                points[req.nmeasured++] = sets[i].series[s];
+        req.measured = points;
+    }
+    if (!rc)
+        rc = draw_chart(o->kind, &req, o->out, &diag);
+    for (size_t i = 0; i < nsets; i++)
+        attn_measured_free(&sets[i]);
+    attn_table_free(&table);
     return rc ? cli_fail_diag(rc, &diag) : CLI_OK;
+}
+
+static int draw_chart(const char *kind, const attn_chart_request *req, const char *out,
+                      attn_diag *diag)
+{
+    if (strcmp(kind, "kv") == 0)
+        return attn_chart_kv(req, out, diag);
+    if (strcmp(kind, "capacity") == 0)
+        return attn_chart_capacity(req, out, diag);
+    if (strcmp(kind, "flops") == 0 || strcmp(kind, "traffic") == 0)
+        return attn_chart_cost(req, kind[0] == 't', out, diag);
+    if (strcmp(kind, "roofline") == 0)
+        return attn_chart_roofline(req, out, diag);
+    snprintf(diag->msg, sizeof diag->msg,
+             "plot: unknown kind '%s' (kv, capacity, flops, traffic, roofline, time, error)", kind);
+    return ATTN_ERR_UNKNOWN;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -215,6 +305,8 @@ int cmd_plot(int argc, char **argv)
     int rc = parse_plot_options(argc, argv, &o);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    if (!o.model_list)
+        return draw_measured_only(&o);
     plot_inputs *in = calloc(1, sizeof *in);
     if (!in)
         return cli_fail(CLI_FAILED, "out of memory");

@@ -39,9 +39,9 @@ static size_t count(const char *hay, const char *needle)
 
 static attn_plot three_series(const char *title, attn_series *s)
 {
-    s[0] = (attn_series){"n squared", XS, Y1, 5, ATTN_STYLE_LINE};
-    s[1] = (attn_series){"linear", XS, Y2, 5, ATTN_STYLE_POINTS};
-    s[2] = (attn_series){"flat", XS, Y3, 5, ATTN_STYLE_DASHED};
+    s[0] = (attn_series){"n squared", XS, Y1, 5, ATTN_STYLE_LINE, 1};
+    s[1] = (attn_series){"linear", XS, Y2, 5, ATTN_STYLE_POINTS, 2};
+    s[2] = (attn_series){"flat", XS, Y3, 5, ATTN_STYLE_DASHED, 0};
     attn_plot p = {title, "tokens n", "bytes (B)", true, true, false, s, 3, NULL, 0, 640, 480};
     return p;
 }

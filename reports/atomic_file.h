@@ -1,0 +1,21 @@
+/* atomic_file.h — write a file so that readers see either the old one or the whole new one:
+ * a temporary file beside it, flushed to disk, renamed over it on commit, removed on abort. */
+#ifndef ATTN_ATOMIC_FILE_H
+#define ATTN_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+#include "attnscope.h"
+
+typedef struct attn_atomic_file {
+    FILE *out;       /* write here */
+    char *path;
+    char *tmp_path;
+} attn_atomic_file;
+
+int attn_atomic_open(attn_atomic_file *f, const char *path, attn_diag *diag);
+/* Flushes, syncs and renames; on any failure the original file is untouched. */
+int attn_atomic_commit(attn_atomic_file *f, attn_diag *diag);
+void attn_atomic_abort(attn_atomic_file *f);
+
+#endif
