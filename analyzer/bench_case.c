@@ -25,7 +25,7 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .d_n = s->d_n, .features = s->features, .rank = s->rank,
         .causal = c->phase == ATTN_PHASE_PREFILL && c->causal,
         .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32,
-        .sram_bytes = c->sram_bytes ? c->sram_bytes : attn_cpu_sram_bytes(), .seed = c->seed,
+        .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
     };
     return p;
 }

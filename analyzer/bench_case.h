@@ -16,7 +16,7 @@ typedef struct attn_bench_case {
     int64_t seq, batch;
     bool causal;
     attn_store store;     /* decode cache storage */
-    size_t sram_bytes;    /* 0 = the CPU's L2 */
+    size_t sram_bytes;    /* 0 = the backend's (CPU: L2; GPU: local memory) */
     uint64_t seed;
     int threads;
     const attn_backend *backend;

@@ -49,12 +49,14 @@ static int validate(const attn_backend *b, void *ctx, size_t elems, attn_measure
         rc = b->download(ctx, got);
     if (!rc)
         rc = b->reference(ctx, ref);
-    double max_err = 0, max_ref = 0;
+    double max_err = 0, err2 = 0, ref2 = 0;
     bool finite = true;
     for (size_t i = 0; i < elems && !rc; i++) {
+        double e = (double)got[i] - ref[i];
         finite = finite && isfinite(got[i]);
-        max_err = fmax(max_err, fabs((double)got[i] - ref[i]));
-        max_ref = fmax(max_ref, fabs(ref[i]));
+        max_err = fmax(max_err, fabs(e));
+        err2 += e * e;
+        ref2 += ref[i] * ref[i];
     }
     if (!rc && !finite) {
         snprintf(out->note, sizeof out->note, "output has non-finite values");
@@ -63,7 +65,7 @@ static int validate(const attn_backend *b, void *ctx, size_t elems, attn_measure
     if (!rc) {
         out->validated = true;
         out->max_abs_err = max_err;
-        out->rel_err = max_ref > 0 ? max_err / max_ref : max_err;
+        out->rel_err = ref2 > 0 ? sqrt(err2 / ref2) : sqrt(err2);
     }
     free(got);
     free(ref);

@@ -18,7 +18,7 @@ typedef struct attn_measurement {
     int repeats;
     attn_kernel_stats stats;       /* of the last call (every call does the same work) */
     bool validated;
-    double max_abs_err, rel_err;   /* against the reference; rel = max |err| / max |ref| */
+    double max_abs_err, rel_err;   /* against the reference; rel = ||err||_2 / ||ref||_2 */
     char note[200];
 } attn_measurement;
 

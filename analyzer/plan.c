@@ -122,11 +122,12 @@ static int fill_layers(attn_plan *p, const attn_model *m, attn_precision precisi
     int rc = attn_precision_row_bytes(precision, e.per_token, &p->bytes_per_token);
     if (!rc)
         rc = attn_precision_row_bytes(precision, e.per_seq, &p->bytes_per_seq);
-    uint64_t all_layers; /* fix (fuzzing): attn_plan_kv_bytes_per_token wrapped silently */
-    if (!rc)
-        rc = attn_mul_u64(p->bytes_per_token, (uint64_t)m->layers, &all_layers);
     if (rc)
-        return attn_fail(diag, rc, "%s: the cache of one token overflows 64 bits", m->name);
+        return attn_fail(diag, rc, "%s: per-layer cache size overflows", m->name);
+    uint64_t all_layers; /* fix (fuzzing): attn_plan_kv_bytes_per_token wrapped silently */
+    if (attn_mul_u64(p->bytes_per_token, (uint64_t)m->layers, &all_layers))
+        return attn_fail(diag, ATTN_ERR_OVERFLOW, "%s: one token's cache over %lld layers "
+                         "overflows 64 bits", m->name, (long long)m->layers);
     p->layer = calloc((size_t)m->layers, sizeof *p->layer);
     if (!p->layer || group_windows(p, m))
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");

@@ -5,15 +5,33 @@
 #ifndef ATTN_BACKEND_H
 #define ATTN_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ops.h"
+
+/* One device a backend sees, for `attnscope backends`. */
+typedef struct attn_backend_device {
+    char name[128];
+    char detail[128];          /* platform, driver or compute capability */
+    unsigned compute_units;    /* SMs, compute units or threads */
+    uint64_t local_mem_bytes;  /* per work-group: the "SRAM" of the IO model */
+    uint64_t global_mem_bytes;
+    size_t max_group_size;     /* work-items per work-group (threads per block) */
+    bool selected;             /* the one runs use */
+} attn_backend_device;
 
 typedef struct attn_backend {
     const char *name;
     attn_backend_id id;
     /* 0 when usable on this machine; otherwise a negative code and why not */
     int (*probe)(char *why, size_t len);
+    /* Devices seen (up to max written to list); the number seen, 0 when none. */
+    size_t (*devices)(attn_backend_device *list, size_t max);
+    /* The fast memory one work-group's tiles may use: the M of the IO model (the CPU's L2, a
+     * GPU's local memory); problems default to it. 0 when the backend cannot run. */
+    size_t (*sram_bytes)(void);
     /* Inputs made and placed on the device (setup + upload); *out_elems is the output size. */
     int (*alloc)(void **ctx, const attn_kernel_ops *ops, const attn_problem *p,
                  size_t *out_elems);

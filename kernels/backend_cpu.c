@@ -1,9 +1,11 @@
 /* backend_cpu.c — the CPU backend: the kernels run on the host, so upload and download are
  * copies of nothing and the time is the wall clock around one call (the kernels are
  * synchronous; OpenMP threads have joined when they return). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 
@@ -20,6 +22,29 @@ static int cpu_probe(char *why, size_t len)
     (void)why;
     (void)len;
     return ATTN_OK;
+}
+
+/* The host as one device: its "SRAM" is the L2 that flash tiles are sized for. */
+static size_t cpu_devices(attn_backend_device *list, size_t max)
+{
+    if (max < 1)
+        return 1;
+    attn_backend_device *d = &list[0];
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "host CPU");
+    snprintf(d->detail, sizeof d->detail, "OpenMP + OpenBLAS threads");
+    d->compute_units = (unsigned)attn_kernels_threads();
+    d->local_mem_bytes = attn_cpu_sram_bytes();
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    d->global_mem_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+    d->max_group_size = 1;
+    d->selected = true;
+    return 1;
+}
+
+static size_t cpu_sram_bytes(void)
+{
+    return attn_cpu_sram_bytes();
 }
 
 static void cpu_free(void *ctx)
@@ -92,6 +117,8 @@ const attn_backend attn_backend_cpu = {
     .name = "cpu",
     .id = ATTN_BACKEND_CPU,
     .probe = cpu_probe,
+    .devices = cpu_devices,
+    .sram_bytes = cpu_sram_bytes,
     .alloc = cpu_alloc,
     .run = cpu_run,
     .sync = cpu_sync,

@@ -1,11 +1,15 @@
-/* backends.c — the table of backends compiled in. */
+/* backends.c — the table of backends, in attn_backend_id order. A GPU backend left out of the
+ * build is still listed (backend_absent.c), so that it can say why it is not there. */
 #include <string.h>
 
 #include "backend.h"
 
 extern const attn_backend attn_backend_cpu;
+extern const attn_backend attn_backend_opencl;
+extern const attn_backend attn_backend_cuda;
 
-static const attn_backend *const backends[] = {&attn_backend_cpu};
+static const attn_backend *const backends[] = {&attn_backend_cpu, &attn_backend_opencl,
+                                               &attn_backend_cuda};
 
 size_t attn_backend_count(void)
 {

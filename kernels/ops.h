@@ -23,9 +23,12 @@ typedef struct attn_problem {
     int64_t rank;         /* low-rank k */
     bool causal;          /* prefill only */
     attn_store store;     /* decode cache storage */
-    size_t sram_bytes;    /* flash tiles; 0 = the CPU's L2 */
+    size_t sram_bytes;    /* flash tiles; 0 = the backend's fast memory (CPU: L2) */
     uint64_t seed;
 } attn_problem;
+
+struct attn_gpu_device;
+struct attn_gpu_job;
 
 typedef struct attn_kernel_ops {
     /* Allocates and fills the inputs (and any decode state built from the cached tokens);
@@ -36,6 +39,10 @@ typedef struct attn_kernel_ops {
     void (*teardown)(void *work);
     /* NULL, or why this problem cannot run (e.g. low-rank has no causal prefill) */
     const char *(*unsupported)(const attn_problem *p);
+    /* GPU ops only (run is NULL there): the job that runs the problem on the inputs setup made
+     * (gpu_job.h); ATTN_ERR_UNSUPPORTED when the device cannot hold the tiles. */
+    int (*gpu_job)(const attn_problem *p, void *work, const struct attn_gpu_device *device,
+                   struct attn_gpu_job *job);
 } attn_kernel_ops;
 
 /* The CPU backend's kernels, one per registry variant that has them. */
@@ -45,6 +52,9 @@ extern const attn_kernel_ops attn_cpu_ops_performer;
 extern const attn_kernel_ops attn_cpu_ops_lowrank;
 extern const attn_kernel_ops attn_cpu_ops_mla;
 extern const attn_kernel_ops attn_cpu_ops_mla_naive;
+
+/* The GPU backends' kernels (OpenCL and CUDA run the same jobs). */
+extern const attn_kernel_ops attn_gpu_ops_flash;
 
 /* Threads for OpenMP and OpenBLAS alike (threads.c); < 1 leaves them as they are. */
 void attn_kernels_set_threads(int threads);

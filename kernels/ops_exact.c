@@ -1,20 +1,16 @@
 /* ops_exact.c — standard and flash attention as backend ops (CPU).
  *
  * Prefill runs attn_cpu_standard / attn_cpu_flash; decode runs the standard kernel on one
- * query row (fp32 cache) or flash-decoding over a cache stored as fp32, fp16 or bf16.
+ * query row (fp32 cache) or flash-decoding over a cache stored as fp32, fp16 or bf16. The
+ * inputs and the reference are shared with the GPU ops of the same variants (ops_gpu_exact.c).
  */
 #include <stdlib.h>
 
 #include "ops_internal.h"
 
-typedef struct exact_work {
-    attn_qkv qkv;
-    void *k_store, *v_store; /* decode: the cache as stored (fp16/bf16), else NULL */
-} exact_work;
-
-static int exact_setup(const attn_problem *p, void **work, size_t *out_elems)
+int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
 {
-    exact_work *w = calloc(1, sizeof *w);
+    attn_exact_work *w = calloc(1, sizeof *w);
     if (!w || attn_qkv_init(&w->qkv, p)) {
         free(w);
         return ATTN_ERR_NOMEM;
@@ -38,9 +34,9 @@ static int exact_setup(const attn_problem *p, void **work, size_t *out_elems)
     return ATTN_OK;
 }
 
-static void exact_teardown(void *work)
+void attn_exact_teardown(void *work)
 {
-    exact_work *w = work;
+    attn_exact_work *w = work;
     if (!w)
         return;
     free(w->k_store);
@@ -49,12 +45,12 @@ static void exact_teardown(void *work)
     free(w);
 }
 
-static const void *cache_k(const exact_work *w)
+const void *attn_exact_cache_k(const attn_exact_work *w)
 {
     return w->k_store ? w->k_store : w->qkv.k;
 }
 
-static const void *cache_v(const exact_work *w)
+const void *attn_exact_cache_v(const attn_exact_work *w)
 {
     return w->v_store ? w->v_store : w->qkv.v;
 }
@@ -62,24 +58,25 @@ static const void *cache_v(const exact_work *w)
 static int standard_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
     (void)p;
-    exact_work *w = work;
+    attn_exact_work *w = work;
     return attn_cpu_standard(&w->qkv.dims, w->qkv.q, w->qkv.k, w->qkv.v, out, stats);
 }
 
 static int flash_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
-    exact_work *w = work;
+    attn_exact_work *w = work;
     if (p->phase == ATTN_PHASE_DECODE)
-        return attn_cpu_decode(&w->qkv.dims, p->store, w->qkv.q, cache_k(w), cache_v(w), out,
-                               stats);
+        return attn_cpu_decode(&w->qkv.dims, p->store, w->qkv.q, attn_exact_cache_k(w),
+                               attn_exact_cache_v(w), out, stats);
     return attn_cpu_flash(&w->qkv.dims, p->sram_bytes, w->qkv.q, w->qkv.k, w->qkv.v, out, stats);
 }
 
-static int exact_reference(const attn_problem *p, void *work, double *out)
+int attn_exact_reference(const attn_problem *p, void *work, double *out)
 {
-    exact_work *w = work;
+    attn_exact_work *w = work;
     if (p->phase == ATTN_PHASE_DECODE)
-        return attn_ref_decode(&w->qkv.dims, p->store, w->qkv.q, cache_k(w), cache_v(w), out);
+        return attn_ref_decode(&w->qkv.dims, p->store, w->qkv.q, attn_exact_cache_k(w),
+                               attn_exact_cache_v(w), out);
     return attn_ref_attention(&w->qkv.dims, w->qkv.q, w->qkv.k, w->qkv.v, out);
 }
 
@@ -96,7 +93,9 @@ static const char *flash_unsupported(const attn_problem *p)
     return NULL;
 }
 
-const attn_kernel_ops attn_cpu_ops_standard = {exact_setup, standard_run, exact_reference,
-                                               exact_teardown, standard_unsupported};
-const attn_kernel_ops attn_cpu_ops_flash = {exact_setup, flash_run, exact_reference,
-                                            exact_teardown, flash_unsupported};
+const attn_kernel_ops attn_cpu_ops_standard = {attn_exact_setup, standard_run,
+                                               attn_exact_reference, attn_exact_teardown,
+                                               standard_unsupported, NULL};
+const attn_kernel_ops attn_cpu_ops_flash = {attn_exact_setup, flash_run,
+                                            attn_exact_reference, attn_exact_teardown,
+                                            flash_unsupported, NULL};

@@ -18,6 +18,19 @@ void attn_qkv_free(attn_qkv *qkv);
 /* Token i's keys and values of every (batch, KV head): k [batch][kv_heads][d_qk],
  * v [batch][kv_heads][d_v], as the recurrent decode kernels take them. */
 void attn_qkv_token(const attn_qkv *qkv, int64_t i, float *k, float *v);
+/* Inputs of standard and flash (ops_exact.c), shared with their GPU ops: Q, K, V, and in
+ * decode the cache as stored when it is fp16/bf16 (NULL otherwise). */
+typedef struct attn_exact_work {
+    attn_qkv qkv;
+    void *k_store, *v_store;
+} attn_exact_work;
+int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems);
+void attn_exact_teardown(void *work);
+int attn_exact_reference(const attn_problem *p, void *work, double *out);
+/* The decode cache as the kernels read it: the stored copy, or the fp32 K and V. */
+const void *attn_exact_cache_k(const attn_exact_work *w);
+const void *attn_exact_cache_v(const attn_exact_work *w);
+
 /* Exact softmax attention in double: what the approximate variants are measured against. */
 int attn_qkv_exact_reference(const attn_qkv *qkv, double *out);
 

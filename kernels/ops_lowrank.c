@@ -1,10 +1,12 @@
 /* ops_lowrank.c — low-rank (Linformer) attention as backend ops (CPU).
  *
- * E and F are random projections [k][n] with entries of variance 1/k (uniform, seeded), the
- * Johnson-Lindenstrauss choice; outputs are compared with exact softmax attention, so the
- * error is the result (error vs k). Decode uses the projected state (ops_recurrent.h).
+ * Linformer learns E and F; with no trained model at hand the measurement uses mean pooling,
+ * one of the paper's parameter-free projections: row j of E = F averages the j-th of k
+ * equal segments of the sequence. Then K' and V' are segment means, the output stays an
+ * average of values (random Gaussian projections would scale V' by sqrt(n/k)), and k = n
+ * is exact attention, so the error against exact softmax attention is the result (error vs
+ * k). Decode uses the projected state (ops_recurrent.h).
  */
-#include <math.h>
 #include <stdlib.h>
 
 #include "ops_recurrent.h"
@@ -33,6 +35,18 @@ static attn_state_view lowrank_view(void *ctx)
 
 static const attn_recurrent_kind lowrank_kind = {lowrank_absorb, lowrank_view};
 
+/* [k][n]: row j averages tokens [j n / k, (j + 1) n / k); with k > n some rows are empty. */
+static float *mean_pooling(int64_t k, int64_t n)
+{
+    float *m = calloc((size_t)(k * n) + 1, sizeof *m);
+    for (int64_t j = 0; m && j < k; j++) {
+        int64_t from = j * n / k, to = (j + 1) * n / k;
+        for (int64_t t = from; t < to; t++)
+            m[j * n + t] = 1.0f / (float)(to - from);
+    }
+    return m;
+}
+
 static void lowrank_teardown(void *work)
 {
     lowrank_work *w = work;
@@ -52,10 +66,8 @@ static int lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
     if (!w)
         return ATTN_ERR_NOMEM;
     int rc = attn_qkv_init(&w->rec.qkv, p);
-    size_t projection = (size_t)(p->rank * p->n);
-    float scale = sqrtf(3.0f / (float)p->rank); /* uniform(-a, a) has variance a^2 / 3 = 1/k */
-    w->e = attn_ops_random(projection, p->seed + 4, scale);
-    w->f = attn_ops_random(projection, p->seed + 5, scale);
+    w->e = mean_pooling(p->rank, p->n);
+    w->f = mean_pooling(p->rank, p->n);
     if (!rc && (!w->e || !w->f))
         rc = ATTN_ERR_NOMEM;
     if (!rc && p->phase == ATTN_PHASE_DECODE) {
@@ -100,4 +112,5 @@ static const char *lowrank_unsupported(const attn_problem *p)
 }
 
 const attn_kernel_ops attn_cpu_ops_lowrank = {lowrank_setup, lowrank_run, lowrank_reference,
-                                              lowrank_teardown, lowrank_unsupported};
+                                              lowrank_teardown, lowrank_unsupported,
+                                              NULL};

@@ -97,4 +97,4 @@ static const char *performer_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_cpu_ops_performer = {performer_setup, performer_run,
                                                 performer_reference, performer_teardown,
-                                                performer_unsupported};
+                                                performer_unsupported, NULL};

@@ -105,6 +105,8 @@ static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
                          const char *tmp_path)
 {
     int w = plot->width ? plot->width : 1000, h = plot->height ? plot->height : 650;
+    if (!plot->height && plot->nseries + plot->nhlines > 8) /* keep the key off the plot area */
+        h += 22 * (int)((plot->nseries + plot->nhlines - 8 + 1) / 2);
     if (strcmp(terminal, "pdfcairo") == 0)
         fprintf(out, "set terminal pdfcairo size %.2fin,%.2fin font 'Sans,9'\n", w / 100.0, h / 100.0);
     else

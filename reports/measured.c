@@ -13,7 +13,8 @@
 
 /* The columns that say what was run; rows equal on all of them form one series. */
 static const char *const GROUP_COLUMNS[] = {"variant", "backend", "phase", "causal",
-                                            "kv_store", "batch", "heads", "kv_heads", "d_qk"};
+                                            "kv_store", "batch", "heads", "kv_heads", "d_qk",
+                                            "seq", "features", "rank"};
 enum { NGROUP = sizeof GROUP_COLUMNS / sizeof GROUP_COLUMNS[0] };
 
 static bool number(const char *text, double *value)
@@ -25,25 +26,34 @@ static bool number(const char *text, double *value)
     return end && *end == '\0' && isfinite(*value);
 }
 
-static void group_key(const attn_table *t, size_t row, const int *cols, char *key, size_t len)
+/* Rows equal on every group column except the x axis's belong to one series. */
+static void group_key(const attn_table *t, size_t row, const int *cols, int xc, char *key,
+                      size_t len)
 {
     key[0] = '\0';
     for (int g = 0; g < NGROUP; g++)
         snprintf(key + strlen(key), len - strlen(key), "%s|",
-                 cols[g] >= 0 ? t->rows[row][cols[g]] : "");
+                 cols[g] >= 0 && cols[g] != xc ? t->rows[row][cols[g]] : "");
 }
 
 /* "flash cpu prefill causal fp32 b1 h8/2 d64" */
-static void group_title(const attn_table *t, size_t row, const int *cols, const char *label,
-                        char *buf, size_t len)
+static void group_title(const attn_table *t, size_t row, const int *cols, int xcol_index,
+                        const char *label, char *buf, size_t len)
 {
     const char *v[NGROUP];
     for (int g = 0; g < NGROUP; g++)
         v[g] = cols[g] >= 0 ? t->rows[row][cols[g]] : "?";
-    snprintf(buf, len, "%s %s %s%s%s%s h%s/%s d%s%s%s", v[0], v[1], v[2],
+    char extra[96] = "";
+    if (strcmp(v[0], "performer") == 0 && cols[10] != xcol_index)
+        snprintf(extra, sizeof extra, " m=%s", v[10]);
+    if (strcmp(v[0], "lowrank") == 0 && cols[11] != xcol_index)
+        snprintf(extra, sizeof extra, " k=%s", v[11]);
+    if (cols[9] != xcol_index)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " n=%s", v[9]);
+    snprintf(buf, len, "%s %s %s%s%s%s h%s/%s d%s%s%s%s", v[0], v[1], v[2],
              strcmp(v[3], "true") == 0 ? " causal" : "",
              strcmp(v[2], "decode") == 0 ? " " : "", strcmp(v[2], "decode") == 0 ? v[4] : "",
-             v[6], v[7], v[8], label[0] ? " " : "", label);
+             v[6], v[7], v[8], extra, label[0] ? " " : "", label);
 }
 
 void attn_measured_free(attn_measured_set *set)
@@ -60,15 +70,17 @@ void attn_measured_free(attn_measured_set *set)
     memset(set, 0, sizeof *set);
 }
 
-int attn_measured_series(const attn_table *t, const char *model, const char *xcol,
-                         const char *ycol, const char *label, attn_series_style style,
+int attn_measured_series(const attn_table *t, const attn_series_query *q,
                          attn_measured_set *set, attn_diag *diag)
 {
     memset(set, 0, sizeof *set);
+    const char *model = q->model, *xcol = q->xcol, *ycol = q->ycol, *label = q->label;
     int cols[NGROUP], xc = attn_table_column(t, xcol), yc = attn_table_column(t, ycol);
     int mc = attn_table_column(t, "model");
     for (int g = 0; g < NGROUP; g++)
-        cols[g] = attn_table_column(t, GROUP_COLUMNS[g]);
+        cols[g] = q->merge && strcmp(GROUP_COLUMNS[g], q->merge) == 0
+                      ? -1 : attn_table_column(t, GROUP_COLUMNS[g]);
+    cols[0] = attn_table_column(t, "variant");
     if (xc < 0 || yc < 0 || cols[0] < 0)
         return attn_fail(diag, ATTN_ERR_FIELD, "results file has no '%s', '%s' or 'variant' column",
                          xcol, ycol);
@@ -84,8 +96,10 @@ int attn_measured_series(const attn_table *t, const char *model, const char *xco
             continue;
         if (model && mc >= 0 && strcmp(t->rows[r][mc], model) != 0)
             continue;
+        if (q->phase && cols[2] >= 0 && strcmp(t->rows[r][cols[2]], q->phase) != 0)
+            continue;
         char key[512];
-        group_key(t, r, cols, key, sizeof key);
+        group_key(t, r, cols, xc, key, sizeof key);
         size_t s = 0;
         while (s < set->nseries && strcmp(keys[s], key) != 0)
             s++;
@@ -93,7 +107,7 @@ int attn_measured_series(const attn_table *t, const char *model, const char *xco
             continue;
         if (s == set->nseries) {
             char title[320];
-            group_title(t, r, cols, label, title, sizeof title);
+            group_title(t, r, cols, xc, label, title, sizeof title);
             snprintf(keys[s], sizeof keys[s], "%s", key);
             set->titles[s] = strdup(title);
             set->x[s] = calloc(t->nrows, sizeof **set->x);
@@ -102,7 +116,7 @@ int attn_measured_series(const attn_table *t, const char *model, const char *xco
                 rc = ATTN_ERR_NOMEM;
                 break;
             }
-            set->series[s] = (attn_series){set->titles[s], set->x[s], set->y[s], 0, style,
+            set->series[s] = (attn_series){set->titles[s], set->x[s], set->y[s], 0, q->style,
                                            attn_plot_color(t->rows[r][cols[0]])};
             set->nseries++;
         }
@@ -159,14 +173,16 @@ static int write_fits(const char *path, const attn_measured_set *m, const fitted
     return attn_atomic_commit(&f, diag);
 }
 
-int attn_chart_time(const attn_table *t, const char *title, const char *path,
-                    const char *fits_csv, attn_diag *diag)
+int attn_chart_time(const attn_table *t, const char *phase, const char *title,
+                    const char *path, const char *fits_csv, attn_diag *diag)
 {
     attn_measured_set time, model;
-    int rc = attn_measured_series(t, NULL, "seq", "time_s", "", ATTN_STYLE_POINTS, &time, diag);
+    attn_series_query tq = {NULL, "seq", "time_s", NULL, "", ATTN_STYLE_POINTS, phase};
+    attn_series_query mq = {NULL, "seq", "flops_model", NULL, "", ATTN_STYLE_LINE, phase};
+    int rc = attn_measured_series(t, &tq, &time, diag);
     if (rc)
         return rc;
-    if ((rc = attn_measured_series(t, NULL, "seq", "flops_model", "", ATTN_STYLE_LINE, &model, diag))) {
+    if ((rc = attn_measured_series(t, &mq, &model, diag))) {
         attn_measured_free(&time);
         return rc;
     }
@@ -179,8 +195,10 @@ int attn_chart_time(const attn_table *t, const char *title, const char *path,
     size_t count = 0;
     rc = all && fits && ok && curve && labels ? ATTN_OK : attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
     for (size_t s = 0; s < n && !rc; s++) {
-        all[count++] = time.series[s];
         const attn_series *ts = &time.series[s];
+        if (ts->n < 3)
+            continue; /* a trend needs three lengths */
+        all[count++] = time.series[s];
         attn_power_fit model_fit = {0};
         ok[s] = attn_fit_power(ts->x, ts->y, ts->n, &fits[s].power) == ATTN_OK;
         if (!ok[s])
@@ -220,11 +238,12 @@ int attn_chart_time(const attn_table *t, const char *title, const char *path,
 int attn_chart_error(const attn_table *t, const char *title, const char *path, attn_diag *diag)
 {
     attn_measured_set features, rank;
-    int rc = attn_measured_series(t, NULL, "features", "rel_err", "vs m", ATTN_STYLE_LINEPOINTS,
-                                  &features, diag);
+    attn_series_query fq = {NULL, "features", "rel_err", NULL, "vs m", ATTN_STYLE_LINEPOINTS, "prefill"};
+    attn_series_query kq = {NULL, "rank", "rel_err", NULL, "vs k", ATTN_STYLE_LINEPOINTS, "prefill"};
+    int rc = attn_measured_series(t, &fq, &features, diag);
     if (rc)
         return rc;
-    rc = attn_measured_series(t, NULL, "rank", "rel_err", "vs k", ATTN_STYLE_LINEPOINTS, &rank, diag);
+    rc = attn_measured_series(t, &kq, &rank, diag);
     if (rc) {
         attn_measured_free(&features);
         return rc;
@@ -232,17 +251,17 @@ int attn_chart_error(const attn_table *t, const char *title, const char *path, a
     attn_series all[2 * MAX_GROUPS];
     size_t count = 0;
     for (size_t s = 0; s < features.nseries; s++)
-        if (strncmp(features.series[s].title, "performer", 9) == 0)
+        if (strncmp(features.series[s].title, "performer", 9) == 0 && features.series[s].n > 1)
             all[count++] = features.series[s];
     for (size_t s = 0; s < rank.nseries; s++)
-        if (strncmp(rank.series[s].title, "lowrank", 7) == 0)
+        if (strncmp(rank.series[s].title, "lowrank", 7) == 0 && rank.series[s].n > 1)
             all[count++] = rank.series[s];
     if (!count)
         rc = attn_fail(diag, ATTN_ERR_FIELD,
                        "no validated performer or lowrank rows to plot (bench them with --features / --rank)");
     attn_plot plot = {title ? title : "Approximation error vs features m / rank k",
                       "features m (Performer) or rank k (low-rank)",
-                      "relative error vs exact attention (max |err| / max |ref|)", true, true,
+                      "relative error vs exact attention (||err|| / ||ref||)", true, true,
                       false, all, count, NULL, 0, 0, 0};
     if (!rc)
         rc = attn_plot_write(&plot, path, diag);

@@ -42,8 +42,10 @@ int cmd_kv(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_backends(int argc, char **argv);
 int cmd_variants(int argc, char **argv);
 
 #endif

@@ -21,11 +21,12 @@ static const char BENCH_USAGE[] =
     "  --variant LIST     all (default) or comma-separated registry names\n"
     "  --phase P          prefill (default) or decode (--seq = cached tokens)\n"
     "  --causal           causal prefill\n"
-    "  --backend B        cpu (default) or all\n"
+    "  --backend B        cpu (default), opencl, cuda or all (attnscope backends)\n"
+    "  --device-index N   OpenCL/CUDA device (sets ATTNSCOPE_OPENCL_DEVICE, ..._CUDA_DEVICE)\n"
     "  --batch B          sequences (default 1)\n"
     "  --kv-store S       decode cache storage fp32 (default), fp16, bf16\n"
     "  --features M       Performer features (default 256); --rank K low-rank size (256)\n"
-    "  --sram SIZE        flash tile budget (default: the CPU's L2)\n"
+    "  --sram SIZE        flash tile budget (default: CPU L2, GPU local memory)\n"
     "  --threads N        OpenMP and OpenBLAS threads (default: all cores)\n"
     "  --repeat R         at least R timed calls (default 5), and at least --min-time s (0.2)\n"
     "  --validate-limit F skip the double reference above F FLOPs (default 4e9)\n"
@@ -46,7 +47,7 @@ typedef struct bench_options {
 enum {
     OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
     OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_FEATURES, OPT_RANK, OPT_SRAM,
-    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_HELP
+    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP
 };
 
 static const struct option bench_long_options[] = {
@@ -70,6 +71,7 @@ static const struct option bench_long_options[] = {
     {"validate-limit", required_argument, NULL, OPT_VALIDATE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"out", required_argument, NULL, OPT_OUT},
+    {"device-index", required_argument, NULL, OPT_DEVICE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -91,6 +93,17 @@ static int parse_store(const char *arg, attn_store *store)
             return CLI_OK;
         }
     return cli_fail(CLI_USAGE, "--kv-store '%s': expected fp32, fp16 or bf16", arg);
+}
+
+/* The GPU backends read the index from the environment when they first start. */
+static int set_device_index(const char *arg)
+{
+    int64_t index = 0;
+    int rc = cli_parse_int("--device-index", arg, 0, 15, &index);
+    if (!rc && (setenv("ATTNSCOPE_OPENCL_DEVICE", arg, 1) ||
+                setenv("ATTNSCOPE_CUDA_DEVICE", arg, 1)))
+        rc = cli_fail(CLI_FAILED, "--device-index: cannot set the environment");
+    return rc;
 }
 
 static int parse_option(int opt, char *arg, bench_options *o)
@@ -145,6 +158,7 @@ static int parse_option(int opt, char *arg, bench_options *o)
         c->seed = (uint64_t)seed;
         return rc;
     case OPT_OUT: o->out = arg; return CLI_OK;
+    case OPT_DEVICE: return set_device_index(arg);
     default: return cli_fail(CLI_USAGE, "bench: unknown option (attnscope bench --help)");
     }
 }

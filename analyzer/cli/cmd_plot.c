@@ -199,16 +199,22 @@ static int load_measured(const plot_options *o, const attn_table *t, const char 
                                               {"hbm_bytes_hw", "hw"}};
     *nsets = 0;
     int rc = ATTN_OK;
-    if (strcmp(o->kind, "traffic") == 0)
-        for (int i = 0; i < 3 && !rc; i++)
-            rc = attn_measured_series(t, model, "seq", traffic[i][0], traffic[i][1],
-                                      ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
-    else if (strcmp(o->kind, "flops") == 0)
-        rc = attn_measured_series(t, model, "seq", "flops_counted", "counted",
-                                  ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
-    else if (strcmp(o->kind, "roofline") == 0)
-        rc = attn_measured_series(t, model, "intensity_counted", "flops_per_s", "measured",
-                                  ATTN_STYLE_POINTS, &sets[(*nsets)++], diag);
+    const char *phase = o->cost.phase == ATTN_PHASE_DECODE ? "decode" : "prefill";
+    attn_series_query q = {model, "seq", "flops_counted", NULL, "counted", ATTN_STYLE_POINTS,
+                           phase};
+    if (strcmp(o->kind, "traffic") == 0) {
+        for (int i = 0; i < 3 && !rc; i++) {
+            q.ycol = traffic[i][0];
+            q.label = traffic[i][1];
+            rc = attn_measured_series(t, &q, &sets[(*nsets)++], diag);
+        }
+    } else if (strcmp(o->kind, "flops") == 0) {
+        rc = attn_measured_series(t, &q, &sets[(*nsets)++], diag);
+    } else if (strcmp(o->kind, "roofline") == 0) {
+        q = (attn_series_query){model, "intensity_counted", "flops_per_s", "seq", "measured",
+                                ATTN_STYLE_POINTS, phase};
+        rc = attn_measured_series(t, &q, &sets[(*nsets)++], diag);
+    }
     return rc;
 }
 
@@ -219,7 +225,8 @@ static int draw_measured_only(const plot_options *o)
     int rc = attn_table_read(o->in, &table, &diag);
     if (!rc)
         rc = strcmp(o->kind, "time") == 0
-                 ? attn_chart_time(&table, o->title, o->out, o->fits, &diag)
+                 ? attn_chart_time(&table, o->cost.phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
+                                   o->title, o->out, o->fits, &diag)
                  : attn_chart_error(&table, o->title, o->out, &diag);
     if (rc)
         rc = cli_fail_diag(rc, &diag);

@@ -1,0 +1,57 @@
+/* backend_absent.c — the GPU backends a build left out (meson options opencl and cuda, or their
+ * headers missing). They stay in the backend table so that `attnscope backends` and
+ * `bench --backend` can say why they are not there instead of not knowing the name. */
+#include <stdio.h>
+
+#include "backend.h"
+
+static int absent(const char *what, char *why, size_t len)
+{
+    snprintf(why, len, "not built: %s", what);
+    return ATTN_ERR_UNSUPPORTED;
+}
+
+static size_t no_devices(attn_backend_device *list, size_t max)
+{
+    (void)list;
+    (void)max;
+    return 0;
+}
+
+static size_t no_sram_bytes(void)
+{
+    return 0;
+}
+
+static int no_alloc(void **ctx, const attn_kernel_ops *ops, const attn_problem *p,
+                    size_t *out_elems)
+{
+    (void)ctx;
+    (void)ops;
+    (void)p;
+    (void)out_elems;
+    return ATTN_ERR_UNSUPPORTED;
+}
+
+#if !ATTN_HAVE_OPENCL
+static int opencl_absent(char *why, size_t len)
+{
+    return absent("configured without OpenCL (-Dopencl, needs the ICD loader and headers)", why,
+                  len);
+}
+
+const attn_backend attn_backend_opencl = {.name = "opencl", .id = ATTN_BACKEND_OPENCL,
+                                          .probe = opencl_absent, .devices = no_devices,
+                                          .sram_bytes = no_sram_bytes, .alloc = no_alloc};
+#endif
+
+#if !ATTN_HAVE_CUDA
+static int cuda_absent(char *why, size_t len)
+{
+    return absent("configured without CUDA (-Dcuda, needs cuda.h and nvrtc.h)", why, len);
+}
+
+const attn_backend attn_backend_cuda = {.name = "cuda", .id = ATTN_BACKEND_CUDA,
+                                        .probe = cuda_absent, .devices = no_devices,
+                                        .sram_bytes = no_sram_bytes, .alloc = no_alloc};
+#endif

@@ -1,0 +1,123 @@
+/* gpu_job.h — one kernel run described for any GPU backend: which program to build (the -D
+ * defines over the one embedded source), which host buffers to upload, which kernels to
+ * launch on which buffers, and how the run's counted traffic follows from the tallies the
+ * kernels write (kernels/gpu/attention.cl).
+ *
+ * A variant's GPU ops (ops_gpu_*.c) fill a job from the problem and the device; the OpenCL
+ * and CUDA backends execute jobs and know nothing of variants, so a kernel is written once and
+ * runs on both. Kernel arguments are buffers only, in the order of `args`.
+ */
+#ifndef ATTN_GPU_JOB_H
+#define ATTN_GPU_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ops.h"
+
+enum { ATTN_GPU_MAX_BUFFERS = 8, ATTN_GPU_MAX_LAUNCHES = 2, ATTN_GPU_MAX_ARGS = 6 };
+
+/* The kernel source, portable.h first (generated from kernels/gpu/ at build time). */
+extern const char attn_gpu_source[];
+
+/* What a job may use of the device it will run on. */
+typedef struct attn_gpu_device {
+    unsigned compute_units;
+    uint64_t local_mem_bytes; /* per work-group */
+    size_t max_group_size;    /* work-items per work-group */
+} attn_gpu_device;
+
+/* Static local memory that every backend can give one work-group: CUDA's 48 KiB limit on
+ * __shared__ arrays, and what OpenCL GPUs guarantee in practice. */
+#define ATTN_GPU_LOCAL_BYTES_MAX ((uint64_t)48 * 1024)
+
+typedef struct attn_gpu_buffer {
+    const void *host; /* uploaded once when the run is prepared; NULL = device-only */
+    size_t bytes;
+} attn_gpu_buffer;
+
+typedef struct attn_gpu_launch {
+    const char *kernel;
+    size_t groups[3]; /* work-groups in x, y, z */
+    size_t local;     /* work-items per work-group (1-D) */
+    int args[ATTN_GPU_MAX_ARGS]; /* buffer indices; nargs of them */
+    int nargs;
+} attn_gpu_launch;
+
+typedef struct attn_gpu_job {
+    char defines[512]; /* "-DNAME=VALUE ..." separated by single spaces */
+    attn_gpu_buffer buffers[ATTN_GPU_MAX_BUFFERS];
+    int nbuffers;
+    attn_gpu_launch launches[ATTN_GPU_MAX_LAUNCHES];
+    int nlaunches;
+    int output; /* buffer holding O (fp32, out_elems) */
+    int tally;  /* buffer of uint32 rows loaded per work-group (tally_count of them) */
+    size_t tally_count;
+    /* counted = base + Σ tally · bytes_per_row read; flops are fixed by the tiling */
+    attn_kernel_stats base;
+    uint64_t bytes_per_row;
+} attn_gpu_job;
+
+/* Appends " -DNAME=VALUE" (without the leading space on the first). */
+void attn_gpu_define(attn_gpu_job *job, const char *name, long long value);
+/* Adds a buffer; returns its index. */
+int attn_gpu_buffer_add(attn_gpu_job *job, const void *host, size_t bytes);
+/* Adds a launch of `kernel` on the buffers given (count of them). */
+void attn_gpu_launch_add(attn_gpu_job *job, const char *kernel, size_t gx, size_t gy, size_t gz,
+                         size_t local, int count, const int *args);
+/* The run's stats from the tallies downloaded after it. */
+void attn_gpu_job_stats(const attn_gpu_job *job, const uint32_t *tally, attn_kernel_stats *out);
+
+/* The local memory one work-group's tiles may use on `device`: all it has, at most
+ * ATTN_GPU_LOCAL_BYTES_MAX. A problem's sram_bytes (0 = this) must not exceed it. */
+uint64_t attn_gpu_sram_bytes(const attn_gpu_device *device);
+
+/* ---- what the GPU backends share ---- */
+
+/* The host half of a run: the ops' inputs (setup), the job that runs them, and the tallies. */
+typedef struct attn_gpu_host {
+    const attn_kernel_ops *ops;
+    attn_problem problem;
+    void *work;
+    attn_gpu_job job;
+    size_t out_elems;
+    uint32_t *tally; /* job.tally_count, downloaded after each run */
+} attn_gpu_host;
+/* ATTN_ERR_UNSUPPORTED when the ops have no GPU job or the device cannot hold the tiles. */
+int attn_gpu_host_init(attn_gpu_host *host, const attn_kernel_ops *ops, const attn_problem *p,
+                       const attn_gpu_device *device);
+void attn_gpu_host_free(attn_gpu_host *host);
+/* The double reference of the run's inputs, on the host. */
+int attn_gpu_host_reference(attn_gpu_host *host, double *out);
+
+/* Built programs (or modules) by their -D defines, kept for the process: PoCL compiles with
+ * LLVM and NVRTC is no faster, so every run of one shape shares one build. Never evicts. */
+enum { ATTN_GPU_CACHE_SLOTS = 64 };
+typedef struct attn_gpu_cache {
+    char keys[ATTN_GPU_CACHE_SLOTS][512];
+    void *values[ATTN_GPU_CACHE_SLOTS];
+    int count;
+} attn_gpu_cache;
+void *attn_gpu_cache_find(const attn_gpu_cache *cache, const char *key);
+/* false when full: the caller keeps `value` and releases it itself. */
+bool attn_gpu_cache_put(attn_gpu_cache *cache, const char *key, void *value);
+
+/* ---- geometry of the exact kernels (ops_gpu_exact.c), for the tests ---- */
+
+/* FlashAttention's tiles for M = the problem's sram_bytes (kernels.h's rule), so that counted
+ * traffic is the model's for the same M; ATTN_ERR_UNSUPPORTED when M exceeds
+ * attn_gpu_sram_bytes, B_r the work-group size, or the Q, K and V tiles the local memory. */
+int attn_gpu_flash_tiles(const attn_gpu_device *device, const attn_problem *p,
+                         attn_flash_tiles *tiles);
+
+/* Flash-decoding: tokens per tile (a power of two <= 64 whose tiles fit), and the cache of each
+ * (sequence, KV head) split into `splits` ranges of split_len tokens, enough for about four
+ * work-groups per compute unit. */
+typedef struct attn_gpu_decode_plan {
+    int64_t block, splits, split_len, threads;
+} attn_gpu_decode_plan;
+int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *p,
+                             attn_gpu_decode_plan *plan);
+
+#endif

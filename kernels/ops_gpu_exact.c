@@ -1,0 +1,183 @@
+/* ops_gpu_exact.c — flash attention on the GPU backends: FlashAttention-2 prefill and
+ * flash-decoding over an fp32/fp16/bf16 cache (kernels/gpu/attention.cl), on the inputs and
+ * against the reference of the CPU ops (ops_exact.c).
+ *
+ * Counted traffic follows the CPU kernels' rules (kernels.h): bytes moved between the large
+ * buffers and the local-memory tiles. Prefill: read 4·(n_q·d_qk + kv_rows·(d_qk + d_v)) per
+ * query head, kv_rows as tallied by the work-groups (the CPU flash formula with the GPU tiles),
+ * write 4·n_q·d_v. Decode: the cache once per KV head (tallied), q once per split (each split's
+ * work-group loads its group's queries), o written once; the partial softmaxes are workspace.
+ */
+#include "gpu_job.h"
+#include "ops_internal.h"
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+int attn_gpu_flash_tiles(const attn_gpu_device *device, const attn_problem *p,
+                         attn_flash_tiles *tiles)
+{
+    const int64_t d = p->d_qk > p->d_v ? p->d_qk : p->d_v;
+    const uint64_t budget = attn_gpu_sram_bytes(device);
+    if (p->sram_bytes > budget)
+        return ATTN_ERR_UNSUPPORTED;
+    attn_flash_tiles t = attn_flash_tiles_for(p->sram_bytes ? p->sram_bytes : budget, d);
+    if (t.block_rows > (int64_t)device->max_group_size ||
+        4 * (uint64_t)(t.block_rows * p->d_qk + t.block_cols * (p->d_qk + p->d_v)) > budget)
+        return ATTN_ERR_UNSUPPORTED;
+    *tiles = t;
+    return ATTN_OK;
+}
+
+static void define_dims(attn_gpu_job *job, const attn_dims *d)
+{
+    attn_gpu_define(job, "HEADS", d->heads);
+    attn_gpu_define(job, "KV_HEADS", d->kv_heads);
+    attn_gpu_define(job, "N_Q", d->n_q);
+    attn_gpu_define(job, "N_KV", d->n_kv);
+    attn_gpu_define(job, "D_QK", d->d_qk);
+    attn_gpu_define(job, "D_V", d->d_v);
+}
+
+/* Work of the tiles every query block processes (flops only: bytes come from the tallies). */
+static void flash_flops(const attn_dims *d, attn_flash_tiles t, attn_kernel_stats *stats)
+{
+    const uint64_t heads = (uint64_t)(d->batch * d->heads);
+    for (int64_t i0 = 0; i0 < d->n_q; i0 += t.block_rows) {
+        const int64_t rows = min64(t.block_rows, d->n_q - i0), last = i0 + rows - 1;
+        int64_t visible = d->causal ? d->n_kv - d->n_q + last + 1 : d->n_kv;
+        visible = visible < 0 ? 0 : min64(visible, d->n_kv);
+        const uint64_t pairs =
+            (uint64_t)(rows * min64(d->n_kv, ceil_div(visible, t.block_cols) * t.block_cols));
+        stats->flops += heads * 2 * pairs * (uint64_t)(d->d_qk + d->d_v);
+        stats->other_flops += heads * 5 * pairs;
+    }
+}
+
+static int flash_prefill_job(const attn_problem *p, attn_exact_work *w,
+                             const attn_gpu_device *device, attn_gpu_job *job)
+{
+    const attn_dims *d = &w->qkv.dims;
+    attn_flash_tiles t;
+    int rc = attn_gpu_flash_tiles(device, p, &t);
+    if (rc)
+        return rc;
+    const int64_t t_r = ceil_div(d->n_q, t.block_rows);
+    define_dims(job, d);
+    attn_gpu_define(job, "ATTN_FLASH_PREFILL", 1);
+    attn_gpu_define(job, "CAUSAL", d->causal);
+    attn_gpu_define(job, "BR", t.block_rows);
+    attn_gpu_define(job, "BC", t.block_cols);
+    attn_gpu_define(job, "T_R", t_r);
+    const int args[] = {
+        attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
+        attn_gpu_buffer_add(job, w->qkv.k, w->qkv.k_elems * sizeof(float)),
+        attn_gpu_buffer_add(job, w->qkv.v, w->qkv.v_elems * sizeof(float)),
+        job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float)),
+        job->tally = attn_gpu_buffer_add(job, NULL, (size_t)(t_r * d->batch * d->heads) * 4),
+    };
+    job->tally_count = (size_t)(t_r * d->batch * d->heads);
+    if (t_r > 0)
+        attn_gpu_launch_add(job, "attn_flash_prefill", (size_t)t_r, (size_t)d->heads,
+                            (size_t)d->batch, (size_t)t.block_rows, 5, args);
+    const uint64_t rows = (uint64_t)(d->batch * d->heads * d->n_q);
+    job->base.bytes_read = 4 * rows * (uint64_t)d->d_qk;
+    job->base.bytes_written = 4 * rows * (uint64_t)d->d_v;
+    job->bytes_per_row = 4 * (uint64_t)(d->d_qk + d->d_v);
+    flash_flops(d, t, &job->base);
+    return ATTN_OK;
+}
+
+static uint64_t decode_local_bytes(const attn_problem *p, int64_t block)
+{
+    const int64_t group = p->heads / p->kv_heads;
+    return 4 * (uint64_t)(group * p->d_qk + block * (p->d_qk + p->d_v) + group * block +
+                          group * p->d_v + 3 * group);
+}
+
+int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *p,
+                             attn_gpu_decode_plan *plan)
+{
+    int64_t block = 64;
+    while (block > 1 && decode_local_bytes(p, block) > attn_gpu_sram_bytes(device))
+        block /= 2;
+    if (decode_local_bytes(p, block) > attn_gpu_sram_bytes(device))
+        return ATTN_ERR_UNSUPPORTED;
+    const int64_t t = p->n, caches = p->batch * p->kv_heads;
+    int64_t splits = min64(ceil_div(4 * (int64_t)device->compute_units, caches),
+                           ceil_div(t, block));
+    splits = splits < 1 ? 1 : splits;
+    const int64_t split_len = ceil_div(t, splits);
+    *plan = (attn_gpu_decode_plan){
+        .block = block, .splits = split_len ? ceil_div(t, split_len) : 1,
+        .split_len = split_len, .threads = min64(64, (int64_t)device->max_group_size)};
+    return ATTN_OK;
+}
+
+static int decode_job(const attn_problem *p, attn_exact_work *w, const attn_gpu_device *device,
+                      attn_gpu_job *job)
+{
+    const attn_dims *d = &w->qkv.dims;
+    attn_gpu_decode_plan plan;
+    int rc = attn_gpu_decode_plan_for(device, p, &plan);
+    if (rc)
+        return rc;
+    const size_t size = attn_store_size(p->store);
+    const int64_t group = d->heads / d->kv_heads;
+    const size_t parts = (size_t)(d->batch * d->kv_heads * plan.splits);
+    define_dims(job, d);
+    attn_gpu_define(job, "ATTN_DECODE", 1);
+    attn_gpu_define(job, "STORE", (long long)p->store);
+    attn_gpu_define(job, "BLOCK", plan.block);
+    attn_gpu_define(job, "SPLITS", plan.splits);
+    attn_gpu_define(job, "SPLIT_LEN", plan.split_len);
+    const int q = attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float));
+    const int k = attn_gpu_buffer_add(job, attn_exact_cache_k(w), w->qkv.k_elems * size);
+    const int v = attn_gpu_buffer_add(job, attn_exact_cache_v(w), w->qkv.v_elems * size);
+    const int partials =
+        attn_gpu_buffer_add(job, NULL, parts * (size_t)(group * (d->d_v + 2)) * sizeof(float));
+    job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
+    job->tally = attn_gpu_buffer_add(job, NULL, parts * 4);
+    job->tally_count = parts;
+    const int split_args[] = {q, k, v, partials, job->tally};
+    const int merge_args[] = {partials, job->output};
+    attn_gpu_launch_add(job, "attn_decode_split", (size_t)plan.splits, (size_t)d->kv_heads,
+                        (size_t)d->batch, (size_t)plan.threads, 5, split_args);
+    attn_gpu_launch_add(job, "attn_decode_merge", (size_t)d->heads, (size_t)d->batch, 1,
+                        (size_t)min64(plan.threads, d->d_v), 2, merge_args);
+    const uint64_t heads = (uint64_t)(d->batch * d->heads), t = (uint64_t)d->n_kv;
+    job->base.bytes_read = 4 * (uint64_t)plan.splits * heads * (uint64_t)d->d_qk;
+    job->base.bytes_written = 4 * heads * (uint64_t)d->d_v;
+    job->base.flops = 2 * heads * t * (uint64_t)(d->d_qk + d->d_v);
+    job->base.other_flops = 5 * heads * t + heads * (uint64_t)d->d_v;
+    job->bytes_per_row = (uint64_t)(d->d_qk + d->d_v) * size;
+    return ATTN_OK;
+}
+
+static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *device,
+                     attn_gpu_job *job)
+{
+    attn_exact_work *w = work;
+    int rc = attn_dims_check(&w->qkv.dims);
+    if (rc)
+        return rc;
+    return p->phase == ATTN_PHASE_DECODE ? decode_job(p, w, device, job)
+                                         : flash_prefill_job(p, w, device, job);
+}
+
+static const char *gpu_flash_unsupported(const attn_problem *p)
+{
+    (void)p;
+    return NULL;
+}
+
+const attn_kernel_ops attn_gpu_ops_flash = {attn_exact_setup, NULL, attn_exact_reference,
+                                            attn_exact_teardown, gpu_flash_unsupported,
+                                            flash_job};

@@ -1,0 +1,104 @@
+/* test_nvrtc.c — the CUDA half of "one kernel source": NVRTC compiles every GPU kernel, with the
+ * defines its job builder gives, to PTX for sm_80 (A100) and sm_90 (H100). No GPU or driver is
+ * needed; when libnvrtc cannot be loaded every test is skipped, visibly, with the reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cuda_nvrtc.h"
+#include "gpu_job.h"
+
+/* An A100's limits: 108 SMs, 48 KiB of static shared memory, 1024 threads per block. */
+static const attn_gpu_device a100 = {108, 48 * 1024, 1024};
+
+static void require_nvrtc(void)
+{
+    char why[200];
+    if (attn_nvrtc_load(why, sizeof why)) {
+        print_message("skipped: %s\n", why);
+        skip();
+    }
+}
+
+/* Builds the job of p and compiles it for both architectures; each PTX names its target and
+ * every kernel the job launches. */
+static void compile_job(attn_problem p)
+{
+    void *work = NULL;
+    size_t elems = 0;
+    attn_gpu_job job = {0};
+    assert_int_equal(attn_gpu_ops_flash.setup(&p, &work, &elems), ATTN_OK);
+    assert_int_equal(attn_gpu_ops_flash.gpu_job(&p, work, &a100, &job), ATTN_OK);
+    static const char *const archs[] = {"sm_80", "sm_90"};
+    for (size_t a = 0; a < 2; a++) {
+        char *ptx = NULL, why[1000], target[32];
+        size_t size = 0;
+        int rc = attn_nvrtc_compile(job.defines, archs[a], true, &ptx, &size, why, sizeof why);
+        if (rc)
+            fail_msg("%s for %s: %s", job.defines, archs[a], why);
+        snprintf(target, sizeof target, ".target %s", archs[a]);
+        assert_non_null(strstr(ptx, target));
+        for (int l = 0; l < job.nlaunches; l++) {
+            char entry[96];
+            snprintf(entry, sizeof entry, ".entry %s(", job.launches[l].kernel);
+            if (!strstr(ptx, entry))
+                fail_msg("%s: no %s in the PTX for %s", job.defines, entry, archs[a]);
+        }
+        free(ptx);
+    }
+    attn_gpu_ops_flash.teardown(work);
+}
+
+static void test_flash_prefill_compiles(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
+                      .n = 129, .d_qk = 128, .d_v = 128, .seed = 1};
+    compile_job(p);
+    p.causal = true;
+    compile_job(p);
+}
+
+static void test_decode_compiles(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    for (int store = ATTN_STORE_FP32; store <= ATTN_STORE_BF16; store++) {
+        attn_problem p = {.phase = ATTN_PHASE_DECODE, .batch = 1, .heads = 32, .kv_heads = 8,
+                          .n = 300, .d_qk = 128, .d_v = 128, .store = (attn_store)store,
+                          .seed = 1};
+        compile_job(p);
+    }
+}
+
+/* A compile error comes back as a reason, not a crash or an empty image. */
+static void test_bad_defines_fail_cleanly(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    char *ptx = NULL, why[400] = "";
+    size_t size = 0;
+    assert_int_not_equal(attn_nvrtc_compile("-DATTN_DECODE=1", "sm_80", true, &ptx, &size, why,
+                                            sizeof why),
+                         0);
+    assert_null(ptx);
+    assert_non_null(strstr(why, "NVRTC"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flash_prefill_compiles),
+        cmocka_unit_test(test_decode_compiles),
+        cmocka_unit_test(test_bad_defines_fail_cleanly),
+    };
+    int failed = cmocka_run_group_tests_name("nvrtc", tests, NULL, NULL);
+    return failed ? failed : attn_nvrtc_load(NULL, 0) ? 77 : 0; /* 77: meson's "skipped" */
+}
