@@ -115,9 +115,21 @@ static int group_windows(attn_plan *p, const attn_model *m)
     return ATTN_OK;
 }
 
+/* The variants multiply a few dimensions in 64 bits; bound every such product first. */
+static bool shape_products_fit(const attn_shape *s)
+{
+    long double heads = (long double)(s->heads > s->kv_heads ? s->heads : s->kv_heads);
+    long double width = (long double)(s->features > s->rank ? s->features : s->rank) + 1;
+    long double dims = (long double)(s->d_qk + s->d_v + s->d_c + s->d_r + s->d_n + 1);
+    return heads * width * dims < 0x1p62L;
+}
+
 static int fill_layers(attn_plan *p, const attn_model *m, attn_precision precision,
                        attn_diag *diag)
 {
+    if (!shape_products_fit(&p->shape))
+        return attn_fail(diag, ATTN_ERR_OVERFLOW, "%s: heads x features/rank x head dims "
+                         "overflows 64 bits", m->name);
     attn_kv_elems e = p->variant->kv_elems(&p->shape);
     int rc = attn_precision_row_bytes(precision, e.per_token, &p->bytes_per_token);
     if (!rc)

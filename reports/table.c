@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "table.h"
@@ -126,8 +127,11 @@ int attn_table_read(const char *path, attn_table *table, attn_diag *diag)
     FILE *f = fopen(path, "rb");
     if (!f)
         return attn_fail(diag, ATTN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *text = malloc(TABLE_FILE_LIMIT + 1);
-    size_t len = text ? fread(text, 1, TABLE_FILE_LIMIT + 1, f) : 0;
+    struct stat st;
+    size_t size = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+    size = size < TABLE_FILE_LIMIT ? size : TABLE_FILE_LIMIT; /* sized to the file, not the limit */
+    char *text = malloc(size + 2);
+    size_t len = text ? fread(text, 1, size + 1, f) : 0;
     int read_error = ferror(f);
     fclose(f);
     if (!text || read_error || len > TABLE_FILE_LIMIT) {

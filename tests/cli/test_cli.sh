@@ -73,6 +73,18 @@ expect_error "cost zero sram" "--sram '0'" cost llama-3-8b --seq 1024 --sram 0
 expect_error "cost no seq" "give --seq" cost llama-3-8b
 expect_error "cost layer out of range" "--layer 99" cost llama-3-8b --seq 10 --layer 99
 
+# --- claims ---------------------------------------------------------------------------------
+CLAIMS=$(dirname "$DATA")/../claims/published.csv
+expect_ok "published: 20.97 GB reproduced by MHA" 'MHA instead of' check "$CLAIMS"
+expect_ok "published: V3 per-token holds" 'deepseek-v3-kv-per-token       HOLDS' check "$CLAIMS"
+expect_ok "claims as json" '"verdict": "FAILS"' check "$CLAIMS" --format json
+expect_ok "claims as markdown" '| id | verdict |' check "$CLAIMS" --format md
+"$BIN" check "$DATA/claims_known.csv" >"$out" 2>"$err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c UNCHECKABLE "$out")" -eq 4 ] && grep -q 'claims_known.csv:8: column' "$err" \
+   && grep -q '^holds-v3 .*HOLDS' "$out"; then ok; else bad "malformed claims rows: exit 2, named, others checked"; fi
+expect_error "claims file missing" "no-such-claims.csv" check "$DATA/no-such-claims.csv"
+
 # JSON output parses and holds no NaN
 "$BIN" kv gemma-3-27b --context 131072 --gpu h200 --format json >"$out" 2>"$err"
 if python3 -c 'import json,sys,math; d=json.load(open(sys.argv[1])); assert all(not (isinstance(v,float) and math.isnan(v)) for v in d.values())' "$out"; then ok; else bad "json parses"; fi

@@ -1,0 +1,176 @@
+/* claims.c — reading a claims file and checking each row (see claims.h). A bad row is
+ * reported (line and column) and skipped; the others are still checked. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claims_internal.h"
+#include "diag.h"
+#include "table.h"
+
+static const char *const COLUMNS[] = {"id", "text", "source", "metric", "model", "settings",
+                                      "claimed", "tolerance"};
+enum { COL_ID, COL_TEXT, COL_SOURCE, COL_METRIC, COL_MODEL, COL_SETTINGS, COL_CLAIMED,
+       COL_TOLERANCE, NCOLS };
+
+const char *attn_claim_verdict_name(attn_claim_verdict verdict)
+{
+    static const char *const names[] = {"HOLDS", "FAILS", "UNCHECKABLE"};
+    return verdict <= ATTN_CLAIM_UNCHECKABLE ? names[verdict] : "?";
+}
+
+void attn_claim_format(long double value, const char *unit, char *buf, size_t len)
+{
+    static const struct {
+        const char *unit;
+        long double scale;
+    } scales[] = {{"KB", 1e3L}, {"KiB", 1024.0L}, {"MB", 1e6L}, {"MiB", 1048576.0L},
+                  {"GB", 1e9L}, {"GiB", 1073741824.0L}, {"TB", 1e12L}, {"TiB", 1099511627776.0L},
+                  {"GFLOP", 1e9L}, {"TFLOP", 1e12L}};
+    if (strcmp(unit, "%") == 0) {
+        snprintf(buf, len, "%.2Lf%%", value * 100.0L);
+        return;
+    }
+    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++)
+        if (strcmp(unit, scales[i].unit) == 0) {
+            snprintf(buf, len, "%.6Lg %s", value / scales[i].scale, unit);
+            return;
+        }
+    snprintf(buf, len, "%.6Lg%s%s", value, unit[0] && strcmp(unit, "x") ? " " : "", unit);
+}
+
+/* Models are loaded once per file: claims often share them. */
+typedef struct model_cache {
+    char names[32][128];
+    attn_model models[32];
+    size_t count;
+} model_cache;
+
+static const attn_model *cached_model(model_cache *cache, const char *name, char *why, size_t len)
+{
+    for (size_t i = 0; i < cache->count; i++)
+        if (strcmp(cache->names[i], name) == 0)
+            return &cache->models[i];
+    if (cache->count == 32) {
+        snprintf(why, len, "more than 32 models in one claims file");
+        return NULL;
+    }
+    attn_diag diag = {{0}};
+    if (attn_model_load(name, &cache->models[cache->count], &diag)) {
+        snprintf(why, len, "%s", diag.msg);
+        return NULL;
+    }
+    snprintf(cache->names[cache->count], sizeof cache->names[0], "%s", name);
+    return &cache->models[cache->count++];
+}
+
+static void uncheckable(attn_claim_result *r, const char *path, size_t line, int column,
+                        const char *why)
+{
+    r->verdict = ATTN_CLAIM_UNCHECKABLE;
+    if (column >= 0)
+        snprintf(r->explanation, sizeof r->explanation, "%.200s:%zu: column '%s': %.700s", path, line,
+                 COLUMNS[column], why);
+    else
+        snprintf(r->explanation, sizeof r->explanation, "%.200s:%zu: %.700s", path, line, why);
+}
+
+/* Parses one row into `c`; on failure marks the result uncheckable. */
+static bool read_row(char **cells, const char *path, size_t line, model_cache *cache,
+                     bool measure, claim *c, attn_claim_result *r)
+{
+    char why[700];
+    memset(c, 0, sizeof *c);
+    c->measure = measure;
+    if (claim_metric_parse(cells[COL_METRIC], &c->metric)) {
+        uncheckable(r, path, line, COL_METRIC, "unknown metric (see claims/README.md)");
+        return false;
+    }
+    if (claim_settings_parse(cells[COL_SETTINGS], &c->s, why, sizeof why)) {
+        uncheckable(r, path, line, COL_SETTINGS, why);
+        return false;
+    }
+    if (claim_value_parse(cells[COL_CLAIMED], &c->claimed, c->unit, sizeof c->unit)) {
+        uncheckable(r, path, line, COL_CLAIMED, "not a number with a known unit");
+        return false;
+    }
+    if (claim_tolerance_parse(cells[COL_TOLERANCE], c->claimed, c->unit, &c->tolerance)) {
+        uncheckable(r, path, line, COL_TOLERANCE, "expected a number or a percentage");
+        return false;
+    }
+    if (!(c->model = cached_model(cache, cells[COL_MODEL], why, sizeof why))) {
+        uncheckable(r, path, line, COL_MODEL, why);
+        return false;
+    }
+    if (c->s.baseline_model[0] &&
+        !(c->baseline_model = cached_model(cache, c->s.baseline_model, why, sizeof why))) {
+        uncheckable(r, path, line, COL_SETTINGS, why);
+        return false;
+    }
+    return true;
+}
+
+static void check_row(char **cells, const char *path, size_t line, model_cache *cache,
+                      const attn_claims_options *o, attn_claim_result *r)
+{
+    snprintf(r->id, sizeof r->id, "%s", cells[COL_ID]);
+    snprintf(r->text, sizeof r->text, "%s", cells[COL_TEXT]);
+    snprintf(r->source, sizeof r->source, "%s", cells[COL_SOURCE]);
+    snprintf(r->metric, sizeof r->metric, "%s", cells[COL_METRIC]);
+    r->line = line;
+    claim c;
+    if (!read_row(cells, path, line, cache, o && o->measure, &c, r))
+        return;
+    snprintf(r->unit, sizeof r->unit, "%s", c.unit);
+    r->claimed = c.claimed;
+    r->tolerance = c.tolerance;
+    char why[512] = "";
+    if (claim_evaluate(&c, NULL, &r->computed, why, sizeof why)) {
+        uncheckable(r, path, line, -1, why);
+        return;
+    }
+    if (fabsl(r->computed - c.claimed) <= c.tolerance) {
+        r->verdict = ATTN_CLAIM_HOLDS;
+        return;
+    }
+    r->verdict = ATTN_CLAIM_FAILS;
+    if (!claim_explain(&c, r->explanation, sizeof r->explanation))
+        snprintf(r->explanation, sizeof r->explanation, "no simple assumption reproduces it");
+}
+
+int attn_claims_check(const char *path, const attn_claims_options *options,
+                      attn_claim_result **results, size_t *count, attn_diag *diag)
+{
+    attn_table t;
+    *results = NULL;
+    *count = 0;
+    int rc = attn_table_read(path, &t, diag);
+    if (rc)
+        return rc;
+    int col[NCOLS];
+    for (int i = 0; i < NCOLS && !rc; i++)
+        if ((col[i] = attn_table_column(&t, COLUMNS[i])) < 0)
+            rc = attn_fail(diag, ATTN_ERR_FIELD, "%s:1: no column '%s' in the header", path, COLUMNS[i]);
+    model_cache *cache = rc ? NULL : calloc(1, sizeof *cache);
+    *results = rc ? NULL : calloc(t.nrows + 1, sizeof **results);
+    if (!rc && (!cache || !*results))
+        rc = attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
+    for (size_t row = 0; row < t.nrows && !rc; row++) {
+        char *cells[NCOLS];
+        for (int i = 0; i < NCOLS; i++)
+            cells[i] = t.rows[row][col[i]];
+        check_row(cells, path, t.lines[row], cache, options, &(*results)[row]);
+    }
+    if (!rc)
+        *count = t.nrows;
+    for (size_t i = 0; cache && i < cache->count; i++)
+        attn_model_free(&cache->models[i]);
+    free(cache);
+    attn_table_free(&t);
+    if (rc) {
+        free(*results);
+        *results = NULL;
+    }
+    return rc;
+}
