@@ -223,13 +223,13 @@ static void print_row(const attn_result_row *r)
     const attn_measurement *m = &r->m;
     double bytes = (double)(m->stats.bytes_read + m->stats.bytes_written);
     double model = (double)(r->model_cost.read_bytes + r->model_cost.write_bytes);
-    printf("%-10s %-4s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %8.3f %10s  %s\n", r->variant,
+    char err[32] = "-";
+    if (m->validated)
+        snprintf(err, sizeof err, "%.2e", m->rel_err);
+    printf("%-10s %-6s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %9.3f %9s  %s\n", r->variant,
            r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill", (long long)r->seq,
            m->median_s * 1e3, (double)m->stats.flops / m->median_s / 1e9,
-           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0,
-           m->validated ? "" : "-", m->note);
-    if (m->validated)
-        printf("%55s rel err %.2e (max abs %.2e)\n", "", m->rel_err, m->max_abs_err);
+           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0, err, m->note);
 }
 
 static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
@@ -268,8 +268,8 @@ static int run_all(bench_options *o, const attn_model *m)
     if (!all_backends && !attn_backend_find(o->backend))
         return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
                         o->backend);
-    printf("%-10s %-4s %-7s %8s %10s %9s %8s %12s %8s %10s\n", "variant", "back", "phase", "seq",
-           "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "validated");
+    printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s  %s\n", "variant", "backend", "phase",
+           "seq", "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "rel err", "note");
     int failures = 0, rc = CLI_OK;
     for (size_t b = 0; b < attn_backend_count() && !rc; b++) {
         const attn_backend *backend = attn_backend_at(b);

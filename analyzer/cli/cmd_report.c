@@ -100,6 +100,8 @@ static int write_report(report_context *r)
     if (!rc)
         rc = report_cost_section(r);
     if (!rc)
+        rc = report_claims_section(r);
+    if (!rc)
         rc = report_measured_section(r);
     if (!rc && attn_doc_write(r->doc, r->dir, &r->diag))
         rc = cli_fail_diag(ATTN_ERR_IO, &r->diag);

@@ -23,6 +23,7 @@ typedef struct report_context {
 int report_kv_section(report_context *r);
 int report_cost_section(report_context *r);
 int report_measured_section(report_context *r);
+int report_claims_section(report_context *r);
 
 /* "DIR/name" */
 const char *report_path(const report_context *r, const char *name, char *buf, size_t len);

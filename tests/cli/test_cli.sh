@@ -85,6 +85,26 @@ if [ $rc -eq 2 ] && [ "$(grep -c UNCHECKABLE "$out")" -eq 4 ] && grep -q 'claims
    && grep -q '^holds-v3 .*HOLDS' "$out"; then ok; else bad "malformed claims rows: exit 2, named, others checked"; fi
 expect_error "claims file missing" "no-such-claims.csv" check "$DATA/no-such-claims.csv"
 
+# --- Ctrl-C during a long bench keeps every finished row and says what was not run ---------
+results=$(mktemp -u).csv
+"$BIN" bench --heads 2 --head-dim 16 --sweep 64:1M:x2 --variant standard --repeat 1 --min-time 0 \
+    --out "$results" >/dev/null 2>"$err" &
+pid=$!
+for _ in $(seq 1 100); do
+    [ -f "$results" ] && [ "$(wc -l <"$results")" -ge 3 ] && break
+    sleep 0.1
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ $rc -eq 130 ] && grep -q "interrupted: not run: standard from n=" "$err" \
+   && python3 -c 'import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); assert len(rows) >= 2 and all(r["time_s"] for r in rows)' "$results"; then
+    ok
+else
+    bad "SIGINT keeps rows (rc=$rc)"
+fi
+rm -f "$results"
+
 # JSON output parses and holds no NaN
 "$BIN" kv gemma-3-27b --context 131072 --gpu h200 --format json >"$out" 2>"$err"
 if python3 -c 'import json,sys,math; d=json.load(open(sys.argv[1])); assert all(not (isinstance(v,float) and math.isnan(v)) for v in d.values())' "$out"; then ok; else bad "json parses"; fi
