@@ -37,6 +37,15 @@ const char *cli_group(uint64_t value, char *buf, size_t len);
 /* "2,621,440,000 B = 2.621 GB = 2.441 GiB" */
 const char *cli_bytes(uint64_t bytes, char *buf, size_t len);
 
+/* Walks argv with getopt_long: --help (help_opt) prints usage and returns -1; an unknown
+ * option or missing value is a usage error naming it; every other option goes to
+ * parse(opt, optarg, ctx), whose non-zero status stops the walk. On CLI_OK, optind is the
+ * first operand. */
+struct option;
+int cli_options(int argc, char **argv, const struct option *options, int help_opt,
+                const char *command, const char *usage,
+                int (*parse)(int opt, char *arg, void *ctx), void *ctx);
+
 /* Sub-commands. */
 int cmd_kv(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

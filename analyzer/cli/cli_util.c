@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,4 +146,26 @@ const char *cli_bytes(uint64_t bytes, char *buf, size_t len)
     snprintf(buf, len, "%s B = %.4g GB = %.4g GiB", cli_group(bytes, grouped, sizeof grouped),
              (double)bytes / 1e9, (double)bytes / 1073741824.0);
     return buf;
+}
+
+int cli_options(int argc, char **argv, const struct option *options, int help_opt,
+                const char *command, const char *usage,
+                int (*parse)(int opt, char *arg, void *ctx), void *ctx)
+{
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == help_opt) {
+            fputs(usage, stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return cli_fail(CLI_USAGE, "%s: unknown option or missing value: '%s'", command,
+                            argv[optind - 1]);
+        int rc = parse(opt, optarg, ctx);
+        if (rc)
+            return rc;
+    }
+    return CLI_OK;
 }

@@ -83,8 +83,9 @@ static int parse_sweep(const char *text, cost_options *o)
     return rc;
 }
 
-static int parse_option(int opt, const char *arg, cost_options *o)
+static int parse_option(int opt, char *arg, void *ctx)
 {
+    cost_options *o = ctx;
     const int64_t width = INT64_C(1) << 26;
     switch (opt) {
     case OPT_PHASE:
@@ -127,21 +128,10 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
     o->device = "h100-sxm";
     o->cost.batch = 1;
     o->seq_from = -1;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", cost_long_options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            fputs(COST_USAGE, stdout);
-            return -1;
-        }
-        if (opt == '?')
-            return cli_fail(CLI_USAGE, "cost: unknown option or missing value: '%s'",
-                            argv[optind - 1]);
-        int rc = parse_option(opt, optarg, o);
-        if (rc)
-            return rc;
-    }
+    int rc = cli_options(argc, argv, cost_long_options, OPT_HELP, "cost", COST_USAGE,
+                         parse_option, o);
+    if (rc)
+        return rc;
     if (optind != argc - 1)
         return cli_fail(CLI_USAGE, "cost: expected exactly one MODEL (got %d); see --help",
                         argc - optind);

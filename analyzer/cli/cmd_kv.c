@@ -76,8 +76,9 @@ static const struct option kv_long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_option(int opt, const char *arg, kv_options *o)
+static int parse_option(int opt, char *arg, void *ctx)
 {
+    kv_options *o = ctx;
     const int64_t width = INT64_C(1) << 26;
     switch (opt) {
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, MAX_BATCH, &o->batch);
@@ -112,21 +113,10 @@ static int parse_kv_options(int argc, char **argv, kv_options *o)
     o->context = -1;
     o->quant_group = -1;
     o->mem_util = 0.9;
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", kv_long_options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            fputs(KV_USAGE, stdout);
-            return -1;
-        }
-        if (opt == '?')
-            return cli_fail(CLI_USAGE, "kv: unknown option or missing value: '%s'",
-                            argv[optind - 1]);
-        int rc = parse_option(opt, optarg, o);
-        if (rc)
-            return rc;
-    }
+    int rc = cli_options(argc, argv, kv_long_options, OPT_HELP, "kv", KV_USAGE,
+                         parse_option, o);
+    if (rc)
+        return rc;
     if (optind != argc - 1)
         return cli_fail(CLI_USAGE, "kv: expected exactly one MODEL (got %d); see --help",
                         argc - optind);

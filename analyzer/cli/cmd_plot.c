@@ -91,8 +91,9 @@ static int split_list(char *text, const char **items, size_t *count, const char 
     return CLI_OK;
 }
 
-static int parse_option(int opt, char *arg, plot_options *o)
+static int parse_option(int opt, char *arg, void *ctx)
 {
+    plot_options *o = ctx;
     const int64_t width = INT64_C(1) << 26, tokens = INT64_C(1) << 40;
     switch (opt) {
     case OPT_OUT: o->out = arg; return CLI_OK;
@@ -127,21 +128,10 @@ static int parse_plot_options(int argc, char **argv, plot_options *o)
     o->batch = 1;
     o->mem_util = 0.9;
     o->device = "h100-sxm";
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", plot_long_options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            fputs(PLOT_USAGE, stdout);
-            return -1;
-        }
-        if (opt == '?')
-            return cli_fail(CLI_USAGE, "plot: unknown option or missing value: '%s'",
-                            argv[optind - 1]);
-        int rc = parse_option(opt, optarg, o);
-        if (rc)
-            return rc;
-    }
+    int rc = cli_options(argc, argv, plot_long_options, OPT_HELP, "plot", PLOT_USAGE,
+                         parse_option, o);
+    if (rc)
+        return rc;
     if (!o->out)
         return cli_fail(CLI_USAGE, "plot: --out FILE.png|.svg|.pdf is required");
     if (optind >= argc)
