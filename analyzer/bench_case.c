@@ -59,6 +59,8 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         rc = attn_plan_cost_layer(plan, &creq, 0, &row->model_cost, diag);
     if (!rc)
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
+    if (!rc && c->traffic)
+        attn_bench_traffic(c, plan->variant->name, ops, &p, row);
     attn_plan_free(plan);
     return rc;
 }

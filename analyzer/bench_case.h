@@ -7,6 +7,15 @@
 #include "backend.h"
 #include "measure.h"
 #include "results_csv.h"
+#include "traffic.h"
+
+/* Traffic sources beyond the kernels' own count (traffic.h). */
+enum { ATTN_TRAFFIC_SIM = 1, ATTN_TRAFFIC_HW = 2 };
+
+/* Where a row's sim and hw strings live: bytes, or "unavailable: why". Owned by the caller. */
+typedef struct attn_traffic_text {
+    char sim[240], hw[240];
+} attn_traffic_text;
 
 typedef struct attn_bench_case {
     const attn_model *model;
@@ -21,6 +30,9 @@ typedef struct attn_bench_case {
     int threads;
     const attn_backend *backend;
     attn_measure_options options;
+    unsigned traffic;                /* ATTN_TRAFFIC_* bits; 0 = counted only */
+    attn_sim_options sim;
+    attn_traffic_text *traffic_text; /* required when traffic != 0 */
 } attn_bench_case;
 
 /* Fills row (its strings point into c and static tables). ATTN_ERR_UNSUPPORTED, with the
@@ -28,5 +40,10 @@ typedef struct attn_bench_case {
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag);
 
 const char *attn_store_name(attn_store store);
+
+/* Fills row->traffic_sim / traffic_hw as c->traffic asks (bench_traffic.c). */
+void attn_bench_traffic(const attn_bench_case *c, const char *variant,
+                        const attn_kernel_ops *ops, const attn_problem *p,
+                        attn_result_row *row);
 
 #endif

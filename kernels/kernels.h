@@ -80,6 +80,20 @@ attn_flash_tiles attn_flash_tiles_for(size_t sram_bytes, int64_t d);
 /* The CPU's "SRAM": the L2 size from sysfs, or 256 KiB when it cannot be read. */
 size_t attn_cpu_sram_bytes(void);
 
+/* One cache of cpu0 as sysfs describes it (cache_info.c); a field sysfs lacks is 0. */
+typedef struct attn_cpu_cache {
+    int level;           /* 1, 2, 3 */
+    char type;           /* 'D' data, 'I' instruction, 'U' unified */
+    size_t bytes;
+    unsigned ways, line_bytes;
+} attn_cpu_cache;
+/* Up to max caches of cpu0, in sysfs order; the number found (0: sysfs has none). */
+size_t attn_cpu_caches(attn_cpu_cache *list, size_t max);
+/* The cache of `level` that holds data (instruction: that holds instructions), or with
+ * level 0 the last level that does; NULL when there is none. */
+const attn_cpu_cache *attn_cpu_cache_find(const attn_cpu_cache *list, size_t count, int level,
+                                          bool instruction);
+
 /* ---- exact attention ----------------------------------------------------------------- */
 
 int attn_ref_attention(const attn_dims *dims, const float *q, const float *k, const float *v,

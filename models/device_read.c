@@ -1,10 +1,13 @@
-/* device_read.c — GPU presets (models/devices/NAME.json).
+/* device_read.c — GPU presets (models/devices/NAME.json), and `local`, this machine's
+ * preset that `attnscope devices --probe` measured and saved in the user's config directory.
  *
  * Each number in a preset carries its source in the file's "sources" object; this reader
  * only checks that the numbers are present and sane.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../analyzer/diag.h"
 #include "json_fields.h"
@@ -46,13 +49,42 @@ static int read_device(json_t *root, const char *path, attn_device *dev, attn_di
     return rc;
 }
 
+int attn_local_device_path(char *path, size_t len, attn_diag *diag)
+{
+    const char *env = getenv("ATTNSCOPE_LOCAL_DEVICE"), *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (env && *env)
+        snprintf(path, len, "%s", env);
+    else if (xdg && *xdg)
+        snprintf(path, len, "%s/attnscope/devices/local.json", xdg);
+    else if (home && *home)
+        snprintf(path, len, "%s/.config/attnscope/devices/local.json", home);
+    else
+        return attn_fail(diag, ATTN_ERR_IO, "no place for the local device: set "
+                                            "ATTNSCOPE_LOCAL_DEVICE or HOME");
+    return ATTN_OK;
+}
+
+/* "local" is the probed preset of this machine, kept outside the shipped ones. */
+static int resolve_local(char *path, size_t len, attn_diag *diag)
+{
+    struct stat st;
+    int rc = attn_local_device_path(path, len, diag);
+    if (!rc && stat(path, &st) != 0)
+        rc = attn_fail(diag, ATTN_ERR_UNKNOWN, "'local': %s does not exist: run attnscope "
+                                               "devices --probe first", path);
+    return rc;
+}
+
 int attn_device_load(const char *spec, attn_device *device, attn_diag *diag)
 {
     char path[1024];
     bool is_preset;
     memset(device, 0, sizeof *device);
-    int rc = attn_preset_resolve(spec, attn_device_dir(), NULL, "device", path, sizeof path,
-                                 &is_preset, diag);
+    int rc = spec && strcmp(spec, "local") == 0
+                 ? resolve_local(path, sizeof path, diag)
+                 : attn_preset_resolve(spec, attn_device_dir(), NULL, "device", path,
+                                       sizeof path, &is_preset, diag);
     json_t *root = NULL;
     if (!rc)
         rc = json_read_file(path, &root, diag);

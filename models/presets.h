@@ -23,6 +23,12 @@ int attn_preset_walk(const char *dir, int (*visit)(const char *name, const char 
 
 const char *attn_device_dir(void);
 
+/* Where `attnscope devices --probe` saves this machine's preset, which attn_device_load
+ * reads for the name "local": $ATTNSCOPE_LOCAL_DEVICE, else
+ * $XDG_CONFIG_HOME/attnscope/devices/local.json, else ~/.config/attnscope/devices/local.json.
+ * ATTN_ERR_IO when neither variable nor HOME is set. */
+int attn_local_device_path(char *path, size_t len, attn_diag *diag);
+
 int attn_model_read_file(const char *path, const char *name, attn_model *model, attn_diag *diag);
 
 #endif

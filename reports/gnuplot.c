@@ -76,7 +76,8 @@ int attn_plot_color(const char *variant)
     return (int)(hash % PALETTE_SIZE) + 1;
 }
 
-/* Log axes spanning less than three decades get base-2 ticks, or they show one label. */
+/* A log x axis spanning less than three decades gets base-2 ticks (token counts are powers
+ * of two), or it shows one label; y keeps decades. */
 static void log_axis(FILE *out, const attn_plot *plot, char axis, bool si)
 {
     double lo = INFINITY, hi = -INFINITY;
@@ -86,7 +87,7 @@ static void log_axis(FILE *out, const attn_plot *plot, char axis, bool si)
             if (v > 0 && isfinite(v))
                 lo = fmin(lo, v), hi = fmax(hi, v);
         }
-    bool narrow = hi / lo < 1000;
+    bool narrow = axis == 'x' && hi / lo < 1000;
     fprintf(out, "set logscale %c %d\nset format %c %s\n", axis, narrow ? 2 : 10, axis,
             si ? "'%.0s%c'" : "'%g'");
 }

@@ -56,6 +56,17 @@ static void group_title(const attn_table *t, size_t row, const int *cols, int xc
              v[6], v[7], v[8], extra, label[0] ? " " : "", label);
 }
 
+/* Lines join points in x order, whatever order the runs were appended in. */
+static void sort_by_x(double *x, double *y, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && x[j - 1] > x[j]; j--) {
+            double tx = x[j], ty = y[j];
+            x[j] = x[j - 1], y[j] = y[j - 1];
+            x[j - 1] = tx, y[j - 1] = ty;
+        }
+}
+
 void attn_measured_free(attn_measured_set *set)
 {
     for (size_t s = 0; s < set->nseries; s++) {
@@ -129,6 +140,8 @@ int attn_measured_series(const attn_table *t, const attn_series_query *q,
         attn_measured_free(set);
         return attn_fail(diag, rc, "out of memory");
     }
+    for (size_t s = 0; s < set->nseries; s++)
+        sort_by_x(set->x[s], set->y[s], set->series[s].n);
     return ATTN_OK;
 }
 
@@ -238,8 +251,9 @@ int attn_chart_time(const attn_table *t, const char *phase, const char *title,
 int attn_chart_error(const attn_table *t, const char *title, const char *path, attn_diag *diag)
 {
     attn_measured_set features, rank;
-    attn_series_query fq = {NULL, "features", "rel_err", NULL, "vs m", ATTN_STYLE_LINEPOINTS, "prefill"};
-    attn_series_query kq = {NULL, "rank", "rel_err", NULL, "vs k", ATTN_STYLE_LINEPOINTS, "prefill"};
+    /* the other knob is recorded too (the shape has both); it is not what varies */
+    attn_series_query fq = {NULL, "features", "rel_err", "rank", "vs m", ATTN_STYLE_LINEPOINTS, "prefill"};
+    attn_series_query kq = {NULL, "rank", "rel_err", "features", "vs k", ATTN_STYLE_LINEPOINTS, "prefill"};
     int rc = attn_measured_series(t, &fq, &features, diag);
     if (rc)
         return rc;

@@ -55,6 +55,7 @@ int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_devices_probe(int argc, char **argv); /* devices --probe (devices_probe.c) */
 int cmd_backends(int argc, char **argv);
 int cmd_variants(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 
 #include "bench_case.h"
 #include "cli.h"
+#include "traffic.h"
 
 #define MAX_LIST 16
 
@@ -31,7 +32,12 @@ static const char BENCH_USAGE[] =
     "  --repeat R         at least R timed calls (default 5), and at least --min-time s (0.2)\n"
     "  --validate-limit F skip the double reference above F FLOPs (default 4e9)\n"
     "  --seed S           input seed (default 1)\n"
-    "  --out FILE         append rows to this results CSV (created with a header)\n";
+    "  --out FILE         append rows to this results CSV (created with a header)\n"
+    "  --traffic LIST     counted (default; the kernels' own count), sim (one call under\n"
+    "                     valgrind's cache simulation: LL misses + write-backs x line), hw\n"
+    "                     (memory-controller counters), comma-separated\n"
+    "  --sim-llc SIZE     simulated last-level cache (default this CPU's; 256KiB emulates an\n"
+    "                     SM's shared memory)\n";
 
 typedef struct bench_options {
     const char *model, *out, *backend;
@@ -47,7 +53,8 @@ typedef struct bench_options {
 enum {
     OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
     OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_FEATURES, OPT_RANK, OPT_SRAM,
-    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP
+    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP,
+    OPT_TRAFFIC, OPT_SIM_LLC
 };
 
 static const struct option bench_long_options[] = {
@@ -73,6 +80,8 @@ static const struct option bench_long_options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"device-index", required_argument, NULL, OPT_DEVICE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"traffic", required_argument, NULL, OPT_TRAFFIC},
+    {"sim-llc", required_argument, NULL, OPT_SIM_LLC},
     {NULL, 0, NULL, 0},
 };
 
@@ -104,6 +113,21 @@ static int set_device_index(const char *arg)
                 setenv("ATTNSCOPE_CUDA_DEVICE", arg, 1)))
         rc = cli_fail(CLI_FAILED, "--device-index: cannot set the environment");
     return rc;
+}
+
+/* --traffic counted,sim,hw: counted is always there; sim and hw add columns. */
+static int parse_traffic(char *arg, unsigned *traffic)
+{
+    *traffic = 0;
+    for (char *save = NULL, *s = strtok_r(arg, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+        if (strcmp(s, "sim") == 0)
+            *traffic |= ATTN_TRAFFIC_SIM;
+        else if (strcmp(s, "hw") == 0)
+            *traffic |= ATTN_TRAFFIC_HW;
+        else if (strcmp(s, "counted") != 0)
+            return cli_fail(CLI_USAGE, "--traffic '%s': expected counted, sim or hw", s);
+    }
+    return CLI_OK;
 }
 
 static int parse_option(int opt, char *arg, bench_options *o)
@@ -159,6 +183,8 @@ static int parse_option(int opt, char *arg, bench_options *o)
         return rc;
     case OPT_OUT: o->out = arg; return CLI_OK;
     case OPT_DEVICE: return set_device_index(arg);
+    case OPT_TRAFFIC: return parse_traffic(arg, &c->traffic);
+    case OPT_SIM_LLC: return cli_parse_size("--sim-llc", arg, &c->sim.llc_bytes);
     default: return cli_fail(CLI_USAGE, "bench: unknown option (attnscope bench --help)");
     }
 }
@@ -232,10 +258,45 @@ static void print_row(const attn_result_row *r)
            bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0, err, m->note);
 }
 
+/* The row's sim and hw traffic under it: bytes and their ratio to counted, or why not. */
+static void print_traffic(const attn_result_row *r)
+{
+    const char *sources[][2] = {{"sim", r->traffic_sim}, {"hw", r->traffic_hw}};
+    double counted = (double)(r->m.stats.bytes_read + r->m.stats.bytes_written);
+    for (int i = 0; i < 2; i++) {
+        char *end = NULL;
+        double bytes = sources[i][1] ? strtod(sources[i][1], &end) : 0;
+        if (sources[i][1] && end != sources[i][1])
+            printf("%36s %-7s %12.4g bytes = %.3f x counted\n", "", sources[i][0], bytes,
+                   counted > 0 ? bytes / counted : 0);
+        else if (sources[i][1])
+            printf("%36s %-7s %s\n", "", sources[i][0], sources[i][1]);
+    }
+}
+
+/* Which traffic sources the rows carry, and how sim is set up. */
+static void print_sources(const attn_bench_case *c)
+{
+    attn_sim_result g;
+    char why[200];
+    printf("traffic: counted (the kernels' own count)");
+    if ((c->traffic & ATTN_TRAFFIC_SIM) &&
+        !attn_sim_llc_config(c->sim.llc_bytes, &g, why, sizeof why))
+        printf(", sim (callgrind: one cold call, 1 thread, LL %llu B %u-way %u B lines)",
+               (unsigned long long)g.llc_bytes, g.llc_ways, g.line_bytes);
+    else if (c->traffic & ATTN_TRAFFIC_SIM)
+        printf(", sim (unavailable: %s)", why);
+    if (c->traffic & ATTN_TRAFFIC_HW)
+        printf(", hw (memory-controller CAS counts, system-wide)");
+    putchar('\n');
+}
+
 static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
 {
     attn_result_row row;
+    attn_traffic_text traffic;
     attn_diag diag = {{0}};
+    c->traffic_text = &traffic;
     int rc = attn_bench_run(c, &row, &diag);
     if (rc == ATTN_ERR_UNSUPPORTED) {
         fprintf(stderr, "attnscope: skipped %s %s n=%lld: %s\n", c->variant, c->backend->name,
@@ -248,6 +309,7 @@ static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
         return CLI_OK;
     }
     print_row(&row);
+    print_traffic(&row);
     if (o->out && (rc = attn_results_append(o->out, &row, 1, &diag)))
         return cli_fail_diag(rc, &diag);
     return CLI_OK;
@@ -268,6 +330,7 @@ static int run_all(bench_options *o, const attn_model *m)
     if (!all_backends && !attn_backend_find(o->backend))
         return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
                         o->backend);
+    print_sources(&o->proto);
     printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s  %s\n", "variant", "backend", "phase",
            "seq", "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "rel err", "note");
     int failures = 0, rc = CLI_OK;
@@ -304,6 +367,9 @@ static int run_all(bench_options *o, const attn_model *m)
 
 int cmd_bench(int argc, char **argv)
 {
+    /* The process `--traffic sim` runs under valgrind (traffic.h); not for users. */
+    if (argc == 3 && strcmp(argv[1], "--sim-child") == 0)
+        return attn_sim_child_main(argv[2]);
     bench_options o;
     int rc = parse_bench_options(argc, argv, &o);
     if (rc)

@@ -1,8 +1,11 @@
-/* cmd_devices.c — `attnscope devices`: the GPU presets and their cited numbers. */
+/* cmd_devices.c — `attnscope devices`: the GPU presets and their cited numbers, and the
+ * probed `local` one when there is one (devices --probe: devices_probe.c). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "presets.h"
 
 static int print_device(const char *name, const char *path, void *user)
 {
@@ -24,10 +27,16 @@ static int print_device(const char *name, const char *path, void *user)
 int cmd_devices(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        puts("usage: attnscope devices\n  lists the GPU presets (models/devices/*.json; each "
-             "number's source is in its file)");
+        puts("usage: attnscope devices [--probe [--threads N]]\n  lists the GPU presets "
+             "(models/devices/*.json; each number's source is in its file)\n  --probe "
+             "measures this machine (SGEMM, FMA loop, STREAM, caches) and saves it as the "
+             "preset\n          'local' ($ATTNSCOPE_LOCAL_DEVICE or "
+             "~/.config/attnscope/devices/local.json)");
         return CLI_OK;
     }
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--probe") == 0)
+            return cmd_devices_probe(argc, argv);
     if (argc > 1)
         return cli_fail(CLI_USAGE, "devices: unexpected argument '%s'", argv[1]);
     printf("%-10s %-34s %9s %7s %8s %8s %5s\n", "preset", "device", "mem GiB", "TB/s",
@@ -35,6 +44,10 @@ int cmd_devices(int argc, char **argv)
     int failures = 0;
     if (attn_device_foreach(print_device, &failures) < 0)
         return cli_fail(CLI_FAILED, "devices: cannot read the preset directory");
+    char local[1024];
+    struct stat st;
+    if (!attn_local_device_path(local, sizeof local, NULL) && stat(local, &st) == 0)
+        print_device("local", local, &failures); /* this machine, from devices --probe */
     puts("(TFLOP/s: dense fp16/bf16 tensor; smem: shared memory per SM / LDS per CU)");
     return failures ? CLI_FAILED : CLI_OK;
 }
