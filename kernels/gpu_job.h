@@ -16,7 +16,7 @@
 
 #include "ops.h"
 
-enum { ATTN_GPU_MAX_BUFFERS = 8, ATTN_GPU_MAX_LAUNCHES = 2, ATTN_GPU_MAX_ARGS = 6 };
+enum { ATTN_GPU_MAX_BUFFERS = 12, ATTN_GPU_MAX_LAUNCHES = 4, ATTN_GPU_MAX_ARGS = 6 };
 
 /* The kernel source, portable.h first (generated from kernels/gpu/ at build time). */
 extern const char attn_gpu_source[];
@@ -52,15 +52,18 @@ typedef struct attn_gpu_job {
     attn_gpu_launch launches[ATTN_GPU_MAX_LAUNCHES];
     int nlaunches;
     int output; /* buffer holding O (fp32, out_elems) */
-    int tally;  /* buffer of uint32 rows loaded per work-group (tally_count of them) */
+    int tally;  /* buffer of uint32 units loaded per work-group (tally_count of them) */
     size_t tally_count;
-    /* counted = base + Σ tally · bytes_per_row read; flops are fixed by the tiling */
+    /* counted = base + Σ tally · bytes_per_row read; flops are fixed by the tiling. A unit is
+     * a K/V row for the flash kernels, one float for the kernels that tally every load. */
     attn_kernel_stats base;
     uint64_t bytes_per_row;
 } attn_gpu_job;
 
 /* Appends " -DNAME=VALUE" (without the leading space on the first). */
 void attn_gpu_define(attn_gpu_job *job, const char *name, long long value);
+/* The dims as HEADS, KV_HEADS, N_Q, N_KV, D_QK, D_V (ops_gpu_exact.c). */
+void attn_gpu_define_dims(attn_gpu_job *job, const attn_dims *d);
 /* Adds a buffer; returns its index. */
 int attn_gpu_buffer_add(attn_gpu_job *job, const void *host, size_t bytes);
 /* Adds a launch of `kernel` on the buffers given (count of them). */
@@ -119,5 +122,34 @@ typedef struct attn_gpu_decode_plan {
 } attn_gpu_decode_plan;
 int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *p,
                              attn_gpu_decode_plan *plan);
+
+/* Standard (ops_gpu_standard.c): the flash tiles for the scores and PV kernels, and the row
+ * softmax's work-items (a power of two) and the row elements each holds. */
+typedef struct attn_gpu_standard_plan {
+    attn_flash_tiles tiles;
+    int64_t softmax_threads, softmax_per;
+} attn_gpu_standard_plan;
+int attn_gpu_standard_plan_for(const attn_gpu_device *device, const attn_problem *p,
+                               attn_gpu_standard_plan *plan);
+
+/* MLA absorbed (ops_gpu_mla.c): attend blocks of `positions` query positions (rows = positions
+ * · heads stacked rows, `blocks` per sequence), each row served by `slices` work-items; latent
+ * tiles of `block` rows; the cache cut into `splits` ranges of split_len tokens; absorb and
+ * unabsorb take `chunk` positions per pass with `threads` work-items. */
+typedef struct attn_gpu_mla_plan {
+    int64_t positions, blocks, rows, slices, block, splits, split_len, chunk, threads;
+} attn_gpu_mla_plan;
+int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
+                          attn_gpu_mla_plan *plan);
+/* MLA naive: latent rows per decompress work-group; 0 when one row's c does not fit. */
+int64_t attn_gpu_mla_token_block(const attn_gpu_device *device, const attn_problem *p);
+
+/* The flash kernels as pieces of a job, on buffers already added (q, k, v fp32 in kernels.h's
+ * layouts, or the cache as `store` for decode): the defines, the launches, the tally and the
+ * counts of ops_gpu_exact.c. MLA naive runs them on its decompressed heads. */
+int attn_gpu_flash_prefill_add(attn_gpu_job *job, const attn_gpu_device *device,
+                               const attn_problem *p, const attn_dims *d, const int qkv[3]);
+int attn_gpu_decode_add(attn_gpu_job *job, const attn_gpu_device *device, const attn_problem *p,
+                        const attn_dims *d, const int qkv[3]);
 
 #endif

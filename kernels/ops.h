@@ -55,6 +55,9 @@ extern const attn_kernel_ops attn_cpu_ops_mla_naive;
 
 /* The GPU backends' kernels (OpenCL and CUDA run the same jobs). */
 extern const attn_kernel_ops attn_gpu_ops_flash;
+extern const attn_kernel_ops attn_gpu_ops_standard;
+extern const attn_kernel_ops attn_gpu_ops_mla;
+extern const attn_kernel_ops attn_gpu_ops_mla_naive;
 
 /* Threads for OpenMP and OpenBLAS alike (threads.c); < 1 leaves them as they are. */
 void attn_kernels_set_threads(int threads);

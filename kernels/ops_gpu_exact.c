@@ -36,7 +36,7 @@ int attn_gpu_flash_tiles(const attn_gpu_device *device, const attn_problem *p,
     return ATTN_OK;
 }
 
-static void define_dims(attn_gpu_job *job, const attn_dims *d)
+void attn_gpu_define_dims(attn_gpu_job *job, const attn_dims *d)
 {
     attn_gpu_define(job, "HEADS", d->heads);
     attn_gpu_define(job, "KV_HEADS", d->kv_heads);
@@ -61,35 +61,29 @@ static void flash_flops(const attn_dims *d, attn_flash_tiles t, attn_kernel_stat
     }
 }
 
-static int flash_prefill_job(const attn_problem *p, attn_exact_work *w,
-                             const attn_gpu_device *device, attn_gpu_job *job)
+int attn_gpu_flash_prefill_add(attn_gpu_job *job, const attn_gpu_device *device,
+                               const attn_problem *p, const attn_dims *d, const int qkv[3])
 {
-    const attn_dims *d = &w->qkv.dims;
     attn_flash_tiles t;
     int rc = attn_gpu_flash_tiles(device, p, &t);
     if (rc)
         return rc;
     const int64_t t_r = ceil_div(d->n_q, t.block_rows);
-    define_dims(job, d);
+    attn_gpu_define_dims(job, d);
     attn_gpu_define(job, "ATTN_FLASH_PREFILL", 1);
     attn_gpu_define(job, "CAUSAL", d->causal);
     attn_gpu_define(job, "BR", t.block_rows);
     attn_gpu_define(job, "BC", t.block_cols);
     attn_gpu_define(job, "T_R", t_r);
-    const int args[] = {
-        attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
-        attn_gpu_buffer_add(job, w->qkv.k, w->qkv.k_elems * sizeof(float)),
-        attn_gpu_buffer_add(job, w->qkv.v, w->qkv.v_elems * sizeof(float)),
-        job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float)),
-        job->tally = attn_gpu_buffer_add(job, NULL, (size_t)(t_r * d->batch * d->heads) * 4),
-    };
     job->tally_count = (size_t)(t_r * d->batch * d->heads);
+    job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
+    const int args[] = {qkv[0], qkv[1], qkv[2], job->output, job->tally};
     if (t_r > 0)
         attn_gpu_launch_add(job, "attn_flash_prefill", (size_t)t_r, (size_t)d->heads,
                             (size_t)d->batch, (size_t)t.block_rows, 5, args);
     const uint64_t rows = (uint64_t)(d->batch * d->heads * d->n_q);
-    job->base.bytes_read = 4 * rows * (uint64_t)d->d_qk;
-    job->base.bytes_written = 4 * rows * (uint64_t)d->d_v;
+    job->base.bytes_read += 4 * rows * (uint64_t)d->d_qk;
+    job->base.bytes_written += 4 * rows * (uint64_t)d->d_v;
     job->bytes_per_row = 4 * (uint64_t)(d->d_qk + d->d_v);
     flash_flops(d, t, &job->base);
     return ATTN_OK;
@@ -121,10 +115,9 @@ int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *
     return ATTN_OK;
 }
 
-static int decode_job(const attn_problem *p, attn_exact_work *w, const attn_gpu_device *device,
-                      attn_gpu_job *job)
+int attn_gpu_decode_add(attn_gpu_job *job, const attn_gpu_device *device, const attn_problem *p,
+                        const attn_dims *d, const int qkv[3])
 {
-    const attn_dims *d = &w->qkv.dims;
     attn_gpu_decode_plan plan;
     int rc = attn_gpu_decode_plan_for(device, p, &plan);
     if (rc)
@@ -132,31 +125,27 @@ static int decode_job(const attn_problem *p, attn_exact_work *w, const attn_gpu_
     const size_t size = attn_store_size(p->store);
     const int64_t group = d->heads / d->kv_heads;
     const size_t parts = (size_t)(d->batch * d->kv_heads * plan.splits);
-    define_dims(job, d);
+    attn_gpu_define_dims(job, d);
     attn_gpu_define(job, "ATTN_DECODE", 1);
     attn_gpu_define(job, "STORE", (long long)p->store);
     attn_gpu_define(job, "BLOCK", plan.block);
     attn_gpu_define(job, "SPLITS", plan.splits);
     attn_gpu_define(job, "SPLIT_LEN", plan.split_len);
-    const int q = attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float));
-    const int k = attn_gpu_buffer_add(job, attn_exact_cache_k(w), w->qkv.k_elems * size);
-    const int v = attn_gpu_buffer_add(job, attn_exact_cache_v(w), w->qkv.v_elems * size);
     const int partials =
         attn_gpu_buffer_add(job, NULL, parts * (size_t)(group * (d->d_v + 2)) * sizeof(float));
-    job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
     job->tally = attn_gpu_buffer_add(job, NULL, parts * 4);
     job->tally_count = parts;
-    const int split_args[] = {q, k, v, partials, job->tally};
+    const int split_args[] = {qkv[0], qkv[1], qkv[2], partials, job->tally};
     const int merge_args[] = {partials, job->output};
     attn_gpu_launch_add(job, "attn_decode_split", (size_t)plan.splits, (size_t)d->kv_heads,
                         (size_t)d->batch, (size_t)plan.threads, 5, split_args);
     attn_gpu_launch_add(job, "attn_decode_merge", (size_t)d->heads, (size_t)d->batch, 1,
                         (size_t)min64(plan.threads, d->d_v), 2, merge_args);
     const uint64_t heads = (uint64_t)(d->batch * d->heads), t = (uint64_t)d->n_kv;
-    job->base.bytes_read = 4 * (uint64_t)plan.splits * heads * (uint64_t)d->d_qk;
-    job->base.bytes_written = 4 * heads * (uint64_t)d->d_v;
-    job->base.flops = 2 * heads * t * (uint64_t)(d->d_qk + d->d_v);
-    job->base.other_flops = 5 * heads * t + heads * (uint64_t)d->d_v;
+    job->base.bytes_read += 4 * (uint64_t)plan.splits * heads * (uint64_t)d->d_qk;
+    job->base.bytes_written += 4 * heads * (uint64_t)d->d_v;
+    job->base.flops += 2 * heads * t * (uint64_t)(d->d_qk + d->d_v);
+    job->base.other_flops += 5 * heads * t + heads * (uint64_t)d->d_v;
     job->bytes_per_row = (uint64_t)(d->d_qk + d->d_v) * size;
     return ATTN_OK;
 }
@@ -168,8 +157,16 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
     int rc = attn_dims_check(&w->qkv.dims);
     if (rc)
         return rc;
-    return p->phase == ATTN_PHASE_DECODE ? decode_job(p, w, device, job)
-                                         : flash_prefill_job(p, w, device, job);
+    const bool decode = p->phase == ATTN_PHASE_DECODE;
+    const size_t size = decode ? attn_store_size(p->store) : sizeof(float);
+    const int qkv[] = {
+        attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
+        attn_gpu_buffer_add(job, decode ? attn_exact_cache_k(w) : w->qkv.k, w->qkv.k_elems * size),
+        attn_gpu_buffer_add(job, decode ? attn_exact_cache_v(w) : w->qkv.v, w->qkv.v_elems * size),
+    };
+    job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
+    return decode ? attn_gpu_decode_add(job, device, p, &w->qkv.dims, qkv)
+                  : attn_gpu_flash_prefill_add(job, device, p, &w->qkv.dims, qkv);
 }
 
 static const char *gpu_flash_unsupported(const attn_problem *p)

@@ -31,6 +31,14 @@ int attn_exact_reference(const attn_problem *p, void *work, double *out);
 const void *attn_exact_cache_k(const attn_exact_work *w);
 const void *attn_exact_cache_v(const attn_exact_work *w);
 
+/* Inputs of MLA (ops_mla.c), shared with its GPU ops (ops_gpu_mla.c): the weights, the
+ * latent cache and the queries, as kernels.h's attn_mla_inputs. */
+typedef struct attn_mla_work {
+    attn_mla_dims dims;
+    float *w_uk, *w_uv, *c, *k_r, *q_n, *q_r;
+    attn_mla_inputs in;
+} attn_mla_work;
+
 /* Exact softmax attention in double: what the approximate variants are measured against. */
 int attn_qkv_exact_reference(const attn_qkv *qkv, double *out);
 

@@ -6,11 +6,7 @@
 
 #include "ops_internal.h"
 
-typedef struct mla_work {
-    attn_mla_dims dims;
-    float *w_uk, *w_uv, *c, *k_r, *q_n, *q_r;
-    attn_mla_inputs in;
-} mla_work;
+typedef attn_mla_work mla_work;
 
 static void mla_teardown(void *work)
 {

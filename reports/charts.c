@@ -253,7 +253,7 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     size_t n = 0; /* the ceiling: min(peak, bandwidth x intensity) */
     for (double i = 0.01; i <= 1e5 && n < MAX_POINTS; i *= 1.2)
         d->x[0][n] = i, d->y[0][n++] = fmin(peak, dev->bandwidth_bytes_per_s * i);
-    snprintf(d->titles[0], 320, "%s roofline (%.0f TFLOP/s, %.2f TB/s)", dev->name, peak / 1e12,
+    snprintf(d->titles[0], 320, "%s roofline (%.4g TFLOP/s, %.4g TB/s)", dev->name, peak / 1e12,
              dev->bandwidth_bytes_per_s / 1e12);
     d->series[0] = (attn_series){d->titles[0], d->x[0], d->y[0], n, ATTN_STYLE_LINE, 7};
     d->nseries = 1;

@@ -14,7 +14,7 @@ static const char *phase_name(attn_phase phase)
 
 static int print_table(const cost_context *ctx, const cost_row *rows, size_t count)
 {
-    printf("%s on %s (%.0f TFLOP/s, %.2f TB/s, SRAM %llu B), %s elements\n", ctx->model,
+    printf("%s on %s (%.4g TFLOP/s, %.4g TB/s, SRAM %llu B), %s elements\n", ctx->model,
            ctx->device, ctx->peak_flops / 1e12, ctx->bandwidth / 1e12,
            (unsigned long long)ctx->sram_bytes, attn_dtype_name(ctx->dtype));
     printf("%-10s %-7s %8s %5s %12s %10s %11s %10s %10s %8s %10s %-7s\n", "variant", "phase",

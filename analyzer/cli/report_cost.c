@@ -43,7 +43,7 @@ int report_cost_section(report_context *r)
                                          "roofline time (ms)", "bound"};
     attn_doc_heading(r->doc, "Analytic cost");
     attn_doc_paragraph(r->doc,
-                       "Whole model, one sequence, %lld tokens, on %s (%.0f TFLOP/s, %.2f TB/s, "
+                       "Whole model, one sequence, %lld tokens, on %s (%.4g TFLOP/s, %.4g TB/s, "
                        "%llu B of shared memory per SM as the flash tile budget M). FLOPs count a "
                        "multiply-add as 2 and only the scored pairs (n(n+1)/2 when causal); "
                        "traffic follows FlashAttention's Algorithm 0 for standard attention and "

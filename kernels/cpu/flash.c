@@ -1,69 +1,74 @@
 /* flash.c — FlashAttention on the CPU: tiles, online softmax, no n×n buffer.
  *
  * FlashAttention-2's loop order: each task owns one block of B_r query rows (OpenMP over
- * batch × head × query block), loads it once, streams the key/value blocks of B_c rows past it
- * and writes its output once. Tile sizes come from the "SRAM" size (flash_tiles.c). The L2
- * cache plays SRAM, so K and V blocks are used where they lie; each pass over a block counts as
- * one load of it. The workspace is a fixed set of tiles per thread, whatever n is.
+ * batch × head × query block), loads it once (transposed and scaled, isa.h), streams the
+ * key/value blocks of B_c rows past it and writes its output once. Tile sizes come from the
+ * "SRAM" size (flash_tiles.c); the L2 cache plays SRAM, so K and V blocks are used where they
+ * lie and each pass over a block counts as one load of it. Inside a block the work is the
+ * register-blocked micro-kernels of the widest instruction set the CPU has (isa.c). The
+ * workspace is a fixed set of tiles per thread, whatever n is.
  */
 #include <math.h>
 #include <omp.h>
 
-#include "cpu_internal.h"
+#include "isa.h"
 
-/* One thread's tiles: the query block, its scores, running max/sum and output. */
-typedef struct flash_tiles_ws {
-    float *q, *s, *m, *l, *acc;
-    int64_t *limit;
-} flash_tiles_ws;
-
-static size_t flash_ws_floats(const attn_dims *dims, attn_flash_tiles tiles)
+/* Floats of one thread's tiles: Q^T, S^T, m, l, corr, acc (limits are separate int32s). */
+static size_t flash_ws_floats(const attn_dims *dims, attn_flash_tiles tiles, const attn_isa *isa)
 {
-    const int64_t br = tiles.block_rows;
-    return (size_t)(br * (dims->d_qk + tiles.block_cols + dims->d_v + 2));
+    const int64_t rp = attn_round_up(tiles.block_rows, isa->row_quantum);
+    const int64_t cp = attn_round_up(tiles.block_cols, isa->key_quantum);
+    return (size_t)(rp * (dims->d_qk + cp + 3 + attn_round_up(dims->d_v, isa->col_quantum)));
 }
 
-static flash_tiles_ws flash_ws_carve(const attn_dims *dims, attn_flash_tiles tiles,
-                                     float *floats, int64_t *limits)
+static attn_qtile flash_ws_carve(const attn_dims *dims, attn_flash_tiles tiles,
+                                 const attn_isa *isa, float *floats, int32_t *limits)
 {
-    const int64_t br = tiles.block_rows;
-    flash_tiles_ws ws = {.q = floats, .limit = limits};
-    ws.s = ws.q + br * dims->d_qk;
-    ws.acc = ws.s + br * tiles.block_cols;
-    ws.m = ws.acc + br * dims->d_v;
-    ws.l = ws.m + br;
-    return ws;
+    const int64_t rp = attn_round_up(tiles.block_rows, isa->row_quantum);
+    attn_qtile t = {.rows_pad = rp, .d_qk = dims->d_qk, .d_v = dims->d_v,
+                    .d_v_pad = attn_round_up(dims->d_v, isa->col_quantum), .limit = limits};
+    t.qt = floats;
+    t.st = t.qt + rp * dims->d_qk;
+    t.m = t.st + rp * attn_round_up(tiles.block_cols, isa->key_quantum);
+    t.l = t.m + rp;
+    t.corr = t.l + rp;
+    t.acc = t.corr + rp;
+    return t;
 }
 
 /* Attention of query rows i0 .. i0 + rows - 1 of head (b, h); adds what it moved and did. */
-static void flash_query_block(const attn_dims *dims, attn_flash_tiles tiles, int64_t b,
-                              int64_t h, int64_t i0, int64_t rows, const float *q,
-                              const float *k, const float *v, float *o,
-                              const flash_tiles_ws *ws, attn_kernel_stats *counts)
+static void flash_query_block(const attn_dims *dims, attn_flash_tiles tiles, const attn_isa *isa,
+                              int64_t b, int64_t h, int64_t i0, const attn_qtile *t,
+                              const float *q, const float *k, const float *v, float *o,
+                              attn_kernel_stats *counts)
 {
     const attn_head_shape shape = attn_head_shape_of(dims);
     const int64_t d_qk = dims->d_qk, d_v = dims->d_v, bc = tiles.block_cols;
+    const int64_t rows = t->rows, rp = t->rows_pad;
     const float scale = 1.0f / sqrtf((float)d_qk);
     const float *q_block = q + attn_q_offset(dims, b, h) + i0 * d_qk;
-    for (int64_t e = 0; e < rows * d_qk; e++)
-        ws->q[e] = q_block[e];
-    for (int64_t r = 0; r < rows; r++)
-        ws->limit[r] = attn_visible_keys(&shape, i0 + r);
+    float *qt = t->qt;
+    int32_t *limit = t->limit;
+    for (int64_t e = 0; e < d_qk; e++) {
+        for (int64_t r = 0; r < rows; r++)
+            qt[e * rp + r] = scale * q_block[r * d_qk + e];
+        for (int64_t r = rows; r < rp; r++)
+            qt[e * rp + r] = 0.0f;
+    }
+    for (int64_t r = 0; r < rp; r++)
+        limit[r] = r < rows ? (int32_t)attn_visible_keys(&shape, i0 + r) : 0;
     const float *k_head = k + attn_k_offset(dims, b, h);
     const float *v_head = v + attn_v_offset(dims, b, h);
-    const int64_t keys_needed = ws->limit[rows - 1];
-    attn_online_init(rows, d_v, ws->m, ws->l, ws->acc);
+    const int64_t keys_needed = limit[rows - 1];
+    attn_qtile_reset(t);
     for (int64_t j0 = 0; j0 < keys_needed; j0 += bc) {
         const int64_t cols = attn_min64(bc, dims->n_kv - j0);
-        attn_tile_scores(rows, cols, d_qk, scale, ws->q, d_qk, k_head + j0 * d_qk, d_qk, ws->s,
-                         bc);
-        attn_online_block(ws->s, bc, rows, cols, j0, ws->limit, ws->m, ws->l, ws->acc, d_v);
-        attn_tile_accumulate(rows, cols, d_v, ws->s, bc, v_head + j0 * d_v, d_v, ws->acc, d_v);
+        isa->block(t, k_head + j0 * d_qk, d_qk, v_head + j0 * d_v, d_v, j0, cols);
         counts->bytes_read += 4 * (uint64_t)(cols * (d_qk + d_v));
         counts->flops += 2 * (uint64_t)(rows * cols * (d_qk + d_v));
         counts->other_flops += 5 * (uint64_t)(rows * cols);
     }
-    attn_online_finish(rows, d_v, ws->l, ws->acc, o + attn_o_offset(dims, b, h) + i0 * d_v, d_v);
+    attn_qtile_finish(t, o + attn_o_offset(dims, b, h) + i0 * d_v, d_v);
     counts->bytes_read += 4 * (uint64_t)(rows * d_qk);
     counts->bytes_written += 4 * (uint64_t)(rows * d_v);
 }
@@ -79,12 +84,14 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
     const int64_t d = dims->d_qk > dims->d_v ? dims->d_qk : dims->d_v;
     const attn_flash_tiles tiles =
         attn_flash_tiles_for(sram_bytes ? sram_bytes : attn_cpu_sram_bytes(), d);
+    const attn_isa *isa = attn_isa_best();
     const int64_t t_r = attn_ceil_div(dims->n_q, tiles.block_rows);
     const int64_t tasks = dims->batch * dims->heads * t_r;
+    const int64_t rows_pad = attn_round_up(tiles.block_rows, isa->row_quantum);
     const int threads = omp_get_max_threads();
-    const size_t per_thread = flash_ws_floats(dims, tiles);
+    const size_t per_thread = flash_ws_floats(dims, tiles, isa);
     float *floats = attn_kalloc((size_t)threads * per_thread * sizeof *floats);
-    int64_t *limits = attn_kalloc((size_t)(threads * tiles.block_rows) * sizeof *limits);
+    int32_t *limits = attn_kalloc((size_t)(threads * rows_pad) * sizeof *limits);
     if (!floats || !limits) {
         attn_kfree(floats);
         attn_kfree(limits);
@@ -93,13 +100,14 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
 #pragma omp parallel for schedule(dynamic)
     for (int64_t task = 0; task < tasks; task++) {
         const int thread = omp_get_thread_num();
-        const flash_tiles_ws ws = flash_ws_carve(dims, tiles, floats + thread * per_thread,
-                                                 limits + thread * tiles.block_rows);
+        attn_qtile t = flash_ws_carve(dims, tiles, isa, floats + thread * per_thread,
+                                      limits + thread * rows_pad);
         const int64_t block = task % t_r, bh = task / t_r;
         const int64_t i0 = block * tiles.block_rows;
+        t.rows = attn_min64(tiles.block_rows, dims->n_q - i0);
         attn_kernel_stats counts = {0};
-        flash_query_block(dims, tiles, bh / dims->heads, bh % dims->heads, i0,
-                          attn_min64(tiles.block_rows, dims->n_q - i0), q, k, v, o, &ws, &counts);
+        flash_query_block(dims, tiles, isa, bh / dims->heads, bh % dims->heads, i0, &t, q, k,
+                          v, o, &counts);
         attn_counter_add(&counter, &counts);
     }
     attn_kfree(floats);

@@ -1,9 +1,10 @@
 /* online_softmax.c — softmax of a whole row, and the running (online) softmax over key blocks.
  *
- * Standard attention normalises a materialised row; flash, decode and absorbed MLA see keys a
- * block at a time and keep a running max m, sum l and unnormalised output (Milakov & Gimelshein,
+ * Standard attention normalises a materialised row; absorbed MLA sees keys a block at a time
+ * and keeps a running max m, sum l and unnormalised output (Milakov & Gimelshein,
  * FlashAttention). Both subtract the max before exp, so scores of 1e6 do not overflow. A row
- * that sees no key keeps m = -inf, l = 0 and finishes as zeros rather than 0/0.
+ * that sees no key keeps m = -inf, l = 0 and finishes as zeros rather than 0/0. Flash and
+ * decode run the same recurrence lane-wise in their micro-kernels (tile_body.h).
  */
 #include <math.h>
 #include <string.h>

@@ -2,7 +2,8 @@
  *
  * They run inside OpenMP regions, where calling the pthread OpenBLAS would oversubscribe the
  * cores, and a tile is small enough that a SIMD loop over the head dimension is the natural
- * shape. Probabilities that are exactly 0 (masked keys) are skipped.
+ * shape. Probabilities that are exactly 0 (masked keys) are skipped. Absorbed MLA and FAVOR+
+ * use them; flash and decode have register-blocked micro-kernels per instruction set (isa.h).
  */
 #include "cpu_internal.h"
 

@@ -6,19 +6,21 @@
  * Local-memory tiles are the "SRAM" of the IO model. Each work-group writes, through work-item
  * 0, how many K/V rows it loaded from global memory into `tally[group]`, so the host counts the
  * traffic the kernel really moved (gpu_job.h). The host builds one program per problem with the
- * dimensions as -D defines and one of ATTN_FLASH_PREFILL / ATTN_DECODE selecting the kernels.
+ * dimensions as -D defines and ATTN_FLASH_PREFILL / ATTN_DECODE selecting the kernels; standard.cl
+ * and mla.cl follow this file in the one embedded source (ATTN_STANDARD, ATTN_MLA_*).
  */
+
+/* Keys that query i of n_q sees among n_kv: all, or (causal) those up to its position. */
+FN int visible_keys_of(int i, int n_q, int n_kv, int causal)
+{
+    return causal ? imax(0, imin(n_kv, n_kv - n_q + i + 1)) : n_kv;
+}
 
 #if defined(ATTN_FLASH_PREFILL)
 /* FlashAttention-2 loop order. Work-group (block, head, sequence): BR query rows, one per
  * work-item, stay in q_tile; key/value blocks of BC rows pass through k_tile and v_tile; each
  * work-item keeps its row's scores, running max and sum and unnormalised output privately.
  * Key blocks that every row of the block masks are not loaded. Local size: BR. */
-
-FN int visible_keys(int i)
-{
-    return CAUSAL ? imax(0, imin(N_KV, N_KV - N_Q + i + 1)) : N_KV;
-}
 
 KERNEL attn_flash_prefill(GLOBAL const float *RESTRICT q, GLOBAL const float *RESTRICT k,
                           GLOBAL const float *RESTRICT v, GLOBAL float *RESTRICT o,
@@ -34,8 +36,8 @@ KERNEL attn_flash_prefill(GLOBAL const float *RESTRICT q, GLOBAL const float *RE
     const float scale = 1.0f / SQRTF((float)D_QK);
     for (int e = r; e < rows * D_QK; e += BR)
         q_tile[e] = q[q_row0 * D_QK + e];
-    const int limit = visible_keys(i0 + imin(r, rows - 1));
-    const int needed = visible_keys(i0 + rows - 1);
+    const int limit = visible_keys_of(i0 + imin(r, rows - 1), N_Q, N_KV, CAUSAL);
+    const int needed = visible_keys_of(i0 + rows - 1, N_Q, N_KV, CAUSAL);
     float s[BC], acc[D_V], m = NEG_INF, l = 0.0f;
     for (int e = 0; e < D_V; e++)
         acc[e] = 0.0f;

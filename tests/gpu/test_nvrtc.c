@@ -1,6 +1,7 @@
-/* test_nvrtc.c — the CUDA half of "one kernel source": NVRTC compiles every GPU kernel, with the
- * defines its job builder gives, to PTX for sm_80 (A100) and sm_90 (H100). No GPU or driver is
- * needed; when libnvrtc cannot be loaded every test is skipped, visibly, with the reason.
+/* test_nvrtc.c — the CUDA half of "one kernel source": NVRTC compiles every GPU job (flash,
+ * standard, MLA absorbed and naive), with the defines its job builder gives, to PTX for sm_80
+ * (A100) and sm_90 (H100). No GPU or driver is needed; when libnvrtc cannot be loaded every
+ * test is skipped, visibly, with the reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,13 +29,13 @@ static void require_nvrtc(void)
 
 /* Builds the job of p and compiles it for both architectures; each PTX names its target and
  * every kernel the job launches. */
-static void compile_job(attn_problem p)
+static void compile_job(const attn_kernel_ops *ops, attn_problem p)
 {
     void *work = NULL;
     size_t elems = 0;
     attn_gpu_job job = {0};
-    assert_int_equal(attn_gpu_ops_flash.setup(&p, &work, &elems), ATTN_OK);
-    assert_int_equal(attn_gpu_ops_flash.gpu_job(&p, work, &a100, &job), ATTN_OK);
+    assert_int_equal(ops->setup(&p, &work, &elems), ATTN_OK);
+    assert_int_equal(ops->gpu_job(&p, work, &a100, &job), ATTN_OK);
     static const char *const archs[] = {"sm_80", "sm_90"};
     for (size_t a = 0; a < 2; a++) {
         char *ptx = NULL, why[1000], target[32];
@@ -52,7 +53,7 @@ static void compile_job(attn_problem p)
         }
         free(ptx);
     }
-    attn_gpu_ops_flash.teardown(work);
+    ops->teardown(work);
 }
 
 static void test_flash_prefill_compiles(void **state)
@@ -61,9 +62,9 @@ static void test_flash_prefill_compiles(void **state)
     require_nvrtc();
     attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
                       .n = 129, .d_qk = 128, .d_v = 128, .seed = 1};
-    compile_job(p);
+    compile_job(&attn_gpu_ops_flash, p);
     p.causal = true;
-    compile_job(p);
+    compile_job(&attn_gpu_ops_flash, p);
 }
 
 static void test_decode_compiles(void **state)
@@ -74,8 +75,36 @@ static void test_decode_compiles(void **state)
         attn_problem p = {.phase = ATTN_PHASE_DECODE, .batch = 1, .heads = 32, .kv_heads = 8,
                           .n = 300, .d_qk = 128, .d_v = 128, .store = (attn_store)store,
                           .seed = 1};
-        compile_job(p);
+        compile_job(&attn_gpu_ops_flash, p);
     }
+}
+
+static void test_standard_compiles(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
+                      .n = 129, .d_qk = 128, .d_v = 128, .causal = true, .seed = 1};
+    compile_job(&attn_gpu_ops_standard, p);
+    p.phase = ATTN_PHASE_DECODE;
+    p.n = 4096;
+    compile_job(&attn_gpu_ops_standard, p);
+}
+
+/* DeepSeek-V3's MLA: 128 heads over a 512 + 64 latent, absorbed and naive. */
+static void test_mla_compiles(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    attn_problem p = {.phase = ATTN_PHASE_DECODE, .batch = 1, .heads = 128, .kv_heads = 128,
+                      .n = 300, .d_qk = 192, .d_v = 128, .d_c = 512, .d_r = 64, .d_n = 128,
+                      .seed = 1};
+    compile_job(&attn_gpu_ops_mla, p);
+    compile_job(&attn_gpu_ops_mla_naive, p);
+    p.phase = ATTN_PHASE_PREFILL;
+    p.causal = true;
+    compile_job(&attn_gpu_ops_mla, p);
+    compile_job(&attn_gpu_ops_mla_naive, p);
 }
 
 /* A compile error comes back as a reason, not a crash or an empty image. */
@@ -97,6 +126,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flash_prefill_compiles),
         cmocka_unit_test(test_decode_compiles),
+        cmocka_unit_test(test_standard_compiles),
+        cmocka_unit_test(test_mla_compiles),
         cmocka_unit_test(test_bad_defines_fail_cleanly),
     };
     int failed = cmocka_run_group_tests_name("nvrtc", tests, NULL, NULL);
