@@ -6,6 +6,9 @@
  * its group of query heads (8 heads fill an AVX2 vector exactly, half an AVX-512 one).
  */
 #include <math.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,15 @@ extern const attn_isa attn_isa_avx512, attn_isa_avx2;
 static const attn_isa *usable[3];
 static int usable_count;
 
+#if defined(__x86_64__)
+/* CPUID leaf 1, ECX bit 29: clang 14's __builtin_cpu_supports does not know "f16c". */
+static bool cpu_has_f16c(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
+#endif
+
 static void isa_detect(void)
 {
     int n = 0;
@@ -28,10 +40,10 @@ static void isa_detect(void)
     bool below_avx512 = asked && (!strcmp(asked, "avx2") || !strcmp(asked, "scalar"));
     bool below_avx2 = asked && !strcmp(asked, "scalar");
     __builtin_cpu_init();
-    if (!below_avx512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c"))
+    bool f16c = cpu_has_f16c();
+    if (!below_avx512 && __builtin_cpu_supports("avx512f") && f16c)
         usable[n++] = &attn_isa_avx512;
-    if (!below_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        __builtin_cpu_supports("f16c"))
+    if (!below_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c)
         usable[n++] = &attn_isa_avx2;
 #endif
     usable[n++] = &attn_isa_scalar;
