@@ -16,7 +16,7 @@
 
 #include "ops.h"
 
-enum { ATTN_GPU_MAX_BUFFERS = 12, ATTN_GPU_MAX_LAUNCHES = 4, ATTN_GPU_MAX_ARGS = 6 };
+enum { ATTN_GPU_MAX_BUFFERS = 12, ATTN_GPU_MAX_LAUNCHES = 4, ATTN_GPU_MAX_ARGS = 8 };
 
 /* The kernel source, portable.h first (generated from kernels/gpu/ at build time). */
 extern const char attn_gpu_source[];
@@ -131,6 +131,12 @@ typedef struct attn_gpu_standard_plan {
 } attn_gpu_standard_plan;
 int attn_gpu_standard_plan_for(const attn_gpu_device *device, const attn_problem *p,
                                attn_gpu_standard_plan *plan);
+/* Standard's tallies for d (they come first in job->tally), and its kernels as pieces of a job
+ * whose output and tally buffers are set, on q, k, v already added: the defines, S, the
+ * launches, and its counts added to job->base. Low-rank runs them on its projected K and V. */
+size_t attn_gpu_standard_tallies(const attn_gpu_standard_plan *plan, const attn_dims *d);
+void attn_gpu_standard_add(attn_gpu_job *job, const attn_gpu_standard_plan *plan,
+                           const attn_dims *d, const int qkv[3]);
 
 /* MLA absorbed (ops_gpu_mla.c): attend blocks of `positions` query positions (rows = positions
  * · heads stacked rows, `blocks` per sequence), each row served by `slices` work-items; latent
@@ -143,6 +149,19 @@ int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
                           attn_gpu_mla_plan *plan);
 /* MLA naive: latent rows per decompress work-group; 0 when one row's c does not fit. */
 int64_t attn_gpu_mla_token_block(const attn_gpu_device *device, const attn_problem *p);
+
+/* Performer (ops_gpu_performer.c): omega rows per chunk (`chunks` of them), key rows per
+ * absorb tile, query rows per readout block, work-items (a power of two), the state elements
+ * each absorb work-item holds and the [S | z] columns each readout work-item sums. */
+typedef struct attn_gpu_performer_plan {
+    int64_t chunk, chunks, keys, queries, threads, per, columns;
+} attn_gpu_performer_plan;
+int attn_gpu_performer_plan_for(const attn_gpu_device *device, const attn_problem *p,
+                                attn_gpu_performer_plan *plan);
+
+/* Low-rank (ops_gpu_lowrank.c): projected rows per projection work-group, each work-item
+ * holding as many accumulators per column. */
+enum { ATTN_GPU_PROJECT_ROWS = 32 };
 
 /* The flash kernels as pieces of a job, on buffers already added (q, k, v fp32 in kernels.h's
  * layouts, or the cache as `store` for decode): the defines, the launches, the tally and the

@@ -58,6 +58,8 @@ extern const attn_kernel_ops attn_gpu_ops_flash;
 extern const attn_kernel_ops attn_gpu_ops_standard;
 extern const attn_kernel_ops attn_gpu_ops_mla;
 extern const attn_kernel_ops attn_gpu_ops_mla_naive;
+extern const attn_kernel_ops attn_gpu_ops_performer;
+extern const attn_kernel_ops attn_gpu_ops_lowrank;
 
 /* Threads for OpenMP and OpenBLAS alike (threads.c); < 1 leaves them as they are. */
 void attn_kernels_set_threads(int threads);

@@ -9,6 +9,7 @@
  *   write = 4·(2·n_q·n_kv + n_q·d_v)                             (S; P; O)
  * which is the CPU kernel's count (kernels.h) when one block holds every row (T_r = 1, as in
  * decode). flops = 2·n_q·n_kv·(d_qk + d_v), other_flops = 5·n_q·n_kv: causal masks in S.
+ * Low-rank (ops_gpu_lowrank.c) runs the same kernels over its projected K and V.
  */
 #include "gpu_job.h"
 #include "ops_internal.h"
@@ -36,6 +37,45 @@ int attn_gpu_standard_plan_for(const attn_gpu_device *device, const attn_problem
     return ATTN_OK;
 }
 
+void attn_gpu_standard_add(attn_gpu_job *job, const attn_gpu_standard_plan *plan,
+                           const attn_dims *d, const int qkv[3])
+{
+    const int64_t br = plan->tiles.block_rows, bc = plan->tiles.block_cols;
+    const int64_t t_r = (d->n_q + br - 1) / br, heads = d->batch * d->heads;
+    attn_gpu_define_dims(job, d);
+    attn_gpu_define(job, "CAUSAL", d->causal);
+    attn_gpu_define(job, "ATTN_STANDARD", 1);
+    attn_gpu_define(job, "BR", br);
+    attn_gpu_define(job, "BC", bc);
+    attn_gpu_define(job, "T_R", t_r);
+    attn_gpu_define(job, "THREADS", plan->softmax_threads);
+    attn_gpu_define(job, "PER", plan->softmax_per);
+    attn_gpu_define(job, "TALLY_SOFTMAX", heads * t_r);
+    attn_gpu_define(job, "TALLY_PV", heads * (t_r + d->n_q));
+    const int s = attn_gpu_buffer_add(job, NULL, (size_t)(heads * d->n_q * d->n_kv) * 4);
+    job->bytes_per_row = 4;
+    if (t_r > 0) {
+        attn_gpu_launch_add(job, "attn_std_scores", (size_t)t_r, (size_t)d->heads,
+                            (size_t)d->batch, (size_t)bc, 4,
+                            (const int[]){qkv[0], qkv[1], s, job->tally});
+        attn_gpu_launch_add(job, "attn_std_softmax", (size_t)d->n_q, (size_t)d->heads,
+                            (size_t)d->batch, (size_t)plan->softmax_threads, 2,
+                            (const int[]){s, job->tally});
+        attn_gpu_launch_add(job, "attn_std_pv", (size_t)t_r, (size_t)d->heads, (size_t)d->batch,
+                            (size_t)d->d_v, 4, (const int[]){s, qkv[2], job->output, job->tally});
+    }
+    const uint64_t scores = (uint64_t)(heads * d->n_q * d->n_kv);
+    job->base.bytes_written += 4 * (2 * scores + (uint64_t)(heads * d->n_q * d->d_v));
+    job->base.flops += 2 * scores * (uint64_t)(d->d_qk + d->d_v);
+    job->base.other_flops += 5 * scores;
+}
+
+size_t attn_gpu_standard_tallies(const attn_gpu_standard_plan *plan, const attn_dims *d)
+{
+    const int64_t t_r = (d->n_q + plan->tiles.block_rows - 1) / plan->tiles.block_rows;
+    return (size_t)(d->batch * d->heads * (2 * t_r + d->n_q));
+}
+
 static int standard_job(const attn_problem *p, void *work, const attn_gpu_device *device,
                         attn_gpu_job *job)
 {
@@ -47,39 +87,13 @@ static int standard_job(const attn_problem *p, void *work, const attn_gpu_device
         rc = attn_gpu_standard_plan_for(device, p, &plan);
     if (rc)
         return rc;
-    const int64_t br = plan.tiles.block_rows, bc = plan.tiles.block_cols;
-    const int64_t t_r = (d->n_q + br - 1) / br, heads = d->batch * d->heads;
-    attn_gpu_define_dims(job, d);
-    attn_gpu_define(job, "CAUSAL", d->causal);
-    attn_gpu_define(job, "ATTN_STANDARD", 1);
-    attn_gpu_define(job, "BR", br);
-    attn_gpu_define(job, "BC", bc);
-    attn_gpu_define(job, "T_R", t_r);
-    attn_gpu_define(job, "THREADS", plan.softmax_threads);
-    attn_gpu_define(job, "PER", plan.softmax_per);
-    attn_gpu_define(job, "TALLY_SOFTMAX", heads * t_r);
-    attn_gpu_define(job, "TALLY_PV", heads * (t_r + d->n_q));
-    const int q = attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float));
-    const int k = attn_gpu_buffer_add(job, w->qkv.k, w->qkv.k_elems * sizeof(float));
-    const int v = attn_gpu_buffer_add(job, w->qkv.v, w->qkv.v_elems * sizeof(float));
-    const int s = attn_gpu_buffer_add(job, NULL, (size_t)(heads * d->n_q * d->n_kv) * 4);
+    const int qkv[3] = {attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
+                        attn_gpu_buffer_add(job, w->qkv.k, w->qkv.k_elems * sizeof(float)),
+                        attn_gpu_buffer_add(job, w->qkv.v, w->qkv.v_elems * sizeof(float))};
     job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
-    job->tally_count = (size_t)(heads * (2 * t_r + d->n_q));
+    job->tally_count = attn_gpu_standard_tallies(&plan, d);
     job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
-    job->bytes_per_row = 4;
-    if (t_r > 0) {
-        attn_gpu_launch_add(job, "attn_std_scores", (size_t)t_r, (size_t)d->heads,
-                            (size_t)d->batch, (size_t)bc, 4, (const int[]){q, k, s, job->tally});
-        attn_gpu_launch_add(job, "attn_std_softmax", (size_t)d->n_q, (size_t)d->heads,
-                            (size_t)d->batch, (size_t)plan.softmax_threads, 2,
-                            (const int[]){s, job->tally});
-        attn_gpu_launch_add(job, "attn_std_pv", (size_t)t_r, (size_t)d->heads, (size_t)d->batch,
-                            (size_t)d->d_v, 4, (const int[]){s, v, job->output, job->tally});
-    }
-    const uint64_t scores = (uint64_t)(heads * d->n_q * d->n_kv);
-    job->base.bytes_written = 4 * (2 * scores + (uint64_t)(heads * d->n_q * d->d_v));
-    job->base.flops = 2 * scores * (uint64_t)(d->d_qk + d->d_v);
-    job->base.other_flops = 5 * scores;
+    attn_gpu_standard_add(job, &plan, d, qkv);
     return ATTN_OK;
 }
 

@@ -11,23 +11,16 @@
 
 #include "ops_recurrent.h"
 
-typedef struct lowrank_work {
-    attn_recurrent rec;
-    float *e, *f;
-    attn_lowrank_state state;
-    size_t k_floats, v_floats;
-} lowrank_work;
-
 static int lowrank_absorb(void *ctx, const float *k, const float *v, const float *q, float *o,
                           attn_kernel_stats *stats)
 {
-    lowrank_work *w = ctx;
+    attn_lowrank_work *w = ctx;
     return attn_cpu_lowrank_decode(&w->state, w->e, w->f, q, k, v, o, stats);
 }
 
 static attn_state_view lowrank_view(void *ctx)
 {
-    lowrank_work *w = ctx;
+    attn_lowrank_work *w = ctx;
     return (attn_state_view){{w->state.k_proj, w->state.v_proj, NULL},
                              {w->k_floats, w->v_floats, 0},
                              &w->state.dims.n_kv};
@@ -47,9 +40,9 @@ static float *mean_pooling(int64_t k, int64_t n)
     return m;
 }
 
-static void lowrank_teardown(void *work)
+void attn_lowrank_teardown(void *work)
 {
-    lowrank_work *w = work;
+    attn_lowrank_work *w = work;
     if (!w)
         return;
     if (w->state.k_proj)
@@ -60,9 +53,9 @@ static void lowrank_teardown(void *work)
     free(w);
 }
 
-static int lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
+int attn_lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
 {
-    lowrank_work *w = calloc(1, sizeof *w);
+    attn_lowrank_work *w = calloc(1, sizeof *w);
     if (!w)
         return ATTN_ERR_NOMEM;
     int rc = attn_qkv_init(&w->rec.qkv, p);
@@ -80,7 +73,7 @@ static int lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
             rc = attn_recurrent_prepare(&w->rec, &lowrank_kind, w);
     }
     if (rc) {
-        lowrank_teardown(w);
+        attn_lowrank_teardown(w);
         return rc;
     }
     *work = w;
@@ -90,7 +83,7 @@ static int lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
 
 static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
-    lowrank_work *w = work;
+    attn_lowrank_work *w = work;
     if (p->phase == ATTN_PHASE_DECODE)
         return attn_recurrent_step(&w->rec, &lowrank_kind, w, out, stats);
     const attn_qkv *x = &w->rec.qkv;
@@ -100,17 +93,17 @@ static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kerne
 static int lowrank_reference(const attn_problem *p, void *work, double *out)
 {
     (void)p;
-    lowrank_work *w = work;
+    attn_lowrank_work *w = work;
     return attn_qkv_exact_reference(&w->rec.qkv, out);
 }
 
-static const char *lowrank_unsupported(const attn_problem *p)
+const char *attn_lowrank_unsupported(const attn_problem *p)
 {
     if (p->phase == ATTN_PHASE_PREFILL && p->causal)
         return "low-rank projection mixes future tokens: no causal prefill";
     return p->rank < 1 ? "low-rank needs k >= 1" : NULL;
 }
 
-const attn_kernel_ops attn_cpu_ops_lowrank = {lowrank_setup, lowrank_run, lowrank_reference,
-                                              lowrank_teardown, lowrank_unsupported,
-                                              NULL};
+const attn_kernel_ops attn_cpu_ops_lowrank = {attn_lowrank_setup, lowrank_run,
+                                              lowrank_reference, attn_lowrank_teardown,
+                                              attn_lowrank_unsupported, NULL};

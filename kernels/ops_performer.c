@@ -8,23 +8,16 @@
 
 #include "ops_recurrent.h"
 
-typedef struct performer_work {
-    attn_recurrent rec;
-    float *omega;
-    attn_performer_state state;
-    size_t s_floats, z_floats, shift_floats;
-} performer_work;
-
 static int performer_absorb(void *ctx, const float *k, const float *v, const float *q, float *o,
                             attn_kernel_stats *stats)
 {
-    performer_work *w = ctx;
+    attn_performer_work *w = ctx;
     return attn_cpu_performer_decode(&w->state, w->omega, q, k, v, o, stats);
 }
 
 static attn_state_view performer_view(void *ctx)
 {
-    performer_work *w = ctx;
+    attn_performer_work *w = ctx;
     return (attn_state_view){{w->state.s, w->state.z, w->state.shift},
                              {w->s_floats, w->z_floats, w->shift_floats},
                              &w->state.dims.n_kv};
@@ -32,9 +25,9 @@ static attn_state_view performer_view(void *ctx)
 
 static const attn_recurrent_kind performer_kind = {performer_absorb, performer_view};
 
-static void performer_teardown(void *work)
+void attn_performer_teardown(void *work)
 {
-    performer_work *w = work;
+    attn_performer_work *w = work;
     if (!w)
         return;
     if (w->state.s)
@@ -44,9 +37,9 @@ static void performer_teardown(void *work)
     free(w);
 }
 
-static int performer_setup(const attn_problem *p, void **work, size_t *out_elems)
+int attn_performer_setup(const attn_problem *p, void **work, size_t *out_elems)
 {
-    performer_work *w = calloc(1, sizeof *w);
+    attn_performer_work *w = calloc(1, sizeof *w);
     if (!w)
         return ATTN_ERR_NOMEM;
     int rc = attn_qkv_init(&w->rec.qkv, p);
@@ -66,7 +59,7 @@ static int performer_setup(const attn_problem *p, void **work, size_t *out_elems
             rc = attn_recurrent_prepare(&w->rec, &performer_kind, w);
     }
     if (rc) {
-        performer_teardown(w);
+        attn_performer_teardown(w);
         return rc;
     }
     *work = w;
@@ -76,7 +69,7 @@ static int performer_setup(const attn_problem *p, void **work, size_t *out_elems
 
 static int performer_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
-    performer_work *w = work;
+    attn_performer_work *w = work;
     if (p->phase == ATTN_PHASE_DECODE)
         return attn_recurrent_step(&w->rec, &performer_kind, w, out, stats);
     const attn_qkv *x = &w->rec.qkv;
@@ -86,7 +79,7 @@ static int performer_run(const attn_problem *p, void *work, float *out, attn_ker
 static int performer_reference(const attn_problem *p, void *work, double *out)
 {
     (void)p;
-    performer_work *w = work;
+    attn_performer_work *w = work;
     return attn_qkv_exact_reference(&w->rec.qkv, out);
 }
 
@@ -95,6 +88,6 @@ static const char *performer_unsupported(const attn_problem *p)
     return p->features < 1 ? "Performer needs m >= 1 features" : NULL;
 }
 
-const attn_kernel_ops attn_cpu_ops_performer = {performer_setup, performer_run,
-                                                performer_reference, performer_teardown,
+const attn_kernel_ops attn_cpu_ops_performer = {attn_performer_setup, performer_run,
+                                                performer_reference, attn_performer_teardown,
                                                 performer_unsupported, NULL};

@@ -36,4 +36,26 @@ int attn_recurrent_step(attn_recurrent *r, const attn_recurrent_kind *kind, void
                         float *out, attn_kernel_stats *stats);
 void attn_recurrent_free(attn_recurrent *r);
 
+/* Inputs and decode state of Performer (ops_performer.c) and low-rank (ops_lowrank.c), shared
+ * with their GPU ops: Q, K, V in rec.qkv, the random features omega [m][d_qk], and the
+ * mean-pooling projections e = f [k][n]; the states exist in decode only. */
+typedef struct attn_performer_work {
+    attn_recurrent rec;
+    float *omega;
+    attn_performer_state state;
+    size_t s_floats, z_floats, shift_floats;
+} attn_performer_work;
+int attn_performer_setup(const attn_problem *p, void **work, size_t *out_elems);
+void attn_performer_teardown(void *work);
+
+typedef struct attn_lowrank_work {
+    attn_recurrent rec;
+    float *e, *f;
+    attn_lowrank_state state;
+    size_t k_floats, v_floats;
+} attn_lowrank_work;
+int attn_lowrank_setup(const attn_problem *p, void **work, size_t *out_elems);
+void attn_lowrank_teardown(void *work);
+const char *attn_lowrank_unsupported(const attn_problem *p);
+
 #endif

@@ -12,6 +12,7 @@
 #define KERNEL __kernel void
 #define GLOBAL __global
 #define LOCAL __local
+#define LOCAL_PTR __local /* a pointer parameter into local memory */
 #define RESTRICT restrict
 #define FN static inline
 #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
@@ -33,6 +34,7 @@ typedef long idx_t;
 #define KERNEL extern "C" __global__ void
 #define GLOBAL
 #define LOCAL __shared__
+#define LOCAL_PTR
 #define RESTRICT __restrict__
 #define FN static __device__ __forceinline__
 #define BARRIER() __syncthreads()

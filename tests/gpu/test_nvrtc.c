@@ -1,7 +1,7 @@
 /* test_nvrtc.c — the CUDA half of "one kernel source": NVRTC compiles every GPU job (flash,
- * standard, MLA absorbed and naive), with the defines its job builder gives, to PTX for sm_80
- * (A100) and sm_90 (H100). No GPU or driver is needed; when libnvrtc cannot be loaded every
- * test is skipped, visibly, with the reason.
+ * standard, MLA absorbed and naive, Performer, low-rank), with the defines its job builder
+ * gives, to PTX for sm_80 (A100) and sm_90 (H100). No GPU or driver is needed; when libnvrtc
+ * cannot be loaded every test is skipped, visibly, with the reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +107,18 @@ static void test_mla_compiles(void **state)
     compile_job(&attn_gpu_ops_mla_naive, p);
 }
 
+/* Performer (m = 256 features, in chunks) and low-rank (k = 256) prefill. */
+static void test_approx_compiles(void **state)
+{
+    (void)state;
+    require_nvrtc();
+    const attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
+                            .n = 1000, .d_qk = 128, .d_v = 128, .features = 256, .rank = 256,
+                            .seed = 1};
+    compile_job(&attn_gpu_ops_performer, p);
+    compile_job(&attn_gpu_ops_lowrank, p);
+}
+
 /* A compile error comes back as a reason, not a crash or an empty image. */
 static void test_bad_defines_fail_cleanly(void **state)
 {
@@ -128,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_decode_compiles),
         cmocka_unit_test(test_standard_compiles),
         cmocka_unit_test(test_mla_compiles),
+        cmocka_unit_test(test_approx_compiles),
         cmocka_unit_test(test_bad_defines_fail_cleanly),
     };
     int failed = cmocka_run_group_tests_name("nvrtc", tests, NULL, NULL);
