@@ -88,11 +88,11 @@ static int build_series(const attn_chart_request *req, const char *const *defaul
                     kept++;
             }
             label_series(req, &req->models[mi], variant, plan, d->titles[s], sizeof d->titles[s]);
+            int color = req->nmodels > 1 ? (int)mi + 1
+                                         : attn_plot_color(variant ? variant : attn_plan_variant(plan));
             attn_plan_free(plan);
             if (!kept)
                 continue; /* e.g. low-rank under a causal mask: no such form */
-            int color = req->nmodels > 1 ? (int)mi + 1
-                                         : attn_plot_color(variant ? variant : attn_plan_variant(plan));
             d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], kept, style, color};
             d->nseries++;
         }
@@ -172,10 +172,19 @@ int attn_chart_capacity(const attn_chart_request *req, const char *path, attn_di
 {
     if (!req->ndevices)
         return attn_fail(diag, ATTN_ERR_FIELD, "capacity chart: give a GPU (--gpu)");
+    uint64_t weights = 0;
+    int rc = weights_bytes(&req->models[0], &weights);
+    double usable = (double)req->devices[0].memory_bytes * req->mem_util;
+    if (!rc && (double)weights >= usable)
+        return attn_fail(diag, ATTN_ERR_RANGE,
+                         "capacity chart: the %s weights of %s (%.1f GiB) leave nothing of %s's "
+                         "%.1f usable GiB for a cache", attn_dtype_name(req->models[0].weights_dtype),
+                         req->models[0].name, (double)weights / GIB, req->devices[0].name,
+                         usable / GIB);
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    int rc = build_series(req, KV_VARIANTS, 6, fill_capacity, ATTN_STYLE_LINE, d, diag);
+    rc = build_series(req, KV_VARIANTS, 6, fill_capacity, ATTN_STYLE_LINE, d, diag);
     char title[512];
     snprintf(title, sizeof title, "Max batch vs context on %s (%.0f%% of memory, %s cache)",
              req->devices[0].name, req->mem_util * 100, attn_dtype_name(req->dtype));

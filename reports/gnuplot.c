@@ -213,12 +213,24 @@ static int finish_gnuplot(pid_t pid, int err_fd, const char *tmp_path, attn_diag
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1, line[0] ? line : "no output");
 }
 
+static bool anything_to_draw(const attn_plot *plot)
+{
+    for (size_t s = 0; s < plot->nseries; s++)
+        for (size_t i = 0; i < plot->series[s].n; i++)
+            if (plottable(plot, plot->series[s].x[i], plot->series[s].y[i]))
+                return true;
+    return false;
+}
+
 int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
 {
     const char *terminal = terminal_for(path);
     if (!terminal)
         return attn_fail(diag, ATTN_ERR_UNSUPPORTED,
                          "%s: unknown plot format (use .png, .svg or .pdf)", path);
+    if (!anything_to_draw(plot))
+        return attn_fail(diag, ATTN_ERR_RANGE, "%s: nothing to draw for '%s' (no finite, "
+                         "positive point)", path, plot->title ? plot->title : "");
     size_t len = strlen(path);
     char *tmp_path = malloc(len + 16);
     if (!tmp_path)

@@ -1,5 +1,6 @@
 /* report_claims.c — the report's claims section: the published claims (claims/published.csv
  * beside the presets) checked, with the assumption that explains each failing one. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,8 +9,10 @@
 
 int report_claims_section(report_context *r)
 {
-    char path[2048];
-    snprintf(path, sizeof path, "%s/../../claims/published.csv", attn_preset_dir());
+    char relative[2048], path[PATH_MAX];
+    snprintf(relative, sizeof relative, "%s/../../claims/published.csv", attn_preset_dir());
+    if (!realpath(relative, path))
+        snprintf(path, sizeof path, "%s", relative); /* the check below then says it is missing */
     attn_claim_result *results = NULL;
     size_t count = 0;
     attn_claims_options options = {0};

@@ -19,7 +19,7 @@ expect_ok() {
     shift 2
     "$BIN" "$@" >"$out" 2>"$err"
     local rc=$?
-    if [ $rc -eq 0 ] && grep -qF -- "$needle" "$out"; then ok; else bad "$name (rc=$rc, wanted '$needle')"; fi
+    if [ $rc -eq 0 ] && { [ -z "$needle" ] || grep -qF -- "$needle" "$out"; }; then ok; else bad "$name (rc=$rc, wanted '$needle')"; fi
 }
 
 # expect_error NAME NEEDLE ARGS... : exit 2, exactly one line on stderr containing NEEDLE, no stdout
@@ -72,6 +72,26 @@ expect_error "cost unknown device" "'tpu-v9'" cost llama-3-8b --seq 1024 --devic
 expect_error "cost zero sram" "--sram '0'" cost llama-3-8b --seq 1024 --sram 0
 expect_error "cost no seq" "give --seq" cost llama-3-8b
 expect_error "cost layer out of range" "--layer 99" cost llama-3-8b --seq 10 --layer 99
+
+# --- plots: every kind through the CLI, judged by the files written ------------------------
+plots=$(mktemp -d)
+expect_ok "plot kv" "" plot kv deepseek-v2-lite --gpu h100-sxm,h200 --out "$plots/kv.svg"
+expect_ok "plot kv several models" "" plot kv llama-3-8b,mistral-7b-v0.1 --out "$plots/kvm.png"
+expect_ok "plot capacity" "" plot capacity llama-3-8b --gpu l4 --out "$plots/cap.pdf"
+expect_error "plot capacity when weights do not fit" "leave nothing of L4" plot capacity llama-3-70b --gpu l4 --out "$plots/none.pdf"
+expect_ok "plot flops" "" plot flops llama-3-8b --causal --out "$plots/flops.svg"
+expect_ok "plot traffic" "" plot traffic deepseek-v3 --out "$plots/traffic.svg"
+expect_ok "plot roofline" "" plot roofline llama-3-70b --phase decode --to 8192 --out "$plots/roof.svg"
+for f in kv.svg flops.svg traffic.svg roof.svg; do
+    if grep -q '<g id="gnuplot_plot_1"' "$plots/$f"; then ok; else bad "plot $f has series"; fi
+done
+if head -c 4 "$plots/cap.pdf" | grep -q '%PDF' && head -c 8 "$plots/kvm.png" | grep -q PNG; then ok; else bad "pdf and png written"; fi
+expect_error "plot unknown kind" "unknown kind 'pie'" plot pie llama-3-8b --out "$plots/x.png"
+expect_error "plot unknown format" "unknown plot format" plot kv llama-3-8b --out "$plots/x.gif"
+expect_error "plot time without results" "give --in" plot time --out "$plots/t.png"
+ATTNSCOPE_GNUPLOT=/nonexistent/gnuplot "$BIN" plot kv llama-3-8b --out "$plots/none.png" >"$out" 2>"$err"
+if [ $? -eq 2 ] && grep -q "gnuplot-nox" "$err" && [ ! -e "$plots/none.png" ]; then ok; else bad "gnuplot missing: exit 2, no file"; fi
+rm -rf "$plots"
 
 # --- claims ---------------------------------------------------------------------------------
 CLAIMS=$(dirname "$DATA")/../claims/published.csv
