@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "diag.h"
 #include "plot.h"
 
@@ -231,36 +231,25 @@ int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
     if (!anything_to_draw(plot))
         return attn_fail(diag, ATTN_ERR_RANGE, "%s: nothing to draw for '%s' (no finite, "
                          "positive point)", path, plot->title ? plot->title : "");
-    size_t len = strlen(path);
-    char *tmp_path = malloc(len + 16);
-    if (!tmp_path)
-        return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    snprintf(tmp_path, len + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp_path);
-    if (fd < 0) {
-        int rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp_path);
+    /* gnuplot writes the temporary file; it replaces `path` only once gnuplot succeeded */
+    attn_atomic_file file;
+    int rc = attn_atomic_open(&file, path, diag);
+    if (rc)
         return rc;
-    }
-    mode_t mask = umask(0); /* mkstemp makes 0600; give the plot the usual permissions */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    close(fd);
     pid_t pid;
     FILE *script = NULL;
     int err_fd = -1;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dying gnuplot must not kill us */
-    int rc = spawn_gnuplot(&pid, &script, &err_fd, diag);
+    rc = spawn_gnuplot(&pid, &script, &err_fd, diag);
     if (!rc) {
-        write_script(script, plot, terminal, tmp_path);
+        write_script(script, plot, terminal, file.tmp_path);
         fclose(script);
-        rc = finish_gnuplot(pid, err_fd, tmp_path, diag);
+        rc = finish_gnuplot(pid, err_fd, file.tmp_path, diag);
     }
     signal(SIGPIPE, old_pipe);
-    if (!rc && rename(tmp_path, path) != 0)
-        rc = attn_fail(diag, ATTN_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     if (rc)
-        unlink(tmp_path);
-    free(tmp_path);
+        attn_atomic_abort(&file);
+    else
+        rc = attn_atomic_commit(&file, diag);
     return rc;
 }
