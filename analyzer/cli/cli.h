@@ -37,6 +37,18 @@ const char *cli_group(uint64_t value, char *buf, size_t len);
 /* "2,621,440,000 B = 2.621 GB = 2.441 GiB" */
 const char *cli_bytes(uint64_t bytes, char *buf, size_t len);
 
+/* Sequence lengths: one (--seq N) or a sweep FROM:TO:xF (geometric) / FROM:TO:+S. */
+typedef struct cli_lengths {
+    int64_t from, to, step; /* from < 0: not given; step 0: a single length */
+    bool multiply;
+} cli_lengths;
+/* --seq N, with N in [0, max]. */
+int cli_parse_length(const char *text, int64_t max, cli_lengths *out);
+/* --sweep FROM:TO:xF or FROM:TO:+S, with 1 <= FROM <= TO <= max. */
+int cli_parse_sweep(const char *text, int64_t max, cli_lengths *out);
+/* The length after n (past `to` when the sweep is done). */
+int64_t cli_lengths_next(const cli_lengths *lengths, int64_t n);
+
 /* Walks argv with getopt_long: --help (help_opt) prints usage and returns -1; an unknown
  * option or missing value is a usage error naming it; every other option goes to
  * parse(opt, optarg, ctx), whose non-zero status stops the walk. On CLI_OK, optind is the

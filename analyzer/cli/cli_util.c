@@ -169,3 +169,34 @@ int cli_options(int argc, char **argv, const struct option *options, int help_op
     }
     return CLI_OK;
 }
+
+int cli_parse_length(const char *text, int64_t max, cli_lengths *out)
+{
+    out->step = 0;
+    int rc = cli_parse_tokens("--seq", text, 0, max, &out->from);
+    out->to = out->from;
+    return rc;
+}
+
+int cli_parse_sweep(const char *text, int64_t max, cli_lengths *out)
+{
+    char from[32], to[32], step[32];
+    if (strlen(text) >= 32 || sscanf(text, "%31[^:]:%31[^:]:%31s", from, to, step) != 3 ||
+        (step[0] != 'x' && step[0] != '+'))
+        return cli_fail(CLI_USAGE, "--sweep '%s': expected FROM:TO:xFACTOR or FROM:TO:+STEP",
+                        text);
+    out->multiply = step[0] == 'x';
+    int rc = cli_parse_tokens("--sweep FROM", from, 1, max, &out->from);
+    if (!rc)
+        rc = cli_parse_tokens("--sweep TO", to, out->from, max, &out->to);
+    if (!rc)
+        rc = cli_parse_tokens("--sweep step", step + 1, out->multiply ? 2 : 1, max, &out->step);
+    return rc;
+}
+
+int64_t cli_lengths_next(const cli_lengths *l, int64_t n)
+{
+    if (!l->step)
+        return l->to + 1;
+    return l->multiply ? n * l->step : n + l->step;
+}

@@ -43,8 +43,7 @@ typedef struct bench_options {
     const char *model, *out, *backend;
     char *variant_list;
     int64_t heads, kv_heads, head_dim;
-    int64_t seq_from, seq_to, seq_step;
-    bool multiply;
+    cli_lengths seq;
     attn_bench_case proto;
     int64_t threads, repeat;
     uint64_t sram;
@@ -130,8 +129,9 @@ static int parse_traffic(char *arg, unsigned *traffic)
     return CLI_OK;
 }
 
-static int parse_option(int opt, char *arg, bench_options *o)
+static int parse_option(int opt, char *arg, void *ctx)
 {
+    bench_options *o = ctx;
     const int64_t width = INT64_C(1) << 16, tokens = INT64_C(1) << 31;
     attn_bench_case *c = &o->proto;
     int64_t seed = 0;
@@ -140,24 +140,8 @@ static int parse_option(int opt, char *arg, bench_options *o)
     case OPT_HEADS: return cli_parse_int("--heads", arg, 1, width, &o->heads);
     case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->kv_heads);
     case OPT_HEAD_DIM: return cli_parse_int("--head-dim", arg, 1, width, &o->head_dim);
-    case OPT_SEQ:
-        o->seq_step = 0;
-        rc = cli_parse_tokens("--seq", arg, 0, tokens, &o->seq_from);
-        o->seq_to = o->seq_from;
-        return rc;
-    case OPT_SWEEP: {
-        char from[32], to[32], step[32];
-        if (strlen(arg) >= 32 || sscanf(arg, "%31[^:]:%31[^:]:%31s", from, to, step) != 3 ||
-            (step[0] != 'x' && step[0] != '+'))
-            return cli_fail(CLI_USAGE, "--sweep '%s': expected FROM:TO:xFACTOR or FROM:TO:+STEP", arg);
-        o->multiply = step[0] == 'x';
-        rc = cli_parse_tokens("--sweep FROM", from, 1, tokens, &o->seq_from);
-        if (!rc)
-            rc = cli_parse_tokens("--sweep TO", to, o->seq_from, tokens, &o->seq_to);
-        if (!rc)
-            rc = cli_parse_tokens("--sweep step", step + 1, o->multiply ? 2 : 1, tokens, &o->seq_step);
-        return rc;
-    }
+    case OPT_SEQ: return cli_parse_length(arg, tokens, &o->seq);
+    case OPT_SWEEP: return cli_parse_sweep(arg, tokens, &o->seq);
     case OPT_VARIANT: o->variant_list = arg; return CLI_OK;
     case OPT_PHASE:
         if (strcmp(arg, "prefill") && strcmp(arg, "decode"))
@@ -192,33 +176,22 @@ static int parse_option(int opt, char *arg, bench_options *o)
 static int parse_bench_options(int argc, char **argv, bench_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->seq_from = -1;
+    o->seq.from = -1;
     o->backend = "cpu";
     o->repeat = 5;
     o->proto.batch = 1;
     o->proto.seed = 1;
     o->proto.options = (attn_measure_options){1, 5, 0.2, 4e9};
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", bench_long_options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            fputs(BENCH_USAGE, stdout);
-            return -1;
-        }
-        if (opt == '?')
-            return cli_fail(CLI_USAGE, "bench: unknown option or missing value: '%s'",
-                            argv[optind - 1]);
-        int rc = parse_option(opt, optarg, o);
-        if (rc)
-            return rc;
-    }
+    int rc = cli_options(argc, argv, bench_long_options, OPT_HELP, "bench", BENCH_USAGE,
+                         parse_option, o);
+    if (rc)
+        return rc;
     bool shape = o->heads || o->kv_heads || o->head_dim;
     if (optind == argc - 1 && !shape)
         o->model = argv[optind];
     else if (optind != argc || !(o->heads && o->head_dim))
         return cli_fail(CLI_USAGE, "bench: give a MODEL or --heads H --head-dim D [--kv-heads G]");
-    if (o->seq_from < 0)
+    if (o->seq.from < 0)
         return cli_fail(CLI_USAGE, "bench: give --seq N or --sweep FROM:TO:xF");
     if (o->proto.causal && o->proto.phase == ATTN_PHASE_DECODE)
         return cli_fail(CLI_USAGE, "bench: --causal applies to prefill");
@@ -344,9 +317,8 @@ static int run_all(bench_options *o, const attn_model *m)
             continue;
         }
         for (size_t v = 0; v < nvariants && !rc; v++) {
-            for (int64_t seq = o->seq_from; seq <= o->seq_to && !rc;
-                 seq = o->seq_step ? (o->multiply ? seq * o->seq_step : seq + o->seq_step)
-                                   : o->seq_to + 1) {
+            for (int64_t seq = o->seq.from; seq <= o->seq.to && !rc;
+                 seq = cli_lengths_next(&o->seq, seq)) {
                 if (interrupted) {
                     fprintf(stderr, "attnscope: interrupted: not run: %s from n=%lld on, and "
                                     "the variants after it; rows already written are intact\n",

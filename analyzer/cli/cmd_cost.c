@@ -30,8 +30,8 @@ typedef struct cost_options {
     const char *device;
     attn_request req;
     attn_cost_request cost;
-    int64_t seq_from, seq_to, seq_step;
-    bool sweep_multiply, dtype_set, per_layer;
+    cli_lengths seq;
+    bool dtype_set, per_layer;
     int64_t layer;
     uint64_t sram;
     cli_format format;
@@ -65,24 +65,6 @@ static const struct option cost_long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* FROM:TO:xF (geometric) or FROM:TO:+S (arithmetic). */
-static int parse_sweep(const char *text, cost_options *o)
-{
-    char from[32], to[32], step[32];
-    if (strlen(text) >= 32 || sscanf(text, "%31[^:]:%31[^:]:%31s", from, to, step) != 3 ||
-        (step[0] != 'x' && step[0] != '+'))
-        return cli_fail(CLI_USAGE, "--sweep '%s': expected FROM:TO:xFACTOR or FROM:TO:+STEP",
-                        text);
-    o->sweep_multiply = step[0] == 'x';
-    int rc = cli_parse_tokens("--sweep FROM", from, 1, MAX_SEQ, &o->seq_from);
-    if (!rc)
-        rc = cli_parse_tokens("--sweep TO", to, o->seq_from, MAX_SEQ, &o->seq_to);
-    if (!rc)
-        rc = cli_parse_tokens("--sweep step", step + 1, o->sweep_multiply ? 2 : 1, MAX_SEQ,
-                              &o->seq_step);
-    return rc;
-}
-
 static int parse_option(int opt, char *arg, void *ctx)
 {
     cost_options *o = ctx;
@@ -94,13 +76,8 @@ static int parse_option(int opt, char *arg, void *ctx)
             return CLI_OK;
         }
         return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
-    case OPT_SEQ:
-        o->seq_step = 0;
-        if (cli_parse_tokens("--seq", arg, 0, MAX_SEQ, &o->seq_from))
-            return CLI_USAGE;
-        o->seq_to = o->seq_from;
-        return CLI_OK;
-    case OPT_SWEEP: return parse_sweep(arg, o);
+    case OPT_SEQ: return cli_parse_length(arg, MAX_SEQ, &o->seq);
+    case OPT_SWEEP: return cli_parse_sweep(arg, MAX_SEQ, &o->seq);
     case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
     case OPT_VARIANT: o->variant = arg; return CLI_OK;
     case OPT_DEVICE: o->device = arg; return CLI_OK;
@@ -127,7 +104,7 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
     o->variant = "all";
     o->device = "h100-sxm";
     o->cost.batch = 1;
-    o->seq_from = -1;
+    o->seq.from = -1;
     int rc = cli_options(argc, argv, cost_long_options, OPT_HELP, "cost", COST_USAGE,
                          parse_option, o);
     if (rc)
@@ -135,19 +112,12 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
     if (optind != argc - 1)
         return cli_fail(CLI_USAGE, "cost: expected exactly one MODEL (got %d); see --help",
                         argc - optind);
-    if (o->seq_from < 0)
+    if (o->seq.from < 0)
         return cli_fail(CLI_USAGE, "cost: give --seq N or --sweep FROM:TO:xF");
     if (o->cost.causal && o->cost.phase == ATTN_PHASE_DECODE)
         return cli_fail(CLI_USAGE, "cost: --causal applies to prefill; decode is causal already");
     o->model = argv[optind];
     return CLI_OK;
-}
-
-static int64_t next_seq(const cost_options *o, int64_t seq)
-{
-    if (!o->seq_step)
-        return o->seq_to + 1;
-    return o->sweep_multiply ? seq * o->seq_step : seq + o->seq_step;
 }
 
 /* Rows for one variant over the sequence lengths; *count grows. */
@@ -162,7 +132,7 @@ static int add_variant_rows(const cost_options *o, const attn_model *m, const ch
     int rc = attn_plan_init(&plan, m, &req, &diag);
     if (rc)
         return cli_fail_diag(rc, &diag);
-    for (int64_t seq = o->seq_from; seq <= o->seq_to && !rc; seq = next_seq(o, seq)) {
+    for (int64_t seq = o->seq.from; seq <= o->seq.to && !rc; seq = cli_lengths_next(&o->seq, seq)) {
         if (*count >= MAX_POINTS) {
             rc = cli_fail(CLI_USAGE, "cost: more than %d rows; use a coarser sweep", MAX_POINTS);
             break;
@@ -191,8 +161,8 @@ static int run_cost(const cost_options *o, const attn_model *m, const attn_devic
 {
     size_t variants = strcmp(o->variant, "all") == 0 ? attn_variant_count() : 1;
     size_t per_variant = 0;
-    for (int64_t seq = o->seq_from; seq <= o->seq_to && per_variant <= MAX_POINTS;
-         seq = next_seq(o, seq))
+    for (int64_t seq = o->seq.from; seq <= o->seq.to && per_variant <= MAX_POINTS;
+         seq = cli_lengths_next(&o->seq, seq))
         per_variant++;
     if (per_variant * variants > MAX_POINTS)
         return cli_fail(CLI_USAGE, "cost: more than %d rows; use a coarser sweep", MAX_POINTS);
