@@ -31,6 +31,8 @@ int cli_parse_real(const char *flag, const char *text, double min, double max, d
 int cli_parse_size(const char *flag, const char *text, uint64_t *out);
 int cli_parse_format(const char *text, cli_format *out);
 int cli_parse_dtype(const char *flag, const char *text, attn_dtype *out);
+/* --phase prefill|decode */
+int cli_parse_phase(const char *text, attn_phase *out);
 
 /* 1234567 -> "1,234,567" */
 const char *cli_group(uint64_t value, char *buf, size_t len);

@@ -126,6 +126,14 @@ int cli_parse_dtype(const char *flag, const char *text, attn_dtype *out)
                     flag, text);
 }
 
+int cli_parse_phase(const char *text, attn_phase *out)
+{
+    if (strcmp(text, "prefill") && strcmp(text, "decode"))
+        return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", text);
+    *out = text[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
+    return CLI_OK;
+}
+
 const char *cli_group(uint64_t value, char *buf, size_t len)
 {
     char digits[32];

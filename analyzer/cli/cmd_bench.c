@@ -94,10 +94,9 @@ static void on_interrupt(int sig)
 
 static int parse_store(const char *arg, attn_store *store)
 {
-    static const char *const names[] = {"fp32", "fp16", "bf16"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(arg, names[i]) == 0) {
-            *store = (attn_store)i;
+    for (attn_store s = ATTN_STORE_FP32; s <= ATTN_STORE_BF16; s++)
+        if (strcmp(arg, attn_store_name(s)) == 0) {
+            *store = s;
             return CLI_OK;
         }
     return cli_fail(CLI_USAGE, "--kv-store '%s': expected fp32, fp16 or bf16", arg);
@@ -143,11 +142,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_SEQ: return cli_parse_length(arg, tokens, &o->seq);
     case OPT_SWEEP: return cli_parse_sweep(arg, tokens, &o->seq);
     case OPT_VARIANT: o->variant_list = arg; return CLI_OK;
-    case OPT_PHASE:
-        if (strcmp(arg, "prefill") && strcmp(arg, "decode"))
-            return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
-        c->phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
-        return CLI_OK;
+    case OPT_PHASE: return cli_parse_phase(arg, &c->phase);
     case OPT_CAUSAL: c->causal = true; return CLI_OK;
     case OPT_BACKEND: o->backend = arg; return CLI_OK;
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, 1 << 20, &c->batch);

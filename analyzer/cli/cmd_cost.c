@@ -70,12 +70,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     cost_options *o = ctx;
     const int64_t width = INT64_C(1) << 26;
     switch (opt) {
-    case OPT_PHASE:
-        if (strcmp(arg, "prefill") == 0 || strcmp(arg, "decode") == 0) {
-            o->cost.phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
-            return CLI_OK;
-        }
-        return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
+    case OPT_PHASE: return cli_parse_phase(arg, &o->cost.phase);
     case OPT_SEQ: return cli_parse_length(arg, MAX_SEQ, &o->seq);
     case OPT_SWEEP: return cli_parse_sweep(arg, MAX_SEQ, &o->seq);
     case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;

@@ -104,11 +104,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_FROM: return cli_parse_tokens("--from", arg, 1, tokens, &o->from);
     case OPT_TO: return cli_parse_tokens("--to", arg, 1, tokens, &o->to);
     case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->dtype);
-    case OPT_PHASE:
-        if (strcmp(arg, "prefill") && strcmp(arg, "decode"))
-            return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", arg);
-        o->cost.phase = arg[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
-        return CLI_OK;
+    case OPT_PHASE: return cli_parse_phase(arg, &o->cost.phase);
     case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
     case OPT_MEM_UTIL: return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
