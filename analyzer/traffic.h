@@ -55,8 +55,9 @@ int attn_sim_spec_format(const char *variant, const attn_problem *p, char *spec,
  * ATTN_ERR_UNSUPPORTED and why ("no uncore_imc PMU in /sys/bus/event_source/devices ..."). */
 int attn_traffic_hw_probe(char *why, size_t len);
 
-/* DRAM bytes read and written, system-wide, during one call of the kernel on p (after one
- * warm-up call). CPU backend only. ATTN_ERR_UNSUPPORTED with why when unavailable. */
+/* DRAM bytes read and written during one call of the kernel on p (after one warm-up call):
+ * system-wide host DRAM for the CPU backend, the device's own DRAM for a backend that reads
+ * its counters (CUDA: CUPTI). ATTN_ERR_UNSUPPORTED with why when unavailable. */
 int attn_traffic_hw(const attn_backend *backend, const attn_kernel_ops *ops,
                     const attn_problem *p, uint64_t *bytes, char *why, size_t len);
 

@@ -7,6 +7,8 @@
  * in them too, which is why the numbers are labelled `hw` and never mixed with the others.
  * Machines without such a PMU (most VMs, and AMD before its UMC PMU) answer "unavailable"
  * with the PMUs this kernel does expose; a failing perf_event_open answers with its errno.
+ * A GPU backend with its own counters (backend->hw_traffic: CUDA through CUPTI) is asked
+ * instead, after the same warm-up call.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -174,13 +176,14 @@ int attn_traffic_hw(const attn_backend *backend, const attn_kernel_ops *ops,
 {
     *bytes = 0;
     why[0] = '\0';
-    if (backend->id != ATTN_BACKEND_CPU) {
-        snprintf(why, len, "the memory controller counts host DRAM, not %s device memory",
-                 backend->name);
+    const bool device_counters = backend->hw_traffic != NULL;
+    if (backend->id != ATTN_BACKEND_CPU && !device_counters) {
+        snprintf(why, len, "the memory controller counts host DRAM, and %s reads no device "
+                           "counters", backend->name);
         return ATTN_ERR_UNSUPPORTED;
     }
-    imc_counters c;
-    int rc = open_counters(&c, why, len);
+    imc_counters c = {.count = 0};
+    int rc = device_counters ? ATTN_OK : open_counters(&c, why, len);
     void *ctx = NULL;
     size_t elems;
     attn_kernel_stats stats;
@@ -188,9 +191,13 @@ int attn_traffic_hw(const attn_backend *backend, const attn_kernel_ops *ops,
     if (!rc && (rc = backend->alloc(&ctx, ops, p, &elems)))
         snprintf(why, len, "cannot prepare inputs: %s", attn_strerror(rc));
     if (!rc && !(rc = backend->run(ctx, &stats, &seconds))) {
-        uint64_t before = read_bytes(&c);
-        rc = backend->run(ctx, &stats, &seconds);
-        *bytes = read_bytes(&c) - before;
+        if (device_counters) {
+            rc = backend->hw_traffic(ctx, bytes, why, len);
+        } else {
+            uint64_t before = read_bytes(&c);
+            rc = backend->run(ctx, &stats, &seconds);
+            *bytes = read_bytes(&c) - before;
+        }
     }
     if (rc && !why[0])
         snprintf(why, len, "kernel failed: %s", attn_strerror(rc));

@@ -41,6 +41,10 @@ typedef struct attn_backend {
     int (*download)(void *ctx, float *out);
     /* The double reference of the same inputs, on the host. */
     int (*reference)(void *ctx, double *out);
+    /* `hw` traffic from the device's own counters: DRAM bytes read and written by one more call
+     * of the prepared run (0), or ATTN_ERR_UNSUPPORTED and why. NULL for a backend whose memory
+     * is the host's (the CPU: the memory controller's counters, analyzer/traffic_hw.c). */
+    int (*hw_traffic)(void *ctx, uint64_t *bytes, char *why, size_t len);
     void (*free)(void *ctx);
 } attn_backend;
 

@@ -5,7 +5,8 @@
  * ATTNSCOPE_CUDA_DEVICE picks the device (default 0). The one kernel source is compiled by
  * NVRTC (cuda_nvrtc.c) to a cubin for the device's compute capability, once per set of -D
  * defines; a run's time is the span between CUDA events around its launches. Only cuda.h's
- * types are used at build time. Hardware DRAM traffic (CUPTI) is not collected.
+ * types are used at build time. `hw` traffic is the DRAM bytes CUPTI's range profiler reads
+ * from the GPU's counters around one more call (cuda_cupti.c).
  */
 #include <cuda.h>
 #include <dlfcn.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "cuda_cupti.h"
 #include "cuda_nvrtc.h"
 #include "gpu_job.h"
 
@@ -46,7 +48,9 @@ static struct {
     CUresult (*event_wait)(CUevent);
     CUresult (*event_elapsed)(float *, CUevent, CUevent);
     CUresult (*event_destroy)(CUevent);
+    CUresult (*error_name)(CUresult, const char **);
     CUdevice device;
+    int index;
     CUcontext context;
     char arch[16];
     attn_gpu_device limits;
@@ -87,6 +91,7 @@ static int load_driver(void)
         {"cuEventSynchronize", NULL, (void **)&cu.event_wait},
         {"cuEventElapsedTime_v2", "cuEventElapsedTime", (void **)&cu.event_elapsed},
         {"cuEventDestroy_v2", NULL, (void **)&cu.event_destroy},
+        {"cuGetErrorName", NULL, (void **)&cu.error_name},
     };
     for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
         *symbols[i].slot = dlsym(lib, symbols[i].name);
@@ -139,6 +144,7 @@ static int cuda_init(void)
                  count);
         return cu.status;
     }
+    cu.index = index;
     if (cu.device_get(&cu.device, index) != CUDA_SUCCESS ||
         cu.primary_retain(&cu.context, cu.device) != CUDA_SUCCESS ||
         cu.set_current(cu.context) != CUDA_SUCCESS) {
@@ -179,8 +185,8 @@ static size_t cuda_devices(attn_backend_device *list, size_t max)
             continue;
         cu.device_name(d->name, (int)sizeof d->name - 1, device);
         cu.device_memory(&memory, device);
-        snprintf(d->detail, sizeof d->detail, "compute capability %d.%d; hw traffic: not "
-                 "collected (no CUPTI profiling)",
+        snprintf(d->detail, sizeof d->detail, "compute capability %d.%d; hw traffic: CUPTI "
+                 "dram__bytes_read.sum + dram__bytes_write.sum",
                  attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
                  attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device));
         d->compute_units = (unsigned)attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
@@ -198,20 +204,35 @@ static size_t cuda_sram_bytes(void)
     return cuda_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cu.limits);
 }
 
-/* The module for a job's defines, compiled on first use; *owned when the cache was full. */
-static CUmodule module_for(const char *defines, bool *owned)
+/* A driver call that failed, as one line on stderr naming the call and the error; returns err. */
+static CUresult reported(CUresult err, const char *call, const char *kernel)
 {
-    CUmodule module = attn_gpu_cache_find(&cu.modules, defines);
+    const char *name = NULL;
+    if (err != CUDA_SUCCESS) {
+        if (cu.error_name(err, &name) != CUDA_SUCCESS || !name)
+            name = "unknown CUDA error";
+        fprintf(stderr, "attnscope: cuda: %s%s%s: %s (%d)\n", call, kernel ? " of " : "",
+                kernel ? kernel : "", name, (int)err);
+    }
+    return err;
+}
+
+/* The module for a job, compiled on first use; *owned when the cache was full. */
+static CUmodule module_for(const attn_gpu_job *job, bool *owned)
+{
+    char defines[ATTN_GPU_KEY_BYTES], *cubin = NULL, why[400];
+    CUmodule module = NULL;
     *owned = false;
-    if (module)
+    if (attn_nvrtc_job_defines(job, defines, sizeof defines))
+        return NULL;
+    if ((module = attn_gpu_cache_find(&cu.modules, defines)))
         return module;
-    char *cubin = NULL, why[400];
     size_t size = 0;
     if (attn_nvrtc_compile(defines, cu.arch, false, &cubin, &size, why, sizeof why)) {
         fprintf(stderr, "attnscope: cuda: %s\n", why);
         return NULL;
     }
-    CUresult err = cu.module_load(&module, cubin);
+    CUresult err = reported(cu.module_load(&module, cubin), "cuModuleLoadData", NULL);
     free(cubin);
     if (err != CUDA_SUCCESS)
         return NULL;
@@ -252,12 +273,14 @@ static int cuda_bind(cuda_context *c)
     CUresult err = CUDA_SUCCESS;
     for (int i = 0; i < job->nbuffers && err == CUDA_SUCCESS; i++) {
         const attn_gpu_buffer *b = &job->buffers[i];
-        err = cu.mem_alloc(&c->buffers[i], b->bytes ? b->bytes : 4);
+        err = reported(cu.mem_alloc(&c->buffers[i], b->bytes ? b->bytes : 4), "cuMemAlloc",
+                       NULL);
         if (err == CUDA_SUCCESS && b->host && b->bytes)
-            err = cu.copy_in(c->buffers[i], b->host, b->bytes);
+            err = reported(cu.copy_in(c->buffers[i], b->host, b->bytes), "cuMemcpyHtoD", NULL);
     }
     for (int i = 0; i < job->nlaunches && err == CUDA_SUCCESS; i++)
-        err = cu.module_function(&c->functions[i], c->module, job->launches[i].kernel);
+        err = reported(cu.module_function(&c->functions[i], c->module, job->launches[i].kernel),
+                       "cuModuleGetFunction", job->launches[i].kernel);
     if (err == CUDA_SUCCESS)
         err = cu.event_create(&c->start, CU_EVENT_DEFAULT);
     if (err == CUDA_SUCCESS)
@@ -277,7 +300,7 @@ static int cuda_alloc(void **ctx, const attn_kernel_ops *ops, const attn_problem
         return ATTN_ERR_NOMEM;
     cu.set_current(cu.context);
     rc = attn_gpu_host_init(&c->host, ops, p, &cu.limits);
-    if (!rc && !(c->module = module_for(c->host.job.defines, &c->owns_module)))
+    if (!rc && !(c->module = module_for(&c->host.job, &c->owns_module)))
         rc = ATTN_ERR_UNSUPPORTED;
     if (!rc)
         rc = cuda_bind(c);
@@ -290,23 +313,35 @@ static int cuda_alloc(void **ctx, const attn_kernel_ops *ops, const attn_problem
     return ATTN_OK;
 }
 
-static int cuda_run(void *ctx, attn_kernel_stats *stats, double *seconds)
+/* The job's launches, in order, on the default stream. */
+static CUresult launch_all(cuda_context *c)
 {
-    cuda_context *c = ctx;
     const attn_gpu_job *job = &c->host.job;
-    CUresult err = cu.event_record(c->start, NULL);
+    CUresult err = CUDA_SUCCESS;
     for (int i = 0; i < job->nlaunches && err == CUDA_SUCCESS; i++) {
         const attn_gpu_launch *l = &job->launches[i];
         void *params[ATTN_GPU_MAX_ARGS];
         for (int a = 0; a < l->nargs; a++)
             params[a] = &c->buffers[l->args[a]];
-        err = cu.launch(c->functions[i], (unsigned)l->groups[0], (unsigned)l->groups[1],
-                        (unsigned)l->groups[2], (unsigned)l->local, 1, 1, 0, NULL, params, NULL);
+        err = reported(cu.launch(c->functions[i], (unsigned)l->groups[0], (unsigned)l->groups[1],
+                                 (unsigned)l->groups[2], (unsigned)l->local, 1, 1, 0, NULL,
+                                 params, NULL),
+                       "cuLaunchKernel", l->kernel);
     }
+    return err;
+}
+
+static int cuda_run(void *ctx, attn_kernel_stats *stats, double *seconds)
+{
+    cuda_context *c = ctx;
+    const attn_gpu_job *job = &c->host.job;
+    CUresult err = cu.event_record(c->start, NULL);
+    if (err == CUDA_SUCCESS)
+        err = launch_all(c);
     if (err == CUDA_SUCCESS)
         err = cu.event_record(c->end, NULL);
     if (err == CUDA_SUCCESS)
-        err = cu.event_wait(c->end);
+        err = reported(cu.event_wait(c->end), "the kernels", NULL);
     float ms = 0;
     if (err == CUDA_SUCCESS)
         err = cu.event_elapsed(&ms, c->start, c->end);
@@ -337,6 +372,20 @@ static int cuda_download(void *ctx, float *out)
                : ATTN_ERR_UNSUPPORTED;
 }
 
+/* One call for the profiler: launched and finished. */
+static int launch_and_wait(void *ctx)
+{
+    CUresult err = launch_all(ctx);
+    if (err == CUDA_SUCCESS)
+        err = reported(cu.synchronize(), "the kernels", NULL);
+    return err == CUDA_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED;
+}
+
+static int cuda_hw_traffic(void *ctx, uint64_t *bytes, char *why, size_t len)
+{
+    return attn_cupti_dram_bytes(cu.context, cu.index, launch_and_wait, ctx, bytes, why, len);
+}
+
 static int cuda_reference(void *ctx, double *out)
 {
     cuda_context *c = ctx;
@@ -354,5 +403,6 @@ const attn_backend attn_backend_cuda = {
     .sync = cuda_sync,
     .download = cuda_download,
     .reference = cuda_reference,
+    .hw_traffic = cuda_hw_traffic,
     .free = cuda_free,
 };

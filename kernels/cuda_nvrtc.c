@@ -102,13 +102,22 @@ static void log_reason(nvrtcProgram program, char *why, size_t len)
     free(text);
 }
 
+int attn_nvrtc_job_defines(const attn_gpu_job *job, char *defines, size_t len)
+{
+    size_t largest = 1;
+    for (int i = 0; i < job->nlaunches; i++)
+        largest = job->launches[i].local > largest ? job->launches[i].local : largest;
+    int used = snprintf(defines, len, "%s -DATTN_MAX_LOCAL=%zu", job->defines, largest);
+    return used < 0 || (size_t)used >= len ? ATTN_ERR_RANGE : ATTN_OK;
+}
+
 int attn_nvrtc_compile(const char *defines, const char *arch, bool ptx, char **image,
                        size_t *size, char *why, size_t len)
 {
     int rc = attn_nvrtc_load(why, len);
     if (rc)
         return rc;
-    char copy[sizeof(((attn_gpu_job *)0)->defines)], arch_option[64];
+    char copy[ATTN_GPU_KEY_BYTES], arch_option[64];
     const char *options[MAX_OPTIONS];
     snprintf(copy, sizeof copy, "%s", defines);
     snprintf(arch_option, sizeof arch_option, "--gpu-architecture=%s%s", ptx ? "compute_" : "sm_",

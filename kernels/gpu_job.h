@@ -17,6 +17,8 @@
 #include "ops.h"
 
 enum { ATTN_GPU_MAX_BUFFERS = 12, ATTN_GPU_MAX_LAUNCHES = 4, ATTN_GPU_MAX_ARGS = 8 };
+/* A job's -D defines, and a built program's key: the defines plus what a backend adds. */
+enum { ATTN_GPU_DEFINES_BYTES = 512, ATTN_GPU_KEY_BYTES = ATTN_GPU_DEFINES_BYTES + 64 };
 
 /* The kernel source, portable.h first (generated from kernels/gpu/ at build time). */
 extern const char attn_gpu_source[];
@@ -46,7 +48,7 @@ typedef struct attn_gpu_launch {
 } attn_gpu_launch;
 
 typedef struct attn_gpu_job {
-    char defines[512]; /* "-DNAME=VALUE ..." separated by single spaces */
+    char defines[ATTN_GPU_DEFINES_BYTES]; /* "-DNAME=VALUE ..." separated by single spaces */
     attn_gpu_buffer buffers[ATTN_GPU_MAX_BUFFERS];
     int nbuffers;
     attn_gpu_launch launches[ATTN_GPU_MAX_LAUNCHES];
@@ -98,7 +100,7 @@ int attn_gpu_host_reference(attn_gpu_host *host, double *out);
  * LLVM and NVRTC is no faster, so every run of one shape shares one build. Never evicts. */
 enum { ATTN_GPU_CACHE_SLOTS = 64 };
 typedef struct attn_gpu_cache {
-    char keys[ATTN_GPU_CACHE_SLOTS][512];
+    char keys[ATTN_GPU_CACHE_SLOTS][ATTN_GPU_KEY_BYTES];
     void *values[ATTN_GPU_CACHE_SLOTS];
     int count;
 } attn_gpu_cache;

@@ -35,7 +35,8 @@ static const char BENCH_USAGE[] =
     "  --out FILE         append rows to this results CSV (created with a header)\n"
     "  --traffic LIST     counted (default; the kernels' own count), sim (one call under\n"
     "                     valgrind's cache simulation: LL misses + write-backs x line), hw\n"
-    "                     (memory-controller counters), comma-separated\n"
+    "                     (CPU: memory-controller counters; CUDA: the GPU's DRAM counters\n"
+    "                     through CUPTI), comma-separated\n"
     "  --sim-llc SIZE     simulated last-level cache (default this CPU's; 256KiB emulates an\n"
     "                     SM's shared memory)\n";
 
@@ -255,7 +256,8 @@ static void print_sources(const attn_bench_case *c)
     else if (c->traffic & ATTN_TRAFFIC_SIM)
         printf(", sim (unavailable: %s)", why);
     if (c->traffic & ATTN_TRAFFIC_HW)
-        printf(", hw (memory-controller CAS counts, system-wide)");
+        printf(", hw (cpu: memory-controller CAS counts, system-wide; cuda: the GPU's DRAM "
+               "counters through CUPTI)");
     putchar('\n');
 }
 

@@ -31,7 +31,13 @@ typedef long idx_t;
 
 #else /* CUDA through NVRTC */
 
-#define KERNEL extern "C" __global__ void
+/* Every block of the job fits: registers are capped so that ATTN_MAX_LOCAL threads (the job's
+ * largest work-group, added by the host) can be resident, instead of failing at launch with
+ * CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES. */
+#ifndef ATTN_MAX_LOCAL
+#define ATTN_MAX_LOCAL 1024
+#endif
+#define KERNEL extern "C" __global__ void __launch_bounds__(ATTN_MAX_LOCAL)
 #define GLOBAL
 #define LOCAL __shared__
 #define LOCAL_PTR

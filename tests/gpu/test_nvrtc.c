@@ -1,7 +1,10 @@
 /* test_nvrtc.c — the CUDA half of "one kernel source": NVRTC compiles every GPU job (flash,
- * standard, MLA absorbed and naive, Performer, low-rank), with the defines its job builder
- * gives, to PTX for sm_80 (A100) and sm_90 (H100). No GPU or driver is needed; when libnvrtc
- * cannot be loaded every test is skipped, visibly, with the reason.
+ * standard, MLA absorbed and naive, Performer prefill, causal and decode, low-rank prefill and
+ * decode), with the defines its job builder
+ * gives, to PTX and to cubins for sm_80 (A100) and sm_90 (H100): the cubin runs ptxas, which
+ * checks shared memory and fits registers to the job's launch bounds (portable.h). No GPU or
+ * driver is needed; when libnvrtc cannot be loaded every test is skipped, visibly, with the
+ * reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,21 +40,28 @@ static void compile_job(const attn_kernel_ops *ops, attn_problem p)
     assert_int_equal(ops->setup(&p, &work, &elems), ATTN_OK);
     assert_int_equal(ops->gpu_job(&p, work, &a100, &job), ATTN_OK);
     static const char *const archs[] = {"sm_80", "sm_90"};
+    char defines[ATTN_GPU_KEY_BYTES];
+    assert_int_equal(attn_nvrtc_job_defines(&job, defines, sizeof defines), ATTN_OK);
     for (size_t a = 0; a < 2; a++) {
         char *ptx = NULL, why[1000], target[32];
         size_t size = 0;
-        int rc = attn_nvrtc_compile(job.defines, archs[a], true, &ptx, &size, why, sizeof why);
+        int rc = attn_nvrtc_compile(defines, archs[a], true, &ptx, &size, why, sizeof why);
         if (rc)
-            fail_msg("%s for %s: %s", job.defines, archs[a], why);
+            fail_msg("%s for %s: %s", defines, archs[a], why);
         snprintf(target, sizeof target, ".target %s", archs[a]);
         assert_non_null(strstr(ptx, target));
         for (int l = 0; l < job.nlaunches; l++) {
             char entry[96];
             snprintf(entry, sizeof entry, ".entry %s(", job.launches[l].kernel);
             if (!strstr(ptx, entry))
-                fail_msg("%s: no %s in the PTX for %s", job.defines, entry, archs[a]);
+                fail_msg("%s: no %s in the PTX for %s", defines, entry, archs[a]);
         }
         free(ptx);
+        char *cubin = NULL;
+        rc = attn_nvrtc_compile(defines, archs[a], false, &cubin, &size, why, sizeof why);
+        if (rc)
+            fail_msg("%s: no cubin for %s: %s", defines, archs[a], why);
+        free(cubin);
     }
     ops->teardown(work);
 }
@@ -101,20 +111,32 @@ static void test_mla_compiles(void **state)
                       .seed = 1};
     compile_job(&attn_gpu_ops_mla, p);
     compile_job(&attn_gpu_ops_mla_naive, p);
+    p.batch = 16; /* 1024-thread attend blocks: registers capped to 64 by the launch bounds */
+    p.n = 4096;
+    compile_job(&attn_gpu_ops_mla, p);
+    p.batch = 1;
+    p.n = 300;
     p.phase = ATTN_PHASE_PREFILL;
     p.causal = true;
     compile_job(&attn_gpu_ops_mla, p);
     compile_job(&attn_gpu_ops_mla_naive, p);
 }
 
-/* Performer (m = 256 features, in chunks) and low-rank (k = 256) prefill. */
+/* Performer (m = 256 features, in chunks) prefill, causal or not, and decode; low-rank
+ * (k = 256) prefill and decode. */
 static void test_approx_compiles(void **state)
 {
     (void)state;
     require_nvrtc();
-    const attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
-                            .n = 1000, .d_qk = 128, .d_v = 128, .features = 256, .rank = 256,
-                            .seed = 1};
+    attn_problem p = {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 8, .kv_heads = 2,
+                      .n = 1000, .d_qk = 128, .d_v = 128, .features = 256, .rank = 256,
+                      .seed = 1};
+    compile_job(&attn_gpu_ops_performer, p);
+    compile_job(&attn_gpu_ops_lowrank, p);
+    p.causal = true;
+    compile_job(&attn_gpu_ops_performer, p);
+    p.causal = false;
+    p.phase = ATTN_PHASE_DECODE;
     compile_job(&attn_gpu_ops_performer, p);
     compile_job(&attn_gpu_ops_lowrank, p);
 }
