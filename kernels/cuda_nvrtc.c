@@ -14,7 +14,7 @@
 #define ATTN_CUDA_LIBDIR "/usr/local/cuda/lib64"
 #endif
 
-enum { MAX_OPTIONS = 24 };
+enum { MAX_OPTIONS = 64 };
 
 static struct {
     bool tried;
@@ -75,13 +75,17 @@ int attn_nvrtc_load(char *why, size_t len)
     return nv.status;
 }
 
-/* options[] = the defines split at spaces (in `copy`), then the architecture. */
+/* options[] = the defines split at spaces (in `copy`), then the architecture; -1 when there
+ * are more than MAX_OPTIONS - 1 defines (none is ever dropped). */
 static int split_options(char *copy, const char *arch_option, const char **options)
 {
     int count = 0;
-    for (char *save = NULL, *token = strtok_r(copy, " ", &save); token && count < MAX_OPTIONS - 1;
-         token = strtok_r(NULL, " ", &save))
+    for (char *save = NULL, *token = strtok_r(copy, " ", &save); token;
+         token = strtok_r(NULL, " ", &save)) {
+        if (count == MAX_OPTIONS - 1)
+            return -1;
         options[count++] = token;
+    }
     options[count++] = arch_option;
     return count;
 }
@@ -123,6 +127,11 @@ int attn_nvrtc_compile(const char *defines, const char *arch, bool ptx, char **i
     snprintf(arch_option, sizeof arch_option, "--gpu-architecture=%s%s", ptx ? "compute_" : "sm_",
              arch + (strncmp(arch, "sm_", 3) == 0 ? 3 : 0));
     int count = split_options(copy, arch_option, options);
+    if (count < 0 || strlen(defines) >= sizeof copy) {
+        snprintf(why, len, "NVRTC: more than %d defines or %zu characters of them",
+                 MAX_OPTIONS - 1, sizeof copy - 1);
+        return ATTN_ERR_RANGE;
+    }
     nvrtcProgram program = NULL;
     if (nv.create(&program, attn_gpu_source, "attention.cu", 0, NULL, NULL) != NVRTC_SUCCESS) {
         snprintf(why, len, "nvrtcCreateProgram failed");

@@ -14,12 +14,13 @@
 #define STD_GROUP (HEADS / KV_HEADS)
 
 /* Work-group (block, head, sequence), BC work-items: work-item c scores key c of each tile
- * against the block's BR query rows, which stay in q_tile. */
+ * against the block's BR query rows, which stay in q_tile. k_tile rows have stride
+ * K_STRIDE = D_QK + 1 (attention.cl) so that the keys a warp reads lie in different banks. */
 KERNEL attn_std_scores(GLOBAL const float *RESTRICT q, GLOBAL const float *RESTRICT k,
                        GLOBAL float *RESTRICT s, GLOBAL uint *RESTRICT tally)
 {
     LOCAL float q_tile[BR * D_QK];
-    LOCAL float k_tile[BC * D_QK];
+    LOCAL float k_tile[BC * K_STRIDE];
     const int block = GROUP_X, head = GROUP_Y, seq = GROUP_Z, c = LOCAL_X;
     const int i0 = block * BR, rows = imin(BR, N_Q - i0);
     const idx_t q_row0 = ((idx_t)seq * HEADS + head) * N_Q + i0;
@@ -32,13 +33,13 @@ KERNEL attn_std_scores(GLOBAL const float *RESTRICT q, GLOBAL const float *RESTR
         const int cols = imin(BC, N_KV - j0);
         BARRIER();
         for (int e = c; e < cols * D_QK; e += BC)
-            k_tile[e] = k[(kv_row0 + j0) * D_QK + e];
+            k_tile[e / D_QK * K_STRIDE + e % D_QK] = k[(kv_row0 + j0) * D_QK + e];
         loaded += (uint)(cols * D_QK);
         BARRIER();
         for (int r = 0; r < rows && c < cols; r++) {
             float dot = 0.0f;
             for (int e = 0; e < D_QK; e++)
-                dot += q_tile[r * D_QK + e] * k_tile[c * D_QK + e];
+                dot += q_tile[r * D_QK + e] * k_tile[c * K_STRIDE + e];
             s[(q_row0 + r) * N_KV + j0 + c] = dot * scale;
         }
     }
