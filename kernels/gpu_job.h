@@ -140,12 +140,14 @@ size_t attn_gpu_standard_tallies(const attn_gpu_standard_plan *plan, const attn_
 void attn_gpu_standard_add(attn_gpu_job *job, const attn_gpu_standard_plan *plan,
                            const attn_dims *d, const int qkv[3]);
 
-/* MLA absorbed (ops_gpu_mla.c): attend blocks of `positions` query positions (rows = positions
- * · heads stacked rows, `blocks` per sequence), each row served by `slices` work-items; latent
- * tiles of `block` rows; the cache cut into `splits` ranges of split_len tokens; absorb and
- * unabsorb take `chunk` positions per pass with `threads` work-items. */
+/* MLA absorbed (ops_gpu_mla.c): attend blocks of `positions` query positions (`blocks` per
+ * sequence) × groups of `group_heads` heads (`head_groups` of them cover the heads; rows =
+ * positions · group_heads stacked rows per work-group), each row served by `slices`
+ * work-items; latent tiles of `block` rows; the cache cut into `splits` ranges of split_len
+ * tokens; absorb and unabsorb take `chunk` positions per pass with `threads` work-items. */
 typedef struct attn_gpu_mla_plan {
-    int64_t positions, blocks, rows, slices, block, splits, split_len, chunk, threads;
+    int64_t positions, blocks, group_heads, head_groups, rows, slices, block, splits, split_len,
+        chunk, threads;
 } attn_gpu_mla_plan;
 int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
                           attn_gpu_mla_plan *plan);

@@ -4,14 +4,17 @@
  * kernels of ops_gpu_exact.c).
  *
  * Absorbed, counted (the kernels tally every float they load; R = batch·n_q·heads stacked rows,
- * C = ceil(n_q / PC) passes of absorb and unabsorb, S = splits, w = d_c + d_r):
+ * C = ceil(n_q / PC) passes of absorb and unabsorb, S = splits, G = head groups, w = d_c + d_r):
  *   read  = 4·(R·(d_n + d_r) + batch·heads·C·d_c·(d_n + d_v)   (q_n, q_r; W_UK and W_UV per pass)
- *             + S·R·w + batch·Σ_{blocks, splits} kv_rows·w        (stacked queries; latent tiles)
+ *             + S·R·w + batch·G·Σ_{blocks, splits} kv_rows·w      (stacked queries; latent tiles)
  *             + S·R·(d_c + 2))                                  (partial softmaxes, merged)
  *   write = 4·(R·w + S·R·(d_c + 2) + R·d_v)
  * kv_rows of a (block, split) = the tokens of the split the block's last position sees, so a
- * decode step reads batch·t·w latent floats once for all heads (kernels.h's absorbed count has
- * the same terms with C = S = 1 and no max and sum per row).
+ * decode step reads batch·G·t·w latent floats, once per group of HB heads (kernels.h's absorbed
+ * count has the same terms with C = S = G = 1 and no max and sum per row). An attend
+ * work-group has at most MLA_GROUP_ITEMS work-items, each holding at most MLA_PRIVATE_MAX
+ * query and o_c floats, so that its registers hold them (CUDA caps registers by the job's
+ * largest work-group); the heads of a position are cut into G groups when they do not fit.
  * flops = 2·R·d_n·d_c + Σ 2·rows·kv_rows·(2·d_c + d_r) + 2·R·d_c·d_v, other = 5 per score.
  *
  * Naive, counted per (batch, head) for the decompression (JB tokens per work-group):
@@ -23,10 +26,13 @@
 #include "ops_internal.h"
 
 enum {
-    MLA_STACKED_ROWS = 64, /* positions per attend block: max(1, 64 / heads), as the CPU */
+    MLA_STACKED_ROWS = 64, /* positions per attend block: max(1, 64 / heads), as the CPU, */
+                           /* or fewer when the work-group would be too large */
     MLA_PASS = 8,          /* positions per absorb/unabsorb pass */
     MLA_BLOCK_MAX = 32,    /* latent rows per tile */
     MLA_SLICES_MAX = 16,
+    MLA_GROUP_ITEMS = 256, /* attend work-items per work-group, at most */
+    MLA_PRIVATE_MAX = 144, /* query and o_c floats per attend work-item, at most */
     MLA_SPLITS_MAX = 64,
     MLA_TOKEN_BLOCK = 16, /* naive: latent rows per decompress work-group */
 };
@@ -52,21 +58,35 @@ int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
     const int64_t n_q = p->phase == ATTN_PHASE_DECODE ? 1 : p->n, t = p->n;
     const int64_t width = p->d_c + p->d_r, budget = (int64_t)attn_gpu_sram_bytes(device);
     attn_gpu_mla_plan x = {.chunk = MLA_PASS, .threads = min64(256, group_cap(device))};
+    const int64_t items = min64(MLA_GROUP_ITEMS, group_cap(device));
     x.positions = min64(MLA_STACKED_ROWS / p->heads > 1 ? MLA_STACKED_ROWS / p->heads : 1,
                         n_q > 1 ? n_q : 1);
-    x.blocks = ceil_div(n_q, x.positions);
-    x.rows = x.positions * p->heads;
+    /* the fewest slices whose shares of the query and of o_c fit a work-item's registers */
     x.slices = 1;
-    while (x.slices * 2 <= MLA_SLICES_MAX && x.rows * x.slices * 2 <= group_cap(device) &&
+    while (x.slices < MLA_SLICES_MAX && x.slices < p->d_c &&
+           ceil_div(width, x.slices) + ceil_div(p->d_c, x.slices) > MLA_PRIVATE_MAX)
+        x.slices *= 2;
+    if (x.slices > items)
+        return ATTN_ERR_UNSUPPORTED;
+    /* fewer positions, then groups of heads, until the rows fit; then more slices */
+    if (x.positions * p->heads * x.slices > items)
+        x.positions = items / (x.slices * p->heads) > 1 ? items / (x.slices * p->heads) : 1;
+    x.blocks = ceil_div(n_q, x.positions);
+    x.head_groups = ceil_div(p->heads, items / (x.slices * x.positions));
+    x.group_heads = ceil_div(p->heads, x.head_groups);
+    x.head_groups = ceil_div(p->heads, x.group_heads);
+    x.rows = x.positions * x.group_heads;
+    while (x.slices * 2 <= MLA_SLICES_MAX && x.rows * x.slices * 2 <= items &&
            x.slices * 2 <= p->d_c)
         x.slices *= 2;
     x.block = MLA_BLOCK_MAX;
     while (x.block > 1 && 4 * x.block * (width + x.rows * x.slices) > budget)
         x.block /= 2;
-    if (x.rows > group_cap(device) || 4 * x.block * (width + x.rows * x.slices) > budget ||
+    if (x.rows * x.slices > items || 4 * x.block * (width + x.rows * x.slices) > budget ||
         4 * x.chunk * (p->d_n + p->d_c + MLA_SPLITS_MAX + 1) > budget)
         return ATTN_ERR_UNSUPPORTED;
-    const int64_t wanted = ceil_div(4 * (int64_t)device->compute_units, p->batch * x.blocks);
+    const int64_t wanted =
+        ceil_div(4 * (int64_t)device->compute_units, p->batch * x.blocks * x.head_groups);
     x.splits = min64(min64(wanted, ceil_div(t, x.block)), MLA_SPLITS_MAX);
     x.splits = x.splits < 1 ? 1 : x.splits;
     x.split_len = ceil_div(t, x.splits);
@@ -135,6 +155,8 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     attn_gpu_define(job, "PB", x.positions);
     attn_gpu_define(job, "T_B", x.blocks);
     attn_gpu_define(job, "ROWS", x.rows);
+    attn_gpu_define(job, "HB", x.group_heads);
+    attn_gpu_define(job, "HEAD_GROUPS", x.head_groups);
     attn_gpu_define(job, "SLICES", x.slices);
     attn_gpu_define(job, "Q_PER", ceil_div(width, x.slices));
     attn_gpu_define(job, "ACC_PER", ceil_div(d->d_c, x.slices));
@@ -142,7 +164,8 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     attn_gpu_define(job, "SPLITS", x.splits);
     attn_gpu_define(job, "SPLIT_LEN", x.split_len);
     attn_gpu_define(job, "TALLY_ATTEND", heads);
-    attn_gpu_define(job, "TALLY_UNABSORB", heads + d->batch * x.blocks * x.splits);
+    const int64_t attends = d->batch * x.blocks * x.splits * x.head_groups;
+    attn_gpu_define(job, "TALLY_UNABSORB", heads + attends);
     const int q_n = attn_gpu_buffer_add(job, w->q_n, (size_t)(stacked * d->d_n) * 4);
     const int q_r = attn_gpu_buffer_add(job, w->q_r, (size_t)(stacked * d->d_r) * 4);
     const int w_uk = attn_gpu_buffer_add(job, w->w_uk, (size_t)(d->heads * d->d_n * d->d_c) * 4);
@@ -153,13 +176,14 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     const int partials =
         attn_gpu_buffer_add(job, NULL, (size_t)(stacked * x.splits * (d->d_c + 2)) * 4);
     job->output = attn_gpu_buffer_add(job, NULL, (size_t)(stacked * d->d_v) * 4);
-    job->tally_count = (size_t)(2 * heads + d->batch * x.blocks * x.splits);
+    job->tally_count = (size_t)(2 * heads + attends);
     job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
     job->bytes_per_row = 4;
     if (stacked > 0) {
         attn_gpu_launch_add(job, "attn_mla_absorb", (size_t)d->heads, (size_t)d->batch, 1,
                             (size_t)x.threads, 5, (const int[]){q_n, q_r, w_uk, q_ext, job->tally});
-        attn_gpu_launch_add(job, "attn_mla_attend", (size_t)x.splits, (size_t)x.blocks,
+        attn_gpu_launch_add(job, "attn_mla_attend", (size_t)(x.splits * x.head_groups),
+                            (size_t)x.blocks,
                             (size_t)d->batch, (size_t)(x.rows * x.slices), 5,
                             (const int[]){q_ext, c, k_r, partials, job->tally});
         attn_gpu_launch_add(job, "attn_mla_unabsorb", (size_t)d->heads, (size_t)d->batch, 1,

@@ -2,13 +2,16 @@
  *
  * ATTN_MLA_ABSORBED, three kernels: attn_mla_absorb folds W_UK into the queries
  * (q_ext [batch][N_Q][HEADS][D_C + D_R] = scale·[q_n W_UK | q_r], stacked position-major);
- * attn_mla_attend streams latent tiles [c | k_r] past the stacked rows of PB positions × all
- * heads, so one tile serves every head and decode reads the latent cache once per sequence;
- * the cache is cut into SPLITS ranges (flash-decoding) whose partial softmaxes (max, sum,
- * unnormalised o_c) go to `partials`; attn_mla_unabsorb merges them and applies W_UV.
- * In attend, work-item t serves stacked row t / SLICES and every SLICES-th column from
- * t % SLICES of it: its share of the query and of o_c stays in registers, scores are summed
- * over the slices through local memory. Absorb and unabsorb take PC positions per pass.
+ * attn_mla_attend streams latent tiles [c | k_r] past the ROWS = PB·HB stacked rows of PB
+ * positions × one group of HB heads (HEAD_GROUPS groups cover the heads), so one tile serves
+ * HB heads and decode reads the latent cache HEAD_GROUPS times per sequence (all heads' o_c
+ * would not fit one work-group's registers); the cache is cut into SPLITS ranges
+ * (flash-decoding) whose partial softmaxes (max, sum, unnormalised o_c) go to `partials`;
+ * attn_mla_unabsorb merges them and applies W_UV.
+ * In attend, work-item t serves row t / SLICES (position row / HB, head group·HB + row % HB)
+ * and every SLICES-th column from t % SLICES of it: its share of the query and of o_c stays in
+ * registers, scores are summed over the slices through local memory. Absorb and unabsorb
+ * take PC positions per pass.
  *
  * ATTN_MLA_NAIVE: attn_mla_decompress writes every head's K = [c W_UK^T | k_r] and
  * V = c W_UV^T to global memory (JB tokens per work-group), attn_mla_concat its
@@ -58,28 +61,32 @@ KERNEL attn_mla_absorb(GLOBAL const float *RESTRICT q_n, GLOBAL const float *RES
         tally[(idx_t)seq * HEADS + head] = loaded;
 }
 
-/* Work-group (split, block of PB positions, sequence), ROWS·SLICES work-items. */
+/* Work-group (split·HEAD_GROUPS + head group, block of PB positions, sequence), ROWS·SLICES
+ * work-items; the head groups of a split are neighbours, so they share its tiles in cache. */
 KERNEL attn_mla_attend(GLOBAL const float *RESTRICT q_ext, GLOBAL const float *RESTRICT c,
                        GLOBAL const float *RESTRICT k_r, GLOBAL float *RESTRICT partials,
                        GLOBAL uint *RESTRICT tally)
 {
     LOCAL float latent[BLOCK * WIDTH];
     LOCAL float part[ROWS * SLICES * BLOCK];
-    const int split = GROUP_X, block = GROUP_Y, seq = GROUP_Z, t = LOCAL_X;
+    const int split = GROUP_X / HEAD_GROUPS, group = GROUP_X % HEAD_GROUPS;
+    const int block = GROUP_Y, seq = GROUP_Z, t = LOCAL_X;
     const int row = t / SLICES, slice = t % SLICES;
-    const int i0 = block * PB, rows = imin(PB, N_Q - i0) * HEADS;
-    const bool live = row < rows;
-    const int mine = imin(row, rows - 1);
-    const int limit = visible_keys_of(i0 + mine / HEADS, N_Q, N_KV, CAUSAL);
-    const int needed = visible_keys_of(i0 + (rows - 1) / HEADS, N_Q, N_KV, CAUSAL);
+    const int i0 = block * PB, count = imin(PB, N_Q - i0);
+    const int head0 = group * HB, group_heads = imin(HB, HEADS - head0);
+    const int position = row / HB, head = head0 + row % HB;
+    const bool live = position < count && head < HEADS;
+    const int mine = imin(position, count - 1);
+    const int limit = visible_keys_of(i0 + mine, N_Q, N_KV, CAUSAL);
+    const int needed = visible_keys_of(i0 + count - 1, N_Q, N_KV, CAUSAL);
     const int first = split * SPLIT_LEN, end = imin(imin(first + SPLIT_LEN, N_KV), needed);
-    const idx_t stacked = ((idx_t)seq * N_Q + i0) * HEADS + mine;
+    const idx_t stacked = ((idx_t)seq * N_Q + i0 + mine) * HEADS + imin(head, HEADS - 1);
     float q[Q_PER], acc[ACC_PER], s[BLOCK], m = NEG_INF, l = 0.0f;
     for (int k = 0; k < Q_PER; k++)
         q[k] = slice + k * SLICES < WIDTH ? q_ext[stacked * WIDTH + slice + k * SLICES] : 0.0f;
     for (int k = 0; k < ACC_PER; k++)
         acc[k] = 0.0f;
-    uint loaded = (uint)(rows * WIDTH);
+    uint loaded = (uint)(count * group_heads * WIDTH);
     for (int j0 = first; j0 < end; j0 += BLOCK) {
         const int cols = imin(BLOCK, end - j0);
         BARRIER();
@@ -132,7 +139,8 @@ KERNEL attn_mla_attend(GLOBAL const float *RESTRICT q_ext, GLOBAL const float *R
                 out[2 + slice + k * SLICES] = acc[k];
     }
     if (t == 0)
-        tally[TALLY_ATTEND + ((idx_t)seq * T_B + block) * SPLITS + split] = loaded;
+        tally[TALLY_ATTEND + ((idx_t)seq * T_B + block) * SPLITS * HEAD_GROUPS + GROUP_X] =
+            loaded;
 }
 
 /* Work-group (head, sequence): merge the splits of PC positions into oc_tile, then work-item

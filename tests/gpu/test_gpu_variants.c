@@ -83,6 +83,9 @@ static const attn_problem mla_shapes[] = {
     {.phase = ATTN_PHASE_PREFILL, .batch = 2, .heads = 4, .n = 7, MLA_SMALL, .causal = true},
     {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 4, .n = 129, MLA_SMALL},
     {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 16, .n = 129, MLA_SMALL, .causal = true},
+    /* more heads than one 256-work-item attend group holds: heads split into groups */
+    {.phase = ATTN_PHASE_DECODE, .batch = 2, .heads = 40, .n = 129, MLA_DEEPSEEK},
+    {.phase = ATTN_PHASE_PREFILL, .batch = 1, .heads = 33, .n = 37, MLA_SMALL, .causal = true},
 };
 
 /* Keys that position `last` of n_q sees. */
@@ -116,12 +119,17 @@ static void test_mla_absorbed(void **state)
         assert_int_equal(st.bytes_read,
                          4 * (rows * u(p.d_n + p.d_r) +
                               u(p.batch * p.heads) * passes * u(p.d_c * (p.d_n + p.d_v)) +
-                              splits * rows * w + u(p.batch) * latent_rows * w +
+                              splits * rows * w +
+                              u(p.batch) * u(plan.head_groups) * latent_rows * w +
                               splits * rows * u(p.d_c + 2)));
         assert_int_equal(st.bytes_written,
                          4 * (rows * w + splits * rows * u(p.d_c + 2) + rows * u(p.d_v)));
-        if (p.phase == ATTN_PHASE_DECODE) /* the latent cache once for all heads */
+        if (p.phase == ATTN_PHASE_DECODE) /* the latent cache once per group of heads */
             assert_int_equal(latent_rows, u(p.n));
+        assert_true(plan.rows * plan.slices <= 256 &&
+                    plan.rows == plan.positions * plan.group_heads);
+        assert_true(plan.group_heads * plan.head_groups >= p.heads &&
+                    plan.group_heads * (plan.head_groups - 1) < p.heads);
     }
 }
 
