@@ -9,17 +9,8 @@
  * work-group loads its group's queries), o written once; the partial softmaxes are workspace.
  */
 #include "gpu_job.h"
+#include "int_math.h"
 #include "ops_internal.h"
-
-static int64_t ceil_div(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
-
-static int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -30,7 +21,7 @@ static int64_t max64(int64_t a, int64_t b)
  * that each owns one output column), at least d_v; 0 when the device cannot run d_v. */
 static int64_t prefill_threads(const attn_gpu_device *device, const attn_problem *p)
 {
-    const int64_t cap = min64(256, (int64_t)device->max_group_size);
+    const int64_t cap = attn_min64(256, (int64_t)device->max_group_size);
     return p->d_v > (int64_t)device->max_group_size ? 0 : max64(1, cap / p->d_v) * p->d_v;
 }
 
@@ -72,11 +63,11 @@ static void flash_flops(const attn_dims *d, attn_flash_tiles t, attn_kernel_stat
 {
     const uint64_t heads = (uint64_t)(d->batch * d->heads);
     for (int64_t i0 = 0; i0 < d->n_q; i0 += t.block_rows) {
-        const int64_t rows = min64(t.block_rows, d->n_q - i0), last = i0 + rows - 1;
+        const int64_t rows = attn_min64(t.block_rows, d->n_q - i0), last = i0 + rows - 1;
         int64_t visible = d->causal ? d->n_kv - d->n_q + last + 1 : d->n_kv;
-        visible = visible < 0 ? 0 : min64(visible, d->n_kv);
-        const uint64_t pairs =
-            (uint64_t)(rows * min64(d->n_kv, ceil_div(visible, t.block_cols) * t.block_cols));
+        visible = visible < 0 ? 0 : attn_min64(visible, d->n_kv);
+        const int64_t loaded = attn_ceil_div(visible, t.block_cols) * t.block_cols;
+        const uint64_t pairs = (uint64_t)(rows * attn_min64(d->n_kv, loaded));
         stats->flops += heads * 2 * pairs * (uint64_t)(d->d_qk + d->d_v);
         stats->other_flops += heads * 5 * pairs;
     }
@@ -89,7 +80,7 @@ int attn_gpu_flash_prefill_add(attn_gpu_job *job, const attn_gpu_device *device,
     int rc = attn_gpu_flash_tiles(device, p, &t);
     if (rc)
         return rc;
-    const int64_t t_r = ceil_div(d->n_q, t.block_rows);
+    const int64_t t_r = attn_ceil_div(d->n_q, t.block_rows);
     attn_gpu_define_dims(job, d);
     attn_gpu_define(job, "ATTN_FLASH_PREFILL", 1);
     attn_gpu_define(job, "CAUSAL", d->causal);
@@ -132,13 +123,13 @@ int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *
      * them resident per unit, several waves hide the last one's tail (on an H100, 16 gave
      * 1.5 ms where 8 gave 1.85 for Llama-3-8B's decode at 32768 tokens, batch 8). */
     const int64_t t = p->n, caches = p->batch * p->kv_heads;
-    int64_t splits = min64(ceil_div(16 * (int64_t)device->compute_units, caches),
-                           ceil_div(t, block));
+    int64_t splits = attn_min64(attn_ceil_div(16 * (int64_t)device->compute_units, caches),
+                           attn_ceil_div(t, block));
     splits = splits < 1 ? 1 : splits;
-    const int64_t split_len = ceil_div(t, splits);
+    const int64_t split_len = attn_ceil_div(t, splits);
     *plan = (attn_gpu_decode_plan){
-        .block = block, .splits = split_len ? ceil_div(t, split_len) : 1,
-        .split_len = split_len, .threads = min64(256, (int64_t)device->max_group_size)};
+        .block = block, .splits = split_len ? attn_ceil_div(t, split_len) : 1,
+        .split_len = split_len, .threads = attn_min64(256, (int64_t)device->max_group_size)};
     return ATTN_OK;
 }
 
@@ -167,7 +158,7 @@ int attn_gpu_decode_add(attn_gpu_job *job, const attn_gpu_device *device, const 
     attn_gpu_launch_add(job, "attn_decode_split", (size_t)plan.splits, (size_t)d->kv_heads,
                         (size_t)d->batch, (size_t)plan.threads, 5, split_args);
     attn_gpu_launch_add(job, "attn_decode_merge", (size_t)d->heads, (size_t)d->batch, 1,
-                        (size_t)min64(plan.threads, d->d_v), 2, merge_args);
+                        (size_t)attn_min64(plan.threads, d->d_v), 2, merge_args);
     const uint64_t heads = (uint64_t)(d->batch * d->heads), t = (uint64_t)d->n_kv;
     job->base.bytes_read += 4 * (uint64_t)plan.splits * heads * (uint64_t)d->d_qk;
     job->base.bytes_written += 4 * heads * (uint64_t)d->d_v;

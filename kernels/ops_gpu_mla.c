@@ -23,6 +23,7 @@
  * then the flash kernels' counts (ops_gpu_exact.c) with kv_heads = heads, d_qk = d_n + d_r.
  */
 #include "gpu_job.h"
+#include "int_math.h"
 #include "ops_internal.h"
 
 enum {
@@ -37,16 +38,6 @@ enum {
     MLA_TOKEN_BLOCK = 16, /* naive: latent rows per decompress work-group */
 };
 
-static int64_t ceil_div(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
-
-static int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
-
 static int64_t group_cap(const attn_gpu_device *device)
 {
     return (int64_t)device->max_group_size < 1024 ? (int64_t)device->max_group_size : 1024;
@@ -57,24 +48,24 @@ int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
 {
     const int64_t n_q = p->phase == ATTN_PHASE_DECODE ? 1 : p->n, t = p->n;
     const int64_t width = p->d_c + p->d_r, budget = (int64_t)attn_gpu_sram_bytes(device);
-    attn_gpu_mla_plan x = {.chunk = MLA_PASS, .threads = min64(256, group_cap(device))};
-    const int64_t items = min64(MLA_GROUP_ITEMS, group_cap(device));
-    x.positions = min64(MLA_STACKED_ROWS / p->heads > 1 ? MLA_STACKED_ROWS / p->heads : 1,
+    attn_gpu_mla_plan x = {.chunk = MLA_PASS, .threads = attn_min64(256, group_cap(device))};
+    const int64_t items = attn_min64(MLA_GROUP_ITEMS, group_cap(device));
+    x.positions = attn_min64(MLA_STACKED_ROWS / p->heads > 1 ? MLA_STACKED_ROWS / p->heads : 1,
                         n_q > 1 ? n_q : 1);
     /* the fewest slices whose shares of the query and of o_c fit a work-item's registers */
     x.slices = 1;
     while (x.slices < MLA_SLICES_MAX && x.slices < p->d_c &&
-           ceil_div(width, x.slices) + ceil_div(p->d_c, x.slices) > MLA_PRIVATE_MAX)
+           attn_ceil_div(width, x.slices) + attn_ceil_div(p->d_c, x.slices) > MLA_PRIVATE_MAX)
         x.slices *= 2;
     if (x.slices > items)
         return ATTN_ERR_UNSUPPORTED;
     /* fewer positions, then groups of heads, until the rows fit; then more slices */
     if (x.positions * p->heads * x.slices > items)
         x.positions = items / (x.slices * p->heads) > 1 ? items / (x.slices * p->heads) : 1;
-    x.blocks = ceil_div(n_q, x.positions);
-    x.head_groups = ceil_div(p->heads, items / (x.slices * x.positions));
-    x.group_heads = ceil_div(p->heads, x.head_groups);
-    x.head_groups = ceil_div(p->heads, x.group_heads);
+    x.blocks = attn_ceil_div(n_q, x.positions);
+    x.head_groups = attn_ceil_div(p->heads, items / (x.slices * x.positions));
+    x.group_heads = attn_ceil_div(p->heads, x.head_groups);
+    x.head_groups = attn_ceil_div(p->heads, x.group_heads);
     x.rows = x.positions * x.group_heads;
     while (x.slices * 2 <= MLA_SLICES_MAX && x.rows * x.slices * 2 <= items &&
            x.slices * 2 <= p->d_c)
@@ -86,11 +77,11 @@ int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
         4 * x.chunk * (p->d_n + p->d_c + MLA_SPLITS_MAX + 1) > budget)
         return ATTN_ERR_UNSUPPORTED;
     const int64_t wanted =
-        ceil_div(4 * (int64_t)device->compute_units, p->batch * x.blocks * x.head_groups);
-    x.splits = min64(min64(wanted, ceil_div(t, x.block)), MLA_SPLITS_MAX);
+        attn_ceil_div(4 * (int64_t)device->compute_units, p->batch * x.blocks * x.head_groups);
+    x.splits = attn_min64(attn_min64(wanted, attn_ceil_div(t, x.block)), MLA_SPLITS_MAX);
     x.splits = x.splits < 1 ? 1 : x.splits;
-    x.split_len = ceil_div(t, x.splits);
-    x.splits = x.split_len ? ceil_div(t, x.split_len) : 1;
+    x.split_len = attn_ceil_div(t, x.splits);
+    x.splits = x.split_len ? attn_ceil_div(t, x.split_len) : 1;
     *plan = x;
     return ATTN_OK;
 }
@@ -111,9 +102,9 @@ static int64_t split_rows(const attn_mla_dims *d, const attn_gpu_mla_plan *x, in
                           int64_t split)
 {
     int64_t needed = d->causal ? d->n_kv - d->n_q + last + 1 : d->n_kv;
-    needed = needed < 0 ? 0 : min64(needed, d->n_kv);
+    needed = needed < 0 ? 0 : attn_min64(needed, d->n_kv);
     const int64_t first = split * x->split_len;
-    const int64_t end = min64(min64(first + x->split_len, d->n_kv), needed);
+    const int64_t end = attn_min64(attn_min64(first + x->split_len, d->n_kv), needed);
     return end > first ? end - first : 0;
 }
 
@@ -123,7 +114,7 @@ static void absorbed_flops(const attn_mla_dims *d, const attn_gpu_mla_plan *x,
     const uint64_t stacked = (uint64_t)(d->batch * d->n_q * d->heads);
     uint64_t pairs = 0;
     for (int64_t block = 0; block < x->blocks; block++) {
-        const int64_t positions = min64(x->positions, d->n_q - block * x->positions);
+        const int64_t positions = attn_min64(x->positions, d->n_q - block * x->positions);
         for (int64_t split = 0; split < x->splits; split++)
             pairs += (uint64_t)(positions * d->heads *
                                 split_rows(d, x, block * x->positions + positions - 1, split));
@@ -158,8 +149,8 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     attn_gpu_define(job, "HB", x.group_heads);
     attn_gpu_define(job, "HEAD_GROUPS", x.head_groups);
     attn_gpu_define(job, "SLICES", x.slices);
-    attn_gpu_define(job, "Q_PER", ceil_div(width, x.slices));
-    attn_gpu_define(job, "ACC_PER", ceil_div(d->d_c, x.slices));
+    attn_gpu_define(job, "Q_PER", attn_ceil_div(width, x.slices));
+    attn_gpu_define(job, "ACC_PER", attn_ceil_div(d->d_c, x.slices));
     attn_gpu_define(job, "BLOCK", x.block);
     attn_gpu_define(job, "SPLITS", x.splits);
     attn_gpu_define(job, "SPLIT_LEN", x.split_len);
@@ -236,16 +227,16 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
         attn_gpu_buffer_add(job, NULL, (size_t)(heads * d->n_kv * d->d_v) * 4),
     };
     job->output = attn_gpu_buffer_add(job, NULL, (size_t)(stacked * d->d_v) * 4);
-    const size_t threads = (size_t)min64(256, group_cap(device));
+    const size_t threads = (size_t)attn_min64(256, group_cap(device));
     if (d->n_kv > 0)
-        attn_gpu_launch_add(job, "attn_mla_decompress", (size_t)ceil_div(d->n_kv, jb),
+        attn_gpu_launch_add(job, "attn_mla_decompress", (size_t)attn_ceil_div(d->n_kv, jb),
                             (size_t)d->heads, (size_t)d->batch, threads, 6,
                             (const int[]){c, k_r, w_uk, w_uv, qkv[1], qkv[2]});
     attn_gpu_launch_add(job, "attn_mla_concat", (size_t)d->heads, (size_t)d->batch, 1, threads, 3,
                         (const int[]){q_n, q_r, qkv[0]});
     const uint64_t n_kv = (uint64_t)d->n_kv, n_q = (uint64_t)d->n_q, h = (uint64_t)heads;
     const uint64_t d_c = (uint64_t)d->d_c, d_r = (uint64_t)d->d_r, d_n = (uint64_t)d->d_n;
-    const uint64_t d_v = (uint64_t)d->d_v, blocks = (uint64_t)ceil_div(d->n_kv, jb);
+    const uint64_t d_v = (uint64_t)d->d_v, blocks = (uint64_t)attn_ceil_div(d->n_kv, jb);
     job->base.bytes_read = 4 * h * (n_kv * (d_c + d_r) + blocks * d_c * (d_n + d_v) +
                                     n_q * (d_n + d_r));
     job->base.bytes_written = 4 * h * (n_kv * (d_n + d_r + d_v) + n_q * (d_n + d_r));

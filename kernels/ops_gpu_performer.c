@@ -29,6 +29,7 @@
  * query row, causal adds 3m·(d_v + 1) per absorbed slot (the prefix rescale).
  */
 #include "gpu_job.h"
+#include "int_math.h"
 #include "ops_recurrent.h"
 
 enum {
@@ -39,11 +40,6 @@ enum {
     FAVOR_CAUSAL_ROWS = 32, /* causal: block rows worth halving the feature chunk for */
     FAVOR_CHUNK_MIN = 16,
 };
-
-static int64_t ceil_div(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
 
 static bool chunked(const attn_problem *p)
 {
@@ -60,7 +56,7 @@ static int64_t readout_floats(const attn_problem *p, const attn_gpu_performer_pl
 {
     const int64_t block_keys = chunked(p) ? p->d_qk + s->chunk + 2 + s->queries : 0;
     return s->chunk * p->d_qk + s->queries * (p->d_qk + s->chunk + 3 + block_keys) +
-           ceil_div(p->features, s->chunk);
+           attn_ceil_div(p->features, s->chunk);
 }
 
 /* Rows a readout work-group's blocks are cut from: the group's queries stacked (non-causal,
@@ -92,19 +88,19 @@ int attn_gpu_performer_plan_for(const attn_gpu_device *device, const attn_proble
                                  .threads = 1};
     while (s.threads * 2 <= FAVOR_THREADS && s.threads * 2 <= (int64_t)device->max_group_size)
         s.threads *= 2;
-    s.columns = ceil_div(p->d_v + 1, s.threads);
+    s.columns = attn_ceil_div(p->d_v + 1, s.threads);
     while (s.chunk > 1 && (absorb_floats(p, &s) > budget || readout_floats(p, &s) > budget))
-        s.chunk = ceil_div(s.chunk, 2);
+        s.chunk = attn_ceil_div(s.chunk, 2);
     s.queries = most_queries(p, s, budget);
     /* causal: every block carries a prefix state, so trade feature chunk for longer blocks */
     while (chunked(p) && s.chunk > FAVOR_CHUNK_MIN && s.queries < FAVOR_CAUSAL_ROWS &&
            s.queries < readout_rows(p)) {
-        s.chunk = ceil_div(s.chunk, 2);
+        s.chunk = attn_ceil_div(s.chunk, 2);
         s.queries = 1;
         s.queries = most_queries(p, s, budget);
     }
-    s.chunks = ceil_div(p->features, s.chunk);
-    s.per = ceil_div(s.chunk * (p->d_v + 1), s.threads);
+    s.chunks = attn_ceil_div(p->features, s.chunk);
+    s.per = attn_ceil_div(s.chunk * (p->d_v + 1), s.threads);
     if (s.per > FAVOR_SPER_MAX || s.columns > FAVOR_ACC_MAX ||
         absorb_floats(p, &s) > budget || readout_floats(p, &s) > budget)
         return ATTN_ERR_UNSUPPORTED;
@@ -132,7 +128,7 @@ typedef struct favor_grid {
 static favor_grid grid_of(const attn_problem *p, const attn_dims *d,
                           const attn_gpu_performer_plan *s)
 {
-    const int64_t t_q = ceil_div(readout_rows(p), s->queries);
+    const int64_t t_q = attn_ceil_div(readout_rows(p), s->queries);
     return chunked(p) ? (favor_grid){t_q, t_q, t_q - 1, s->queries}
                       : (favor_grid){t_q, 1, 1, d->n_kv};
 }

@@ -7,6 +7,7 @@
 #ifndef ATTN_CPU_INTERNAL_H
 #define ATTN_CPU_INTERNAL_H
 
+#include "../int_math.h"
 #include "../kernels.h"
 
 /* One head's problem: n_q queries against n_kv keys. */
@@ -40,16 +41,6 @@ static inline attn_head_shape attn_mla_head_shape(const attn_mla_dims *dims)
 {
     return (attn_head_shape){dims->n_q, dims->n_kv, dims->d_n + dims->d_r, dims->d_v,
                              dims->causal};
-}
-
-static inline int64_t attn_ceil_div(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
-
-static inline int64_t attn_min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
 }
 
 /* Element offsets of head h of batch b in the Q/O and K/V layouts of kernels.h. */
