@@ -6,7 +6,7 @@
 
 #include "backend.h"
 #include "measure.h"
-#include "results_csv.h"
+#include "result_row.h"
 #include "traffic.h"
 
 /* Traffic sources beyond the kernels' own count (traffic.h). */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/diag.h"
+#include "diag.h"
 #include "class_defaults.h"
 #include "json_fields.h"
 #include "presets.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../analyzer/diag.h"
+#include "diag.h"
 #include "json_fields.h"
 #include "presets.h"
 

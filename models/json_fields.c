@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/diag.h"
+#include "diag.h"
 
 enum { JSON_FILE_LIMIT = 64 << 20 };
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../analyzer/diag.h"
+#include "diag.h"
 
 static bool is_dir(const char *path)
 {

@@ -7,23 +7,7 @@
 #include <stddef.h>
 
 #include "attnscope.h"
-#include "measure.h"
-
-typedef struct attn_result_row {
-    const char *model, *variant, *backend;
-    attn_phase phase;
-    int64_t batch, heads, kv_heads, d_qk, d_v, seq;
-    bool causal;
-    const char *store;
-    int64_t features, rank;
-    uint64_t sram_bytes;
-    int threads;
-    uint64_t seed;
-    attn_measurement m;
-    attn_cost model_cost;      /* the analytic prediction for the same shape */
-    const char *traffic_sim;   /* "" when not asked; a number, or "unavailable: why" */
-    const char *traffic_hw;
-} attn_result_row;
+#include "result_row.h"
 
 /* The header line, without its newline. */
 const char *attn_results_header(void);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench_case.h"
+#include "results_csv.h"
 #include "measured.h"
 #include "report.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench_case.h"
+#include "results_csv.h"
 #include "cli.h"
 #include "traffic.h"
 

@@ -1,0 +1,26 @@
+/* result_row.h — one measured row: (variant, backend, shape), the analytic prediction beside
+ * the measurement. analyzer fills it (bench_case.c); reports/results_csv.c writes it. It lives
+ * here, below reports, so the harness never needs a header of the layer above it. */
+#ifndef ATTN_RESULT_ROW_H
+#define ATTN_RESULT_ROW_H
+
+#include "attnscope.h"
+#include "measure.h"
+
+typedef struct attn_result_row {
+    const char *model, *variant, *backend;
+    attn_phase phase;
+    int64_t batch, heads, kv_heads, d_qk, d_v, seq;
+    bool causal;
+    const char *store;
+    int64_t features, rank;
+    uint64_t sram_bytes;
+    int threads;
+    uint64_t seed;
+    attn_measurement m;
+    attn_cost model_cost;      /* the analytic prediction for the same shape */
+    const char *traffic_sim;   /* "" when not asked; a number, or "unavailable: why" */
+    const char *traffic_hw;
+} attn_result_row;
+
+#endif
