@@ -17,6 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks what libattnscope.so exports: it is built with -fvisibility=hidden, so a function
+ * declared here without ATTN_API is not part of the library's ABI. */
+#if defined(_WIN32)
+#define ATTN_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define ATTN_API __attribute__((visibility("default")))
+#else
+#define ATTN_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,7 +43,7 @@ enum attn_status {
     ATTN_ERR_UNSUPPORTED = -8, /* a combination the model cannot express */
 };
 
-const char *attn_strerror(int status);
+ATTN_API const char *attn_strerror(int status);
 
 /* One line describing the last failure: "FILE: field 'x' = VALUE: why". */
 typedef struct attn_diag {
@@ -60,17 +70,17 @@ typedef struct attn_precision {
 } attn_precision;
 
 /* Accepts fp32/float32, fp16/float16/half, bf16/bfloat16, fp8 (and float8_*), int8, int4. */
-int attn_dtype_parse(const char *text, attn_dtype *out);
-const char *attn_dtype_name(attn_dtype dtype);
-unsigned attn_dtype_bits(attn_dtype dtype);
-attn_precision attn_precision_default(attn_dtype dtype);
+ATTN_API int attn_dtype_parse(const char *text, attn_dtype *out);
+ATTN_API const char *attn_dtype_name(attn_dtype dtype);
+ATTN_API unsigned attn_dtype_bits(attn_dtype dtype);
+ATTN_API attn_precision attn_precision_default(attn_dtype dtype);
 /* Exact bytes of one packed row of `elems` values, scales included. */
-int attn_precision_row_bytes(attn_precision precision, uint64_t elems, uint64_t *bytes);
+ATTN_API int attn_precision_row_bytes(attn_precision precision, uint64_t elems, uint64_t *bytes);
 
 /* ---- sizes --------------------------------------------------------------------------- */
 
 /* "80GiB", "141 GB", "1.5TB", "4096" (bytes). Units B, KB, KiB, MB, MiB, GB, GiB, TB, TiB. */
-int attn_size_parse(const char *text, uint64_t *bytes);
+ATTN_API int attn_size_parse(const char *text, uint64_t *bytes);
 
 /* ---- model description --------------------------------------------------------------- */
 
@@ -123,20 +133,20 @@ typedef struct attn_model {
 
 /* spec: a preset name (see attnscope models), a config.json path, or a directory holding
  * one. On success the caller owns *model and releases it with attn_model_free. */
-int attn_model_load(const char *spec, attn_model *model, attn_diag *diag);
+ATTN_API int attn_model_load(const char *spec, attn_model *model, attn_diag *diag);
 /* Parse a config already in memory; `label` names it in messages. */
-int attn_model_parse(const char *json_text, size_t len, const char *label, attn_model *model,
-                     attn_diag *diag);
-void attn_model_free(attn_model *model);
+ATTN_API int attn_model_parse(const char *json_text, size_t len, const char *label,
+                              attn_model *model, attn_diag *diag);
+ATTN_API void attn_model_free(attn_model *model);
 /* Number of layers with a sliding window. */
-int64_t attn_model_windowed_layers(const attn_model *model);
+ATTN_API int64_t attn_model_windowed_layers(const attn_model *model);
 
 /* Preset files (models/presets/NAME.json). The callback gets each preset's name and path; a non-zero
  * return stops the walk. Returns the number visited or a negative error. */
-int attn_preset_foreach(int (*visit)(const char *name, const char *path, void *user),
-                        void *user);
+ATTN_API int attn_preset_foreach(int (*visit)(const char *name, const char *path, void *user),
+                                 void *user);
 /* Directory holding the presets (ATTNSCOPE_DATA_DIR overrides the built-in path). */
-const char *attn_preset_dir(void);
+ATTN_API const char *attn_preset_dir(void);
 
 /* ---- parameters and weights ----------------------------------------------------------- */
 
@@ -146,7 +156,7 @@ typedef struct attn_params {
     uint64_t embedding; /* input embedding (+ output head when untied) */
 } attn_params;
 
-int attn_params_count(const attn_model *model, attn_params *out);
+ATTN_API int attn_params_count(const attn_model *model, attn_params *out);
 
 /* ---- plans: one model under one attention variant ---------------------------------------- */
 
@@ -197,32 +207,32 @@ typedef struct attn_kv_layer {
     uint64_t bytes_per_seq;
 } attn_kv_layer;
 
-int attn_plan_init(attn_plan **plan, const attn_model *model, const attn_request *req,
-                      attn_diag *diag);
-void attn_plan_free(attn_plan *plan);
+ATTN_API int attn_plan_init(attn_plan **plan, const attn_model *model, const attn_request *req,
+                               attn_diag *diag);
+ATTN_API void attn_plan_free(attn_plan *plan);
 
 /* Bytes one token adds across all layers while no window is full, on one rank. */
-uint64_t attn_plan_kv_bytes_per_token(const attn_plan *plan);
+ATTN_API uint64_t attn_plan_kv_bytes_per_token(const attn_plan *plan);
 /* Exact cache bytes on one rank for `batch` sequences of `context` tokens, windows honoured. */
-int attn_plan_kv_bytes(const attn_plan *plan, int64_t batch, int64_t context,
-                       uint64_t *bytes);
+ATTN_API int attn_plan_kv_bytes(const attn_plan *plan, int64_t batch, int64_t context,
+                                uint64_t *bytes);
 /* Bytes one layer holds for one sequence of `context` tokens. */
-int attn_kv_layer_bytes(const attn_kv_layer *layer, int64_t context, uint64_t *bytes);
-int64_t attn_plan_layers(const attn_plan *plan);
-const attn_kv_layer *attn_plan_layer(const attn_plan *plan, int64_t index);
-const char *attn_plan_variant(const attn_plan *plan);
-attn_shape attn_plan_shape(const attn_plan *plan);
-int64_t attn_plan_tp(const attn_plan *plan);
+ATTN_API int attn_kv_layer_bytes(const attn_kv_layer *layer, int64_t context, uint64_t *bytes);
+ATTN_API int64_t attn_plan_layers(const attn_plan *plan);
+ATTN_API const attn_kv_layer *attn_plan_layer(const attn_plan *plan, int64_t index);
+ATTN_API const char *attn_plan_variant(const attn_plan *plan);
+ATTN_API attn_shape attn_plan_shape(const attn_plan *plan);
+ATTN_API int64_t attn_plan_tp(const attn_plan *plan);
 /* True when each rank holds the whole cache (an MLA latent cache under TP). */
-bool attn_plan_kv_replicated(const attn_plan *plan);
+ATTN_API bool attn_plan_kv_replicated(const attn_plan *plan);
 /* The per-token-per-layer formula with the model's numbers, e.g.
  * "8 KV heads x (128 + 128) = 2048 elements". */
-const char *attn_plan_kv_formula(const attn_plan *plan);
+ATTN_API const char *attn_plan_kv_formula(const attn_plan *plan);
 
 /* Variants in registry order. */
-size_t attn_variant_count(void);
-const char *attn_variant_name(size_t index);
-const char *attn_variant_summary(size_t index);
+ATTN_API size_t attn_variant_count(void);
+ATTN_API const char *attn_variant_name(size_t index);
+ATTN_API const char *attn_variant_summary(size_t index);
 
 /* ---- analytic cost: FLOPs, HBM traffic, roofline --------------------------------------- */
 
@@ -258,13 +268,13 @@ typedef struct attn_roofline {
     bool memory_bound;
 } attn_roofline;
 
-int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cost *total,
-                   attn_diag *diag);
+ATTN_API int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cost *total,
+                            attn_diag *diag);
 /* The same for one layer of one sequence (layer index picks its window). */
-int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, int64_t layer,
-                         attn_cost *cost, attn_diag *diag);
-void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
-                           attn_roofline *out);
+ATTN_API int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req,
+                                  int64_t layer, attn_cost *cost, attn_diag *diag);
+ATTN_API void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
+                                    attn_roofline *out);
 
 /* ---- scaling fits (GSL) ------------------------------------------------------------------ */
 
@@ -281,8 +291,9 @@ typedef struct attn_quadratic_fit {
 } attn_quadratic_fit;
 
 /* Both need at least 3 points, all finite (and positive for the power fit). */
-int attn_fit_power(const double *x, const double *y, size_t n, attn_power_fit *out);
-int attn_fit_quadratic(const double *x, const double *y, size_t n, attn_quadratic_fit *out);
+ATTN_API int attn_fit_power(const double *x, const double *y, size_t n, attn_power_fit *out);
+ATTN_API int attn_fit_quadratic(const double *x, const double *y, size_t n,
+                                attn_quadratic_fit *out);
 
 /* ---- devices and capacity -------------------------------------------------------------- */
 
@@ -300,9 +311,9 @@ typedef struct attn_device {
 } attn_device;
 
 /* spec: a preset name (models/devices/NAME.json) or a path to such a file. */
-int attn_device_load(const char *spec, attn_device *device, attn_diag *diag);
-int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user),
-                        void *user);
+ATTN_API int attn_device_load(const char *spec, attn_device *device, attn_diag *diag);
+ATTN_API int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user),
+                                 void *user);
 
 typedef struct attn_capacity {
     uint64_t usable_bytes;  /* memory x utilisation */
@@ -315,9 +326,9 @@ typedef struct attn_capacity {
     bool context_unbounded;  /* the cache stops growing (all layers windowed, or state-based) */
 } attn_capacity;
 
-int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double mem_util,
-                          uint64_t weights_bytes, int64_t batch, int64_t context,
-                          attn_capacity *out);
+ATTN_API int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double mem_util,
+                                   uint64_t weights_bytes, int64_t batch, int64_t context,
+                                   attn_capacity *out);
 
 #ifdef __cplusplus
 }
