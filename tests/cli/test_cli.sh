@@ -55,6 +55,9 @@ expect_ok "models lists presets" 'deepseek-v3' models
 expect_ok "devices lists presets" 'h100-sxm' devices
 expect_ok "variants list" 'performer' variants
 expect_ok "help" 'usage: attnscope kv' kv --help
+for cmd in kv cost bench plot check report models devices backends variants; do
+    expect_ok "$cmd --help" "usage: attnscope $cmd" "$cmd" --help
+done
 
 # --- cost ---------------------------------------------------------------------------------
 expect_ok "cost decode memory-bound" '"bound": "memory"' cost llama-3-70b --phase decode --seq 8192 --variant flash --format json
