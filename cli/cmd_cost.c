@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cost_print.h"
+#include "device_limits.h"
 
 #define MAX_SEQ (INT64_C(1) << 40)
 #define MAX_POINTS 100000
@@ -169,11 +170,8 @@ static int run_cost(const cost_options *o, const attn_model *m, const attn_devic
     for (size_t v = 0; v < variants && !rc; v++)
         rc = add_variant_rows(o, m, variants > 1 ? attn_variant_name(v) : o->variant,
                               variants > 1, rows, &count);
-    cost_context ctx = {m->name, dev->name, o->sram ? o->sram : dev->shared_mem_per_sm_bytes,
-                        o->cost.dtype,
-                        attn_dtype_bits(o->cost.dtype) > 16 ? dev->peak_flops_fp32
-                                                            : dev->peak_flops_fp16,
-                        dev->bandwidth_bytes_per_s};
+    cost_context ctx = {m->name, dev->name, attn_device_sram_bytes(dev, o->sram), o->cost.dtype,
+                        attn_device_peak_flops(dev, o->cost.dtype), dev->bandwidth_bytes_per_s};
     for (size_t i = 0; i < count && !rc; i++)
         attn_roofline_compute(&rows[i].cost, ctx.peak_flops, ctx.bandwidth, &rows[i].roofline);
     if (!rc)
@@ -192,9 +190,9 @@ int cmd_cost(int argc, char **argv)
     attn_device dev;
     if ((rc = attn_device_load(o.device, &dev, &diag)))
         return cli_fail_diag(rc, &diag);
-    if (!o.sram && !dev.shared_mem_per_sm_bytes)
+    o.cost.sram_bytes = attn_device_sram_bytes(&dev, o.sram);
+    if (!o.cost.sram_bytes)
         return cli_fail(CLI_USAGE, "%s: no shared_mem_per_sm_bytes; give --sram", dev.path);
-    o.cost.sram_bytes = o.sram ? o.sram : dev.shared_mem_per_sm_bytes;
     attn_model model;
     if ((rc = attn_model_load(o.model, &model, &diag)))
         return cli_fail_diag(rc, &diag);

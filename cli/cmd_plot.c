@@ -10,6 +10,7 @@
 
 #include "charts.h"
 #include "cli.h"
+#include "device_limits.h"
 #include "measured.h"
 
 #define MAX_LIST 16
@@ -247,7 +248,7 @@ static int draw(const plot_options *o, const plot_inputs *in)
         .mem_util = o->mem_util, .cost = o->cost, .title = o->title,
     };
     req.cost.dtype = req.dtype;
-    req.cost.sram_bytes = o->sram ? o->sram : (in->ndevices ? in->devices[0].shared_mem_per_sm_bytes : 0);
+    req.cost.sram_bytes = in->ndevices ? attn_device_sram_bytes(&in->devices[0], o->sram) : o->sram;
     if (req.seq_from > req.seq_to)
         return cli_fail(CLI_USAGE, "plot: --from %lld is beyond --to %lld", (long long)req.seq_from,
                         (long long)req.seq_to);

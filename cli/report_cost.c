@@ -3,6 +3,7 @@
  * charts. */
 #include <stdio.h>
 
+#include "device_limits.h"
 #include "report.h"
 
 static void cost_rows(report_context *r, attn_phase phase, const attn_device *dev)
@@ -11,7 +12,7 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
         attn_request req = {.variant = attn_variant_name(v),
                             .precision = attn_precision_default(r->model->dtype)};
         attn_cost_request creq = {phase, r->context, 1, phase == ATTN_PHASE_PREFILL,
-                                  dev->shared_mem_per_sm_bytes, r->model->dtype};
+                                  attn_device_sram_bytes(dev, 0), r->model->dtype};
         attn_plan *plan = NULL;
         attn_cost c = {0};
         char cells[6][168];
@@ -23,8 +24,8 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
             cells[2][0] = cells[3][0] = cells[4][0] = '\0';
         } else {
             attn_roofline roof;
-            double peak = attn_dtype_bits(creq.dtype) > 16 ? dev->peak_flops_fp32 : dev->peak_flops_fp16;
-            attn_roofline_compute(&c, peak, dev->bandwidth_bytes_per_s, &roof);
+            attn_roofline_compute(&c, attn_device_peak_flops(dev, creq.dtype),
+                                  dev->bandwidth_bytes_per_s, &roof);
             snprintf(cells[0], 168, "%.4Lg", c.flops / 1e9L);
             snprintf(cells[1], 168, "%.4Lg", (c.read_bytes + c.write_bytes) / 1e9L);
             snprintf(cells[2], 168, "%.3Lg", roof.intensity);
@@ -48,17 +49,18 @@ int report_cost_section(report_context *r)
                        "multiply-add as 2 and only the scored pairs (n(n+1)/2 when causal); "
                        "traffic follows FlashAttention's Algorithm 0 for standard attention and "
                        "Theorem 2's tiling for flash (DESIGN.md).",
-                       (long long)r->context, dev->name, dev->peak_flops_fp16 / 1e12,
+                       (long long)r->context, dev->name,
+                       attn_device_peak_flops(dev, r->model->dtype) / 1e12,
                        dev->bandwidth_bytes_per_s / 1e12,
-                       (unsigned long long)dev->shared_mem_per_sm_bytes);
+                       (unsigned long long)attn_device_sram_bytes(dev, 0));
     attn_doc_table(r->doc, header, 7);
     cost_rows(r, ATTN_PHASE_PREFILL, dev);
     cost_rows(r, ATTN_PHASE_DECODE, dev);
     attn_chart_request req = {.models = r->model, .nmodels = 1, .devices = dev, .ndevices = 1,
                               .dtype = r->model->dtype, .batch = 1, .seq_from = 256,
                               .seq_to = r->context,
-                              .cost = {ATTN_PHASE_PREFILL, 0, 1, true, dev->shared_mem_per_sm_bytes,
-                                       r->model->dtype}};
+                              .cost = {ATTN_PHASE_PREFILL, 0, 1, true,
+                                       attn_device_sram_bytes(dev, 0), r->model->dtype}};
     char path[2048];
     if (attn_chart_cost(&req, false, report_path(r, "flops.svg", path, sizeof path), &r->diag) ||
         attn_chart_cost(&req, true, report_path(r, "traffic.svg", path, sizeof path), &r->diag))

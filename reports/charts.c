@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "charts.h"
+#include "device_limits.h"
 #include "diag.h"
 
 #define GIB 1073741824.0
@@ -255,7 +256,7 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     if (!req->ndevices)
         return attn_fail(diag, ATTN_ERR_FIELD, "roofline chart: give a device (--device)");
     const attn_device *dev = &req->devices[0];
-    double peak = attn_dtype_bits(req->dtype) > 16 ? dev->peak_flops_fp32 : dev->peak_flops_fp16;
+    double peak = attn_device_peak_flops(dev, req->dtype);
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
 
 #include "bench_case.h"
 #include "claims_internal.h"
+#include "device_limits.h"
 
 static const char *variant_of(const claim *c, const claim_twist *t)
 {
@@ -112,7 +113,7 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     attn_dtype dtype = dtype_of(c, t, side->model);
     rc = open_plan(c, &view, side->variant, dtype, &plan, why, len);
     attn_cost_request req = {c->s.phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
-                             c->s.sram ? c->s.sram : dev->shared_mem_per_sm_bytes, dtype};
+                             attn_device_sram_bytes(dev, c->s.sram), dtype};
     attn_diag diag = {{0}};
     if (!rc && (rc = c->s.per_layer ? attn_plan_cost_layer(plan, &req, 0, cost, &diag)
                                     : attn_plan_cost(plan, &req, cost, &diag)))
@@ -122,10 +123,6 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     return rc;
 }
 
-static double peak_of(const attn_device *dev, attn_dtype dtype)
-{
-    return attn_dtype_bits(dtype) > 16 ? dev->peak_flops_fp32 : dev->peak_flops_fp16;
-}
 
 /* Median time of one layer's kernel on this machine's CPU. */
 static int measured_time(const claim *c, const cost_side *side, double *seconds, char *why,
@@ -172,8 +169,9 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
         return rc;
     if (c->metric == METRIC_SPEEDUP) {
         attn_roofline ra, rb;
-        attn_roofline_compute(&a, peak_of(&dev, dtype_of(c, t, m)), dev.bandwidth_bytes_per_s, &ra);
-        attn_roofline_compute(&b, peak_of(&dev, dtype_of(c, NULL, base.model)),
+        attn_roofline_compute(&a, attn_device_peak_flops(&dev, dtype_of(c, t, m)),
+                              dev.bandwidth_bytes_per_s, &ra);
+        attn_roofline_compute(&b, attn_device_peak_flops(&dev, dtype_of(c, NULL, base.model)),
                               dev.bandwidth_bytes_per_s, &rb);
         *value = ra.time_s > 0 ? rb.time_s / ra.time_s : 0;
     } else if (c->metric == METRIC_HBM_RATIO) {
