@@ -17,30 +17,19 @@
 
 enum { DEFAULT_FEATURES = 256, DEFAULT_RANK = 256 };
 
-/* Head-layout names that mean "standard attention with this many KV heads". */
-typedef enum { HEADS_ALL, HEADS_ONE, HEADS_GROUPED } head_rule;
-static const struct {
-    const char *alias;
-    head_rule rule;
-} head_aliases[] = {{"mha", HEADS_ALL}, {"mqa", HEADS_ONE}, {"gqa", HEADS_GROUPED}};
-
-static int apply_head_alias(const char *name, const attn_model *m, const attn_request *req,
-                            attn_shape *s, bool *matched, attn_diag *diag)
+/* A head-layout alias (the registry's, e.g. "standard attention with one KV head") sets the
+ * KV heads of the variant it names. */
+static int apply_head_alias(const attn_variant_alias *alias, const attn_model *m,
+                            const attn_request *req, attn_shape *s, attn_diag *diag)
 {
-    *matched = false;
-    for (size_t i = 0; i < sizeof head_aliases / sizeof head_aliases[0]; i++) {
-        if (strcmp(name, head_aliases[i].alias) != 0)
-            continue;
-        *matched = true;
-        if (head_aliases[i].rule == HEADS_ALL)
-            s->kv_heads = s->heads;
-        else if (head_aliases[i].rule == HEADS_ONE)
-            s->kv_heads = 1;
-        else if (!req->kv_heads && (m->mla || m->kv_heads == m->heads))
-            return attn_fail(diag, ATTN_ERR_FIELD,
-                             "variant 'gqa': %s has no KV-head groups; give --kv-heads G",
-                             m->name);
-    }
+    if (alias->heads == ATTN_HEADS_ALL)
+        s->kv_heads = s->heads;
+    else if (alias->heads == ATTN_HEADS_ONE)
+        s->kv_heads = 1;
+    else if (!req->kv_heads && (m->mla || m->kv_heads == m->heads))
+        return attn_fail(diag, ATTN_ERR_FIELD,
+                         "variant '%s': %s has no KV-head groups; give --kv-heads G",
+                         alias->name, m->name);
     return ATTN_OK;
 }
 
@@ -169,15 +158,15 @@ int attn_plan_init(attn_plan **plan, const attn_model *m, const attn_request *re
     p->tp = req->tp ? req->tp : 1;
     int rc = build_shape(m, req, &p->shape, diag);
 
-    const char *name = req->variant ? req->variant : (m->mla ? "mla" : "standard");
-    bool alias = false;
-    if (!rc)
-        rc = apply_head_alias(name, m, req, &p->shape, &alias, diag);
-    p->variant = attn_variant_find(alias ? "standard" : name);
+    const char *name = req->variant ? req->variant : attn_variant_native(m->mla)->name;
+    const attn_variant_alias *alias = NULL;
+    p->variant = attn_variant_find(name);
+    if (!p->variant && (p->variant = attn_variant_alias_find(name, &alias)) && !rc)
+        rc = apply_head_alias(alias, m, req, &p->shape, diag);
     if (!rc && !p->variant)
         rc = attn_fail(diag, ATTN_ERR_UNKNOWN,
-                       "variant '%s' is unknown (mha, gqa, mqa, or one of attnscope variants)",
-                       name);
+                       "variant '%s' is unknown (one of attnscope variants, or a head layout "
+                       "it lists)", name);
     if (!rc && p->tp < 1)
         rc = attn_fail(diag, ATTN_ERR_RANGE, "--tp %lld must be at least 1", (long long)p->tp);
     if (!rc)

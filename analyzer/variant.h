@@ -21,9 +21,50 @@ typedef struct attn_kv_elems {
     uint64_t per_seq;
 } attn_kv_elems;
 
+/* How a head-layout alias sets the KV heads of the variant it names. */
+typedef enum attn_head_rule {
+    ATTN_HEADS_ALL = 1, /* every query head its own K and V (MHA) */
+    ATTN_HEADS_ONE,     /* one K/V head for all (MQA) */
+    ATTN_HEADS_GROUPED, /* the model's groups, or --kv-heads G (GQA) */
+} attn_head_rule;
+
+/* Where a variant (or alias) appears besides `cost`, `variants` and the cost charts, which
+ * show every variant. */
+enum {
+    ATTN_SHOW_KV_CHART = 1u << 0,  /* kv and capacity charts */
+    ATTN_SHOW_KV_REPORT = 1u << 1, /* the report's KV what-if table */
+    ATTN_SHOW_NONCAUSAL = 1u << 2, /* the report measures it non-causal: no causal form */
+    ATTN_SHOW_ERROR = 1u << 3,     /* the report measures its error against its knob */
+};
+
+typedef struct attn_variant_alias {
+    const char *name; /* what --variant takes */
+    attn_head_rule heads;
+    const char *help;
+    unsigned show; /* ATTN_SHOW_* */
+} attn_variant_alias;
+
+/* The one size a variant adds to the shape: its attn_request field, CSV column and bench
+ * flag share the name. */
+typedef struct attn_variant_knob {
+    const char *name;   /* "features" */
+    const char *symbol; /* "m" */
+} attn_variant_knob;
+
+/* Which model a variant is the as-configured one for. */
+typedef enum attn_native {
+    ATTN_NATIVE_NONE,
+    ATTN_NATIVE_DENSE, /* models with their own K and V per KV head */
+    ATTN_NATIVE_MLA,   /* models with an MLA latent */
+} attn_native;
+
 typedef struct attn_variant_type {
     const char *name;
     const char *summary;
+    attn_native native;
+    unsigned show;                      /* ATTN_SHOW_* */
+    const attn_variant_alias *aliases;  /* NULL-name terminated; NULL for none */
+    attn_variant_knob knob;             /* name NULL: none */
     /* false when every tensor-parallel rank holds the whole cache (MLA's shared latent) */
     bool shards_heads;
     attn_kv_elems (*kv_elems)(const attn_shape *shape);
@@ -37,6 +78,18 @@ typedef struct attn_variant_type {
 
 const attn_variant_type *attn_variant_find(const char *name);
 const attn_variant_type *attn_variant_at(size_t index);
+/* The variant an alias names, and the alias; NULL when `name` is no alias. */
+const attn_variant_type *attn_variant_alias_find(const char *name,
+                                                 const attn_variant_alias **alias);
+/* The first alias with this head rule (claims try "MHA instead"); NULL when none. */
+const char *attn_variant_alias_name(attn_head_rule heads);
+/* The as-configured variant of a model with (mla) or without an MLA latent. */
+const attn_variant_type *attn_variant_native(bool mla);
+/* Names of the variants and aliases `show` selects, in registry order, a variant's aliases
+ * before it. Returns how many were written (at most max). */
+size_t attn_variant_list(unsigned show, const char **names, size_t max);
+/* The first variant other than `type` with a knob, or NULL. */
+const attn_variant_type *attn_variant_other_knob(const attn_variant_type *type);
 
 /* Shared by standard and flash, which cache the same K and V. */
 attn_kv_elems attn_kv_elems_full(const attn_shape *shape);

@@ -33,6 +33,56 @@ const attn_variant_type *attn_variant_at(size_t index)
     return index < REGISTRY_SIZE ? registry[index] : NULL;
 }
 
+const attn_variant_type *attn_variant_alias_find(const char *name,
+                                                 const attn_variant_alias **alias)
+{
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+            if (strcmp(a->name, name) == 0) {
+                *alias = a;
+                return registry[i];
+            }
+    return NULL;
+}
+
+const char *attn_variant_alias_name(attn_head_rule heads)
+{
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+            if (a->heads == heads)
+                return a->name;
+    return NULL;
+}
+
+const attn_variant_type *attn_variant_native(bool mla)
+{
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        if (registry[i]->native == (mla ? ATTN_NATIVE_MLA : ATTN_NATIVE_DENSE))
+            return registry[i];
+    return registry[0];
+}
+
+size_t attn_variant_list(unsigned show, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < REGISTRY_SIZE; i++) {
+        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+            if ((a->show & show) && n < max)
+                names[n++] = a->name;
+        if ((registry[i]->show & show) && n < max)
+            names[n++] = registry[i]->name;
+    }
+    return n;
+}
+
+const attn_variant_type *attn_variant_other_knob(const attn_variant_type *type)
+{
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        if (registry[i] != type && registry[i]->knob.name)
+            return registry[i];
+    return NULL;
+}
+
 size_t attn_variant_count(void)
 {
     return REGISTRY_SIZE;

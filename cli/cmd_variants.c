@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "variant.h"
 
 int cmd_variants(int argc, char **argv)
 {
@@ -15,7 +16,13 @@ int cmd_variants(int argc, char **argv)
         return cli_fail(CLI_USAGE, "variants: takes no arguments");
     for (size_t i = 0; i < attn_variant_count(); i++)
         printf("%-10s %s\n", attn_variant_name(i), attn_variant_summary(i));
-    puts("(head layouts for kv: mha = every head its own K/V, gqa = --kv-heads G groups, "
-         "mqa = one K/V head)");
+    const char *sep = "(head layouts for kv:";
+    for (size_t i = 0; i < attn_variant_count(); i++)
+        for (const attn_variant_alias *a = attn_variant_at(i)->aliases; a && a->name; a++) {
+            printf("%s %s = %s", sep, a->name, a->help);
+            sep = ",";
+        }
+    if (sep[0] == ',')
+        puts(")");
     return CLI_OK;
 }

@@ -4,17 +4,19 @@
 #include <string.h>
 
 #include "report.h"
-
-static const char *const WHATIF[] = {NULL, "mha", "mqa", "mla", "mla-naive", "performer", "lowrank"};
+#include "variant.h"
 
 static int variant_table(report_context *r, uint64_t *native_bytes)
 {
+    /* the model as configured (NULL), then every what-if the registry shows here */
+    const char *whatif[64] = {NULL};
+    size_t nwhatif = 1 + attn_variant_list(ATTN_SHOW_KV_REPORT, whatif + 1, 63);
     static const char *const header[] = {"variant", "formula (per token per layer)",
                                          "bytes per token", "KV for 1 sequence (GiB)",
                                          "vs as configured"};
     attn_doc_table(r->doc, header, 5);
-    for (size_t v = 0; v < sizeof WHATIF / sizeof WHATIF[0]; v++) {
-        attn_request req = {.variant = WHATIF[v], .precision = attn_precision_default(r->model->dtype)};
+    for (size_t v = 0; v < nwhatif; v++) {
+        attn_request req = {.variant = whatif[v], .precision = attn_precision_default(r->model->dtype)};
         attn_plan *plan = NULL;
         uint64_t bytes = 0;
         int rc = attn_plan_init(&plan, r->model, &req, &r->diag);
@@ -27,8 +29,8 @@ static int variant_table(report_context *r, uint64_t *native_bytes)
         if (v == 0)
             *native_bytes = bytes;
         char name[64], per_token[32], gib[32], ratio[32];
-        snprintf(name, sizeof name, "%s%s", WHATIF[v] ? WHATIF[v] : attn_plan_variant(plan),
-                 WHATIF[v] ? "" : " (as configured)");
+        snprintf(name, sizeof name, "%s%s", whatif[v] ? whatif[v] : attn_plan_variant(plan),
+                 whatif[v] ? "" : " (as configured)");
         snprintf(per_token, sizeof per_token, "%llu",
                  (unsigned long long)attn_plan_kv_bytes_per_token(plan));
         snprintf(gib, sizeof gib, "%.3f", (double)bytes / 1073741824.0);

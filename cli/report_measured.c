@@ -14,6 +14,7 @@
 #include "results_csv.h"
 #include "measured.h"
 #include "report.h"
+#include "variant.h"
 
 enum { BENCH_HEADS = 8 };
 
@@ -45,7 +46,7 @@ typedef struct sweep {
     attn_phase phase;
     bool causal;
     int64_t from, to;
-    const char *variants; /* NULL = all */
+    unsigned show; /* the registry's ATTN_SHOW_* bit that selects the variants; 0 = all */
     attn_store store;
     int64_t features, rank;
 } sweep;
@@ -55,7 +56,7 @@ static int run_sweep(report_context *r, const attn_model *layer, const sweep *s,
 {
     for (size_t v = 0; v < attn_variant_count(); v++) {
         const char *name = attn_variant_name(v);
-        if (s->variants && !strstr(s->variants, name))
+        if (s->show && !(attn_variant_at(v)->show & s->show))
             continue;
         for (int64_t n = s->from; n <= s->to; n *= 2) {
             attn_bench_case c = {
@@ -84,15 +85,15 @@ static int run_benchmarks(report_context *r, const attn_model *layer, const char
 {
     int64_t top = r->quick ? 512 : 2048;
     const sweep sweeps[] = {
-        {ATTN_PHASE_PREFILL, true, 128, top, NULL, ATTN_STORE_FP32, 0, 0},
-        {ATTN_PHASE_PREFILL, false, 128, top, "lowrank", ATTN_STORE_FP32, 0, 0},
-        {ATTN_PHASE_DECODE, false, 1024, r->quick ? 4096 : 16384, NULL, ATTN_STORE_FP16, 0, 0},
+        {ATTN_PHASE_PREFILL, true, 128, top, 0, ATTN_STORE_FP32, 0, 0},
+        {ATTN_PHASE_PREFILL, false, 128, top, ATTN_SHOW_NONCAUSAL, ATTN_STORE_FP32, 0, 0},
+        {ATTN_PHASE_DECODE, false, 1024, r->quick ? 4096 : 16384, 0, ATTN_STORE_FP16, 0, 0},
     };
     int runs = 0, rc = CLI_OK;
     for (size_t i = 0; i < sizeof sweeps / sizeof sweeps[0] && !rc; i++)
         rc = run_sweep(r, layer, &sweeps[i], results, &runs);
     for (int64_t m = 16; m <= 256 && !rc; m *= 4) {
-        sweep err = {ATTN_PHASE_PREFILL, false, 256, 256, "performer,lowrank", ATTN_STORE_FP32, m, m};
+        sweep err = {ATTN_PHASE_PREFILL, false, 256, 256, ATTN_SHOW_ERROR, ATTN_STORE_FP32, m, m};
         rc = run_sweep(r, layer, &err, results, &runs);
     }
     if (!rc)

@@ -11,6 +11,7 @@
 
 #include "charts.h"
 #include "device_limits.h"
+#include "variant.h"
 #include "diag.h"
 
 #define GIB 1073741824.0
@@ -27,9 +28,23 @@ typedef struct chart_data {
     size_t nseries, nhlines;
 } chart_data;
 
-static const char *const KV_VARIANTS[] = {NULL, "mha", "mqa", "mla", "performer", "lowrank"};
-static const char *const COST_VARIANTS[] = {"standard", "flash", "flash1", "mla", "mla-naive",
-                                            "performer", "lowrank"};
+enum { MAX_VARIANTS = 64 };
+
+/* The kv and capacity charts: the model as configured (NULL), then what the registry shows. */
+static size_t kv_variants(const char **names)
+{
+    names[0] = NULL;
+    return 1 + attn_variant_list(ATTN_SHOW_KV_CHART, names + 1, MAX_VARIANTS - 1);
+}
+
+/* The cost charts: every variant, in registry order. */
+static size_t cost_variants(const char **names)
+{
+    size_t n = 0;
+    for (; n < attn_variant_count() && n < MAX_VARIANTS; n++)
+        names[n] = attn_variant_name(n);
+    return n;
+}
 
 static size_t grid(int64_t from, int64_t to, double *x)
 {
@@ -129,7 +144,9 @@ int attn_chart_kv(const attn_chart_request *req, const char *path, attn_diag *di
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    int rc = build_series(req, KV_VARIANTS, 6, fill_kv, ATTN_STYLE_LINE, d, diag);
+    const char *variants[MAX_VARIANTS];
+    size_t nvariants = kv_variants(variants);
+    int rc = build_series(req, variants, nvariants, fill_kv, ATTN_STYLE_LINE, d, diag);
     for (size_t g = 0; g < req->ndevices && !rc && d->nhlines < MAX_SERIES; g++) {
         uint64_t weights = 0;
         rc = weights_bytes(&req->models[0], &weights);
@@ -185,7 +202,9 @@ int attn_chart_capacity(const attn_chart_request *req, const char *path, attn_di
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    rc = build_series(req, KV_VARIANTS, 6, fill_capacity, ATTN_STYLE_LINE, d, diag);
+    const char *variants[MAX_VARIANTS];
+    size_t nvariants = kv_variants(variants);
+    rc = build_series(req, variants, nvariants, fill_capacity, ATTN_STYLE_LINE, d, diag);
     char title[512];
     snprintf(title, sizeof title, "Max batch vs context on %s (%.0f%% of memory, %s cache)",
              req->devices[0].name, req->mem_util * 100, attn_dtype_name(req->dtype));
@@ -231,7 +250,9 @@ int attn_chart_cost(const attn_chart_request *req, bool traffic, const char *pat
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    int rc = build_series(req, COST_VARIANTS, 7, traffic ? fill_traffic : fill_flops,
+    const char *variants[MAX_VARIANTS];
+    size_t nvariants = cost_variants(variants);
+    int rc = build_series(req, variants, nvariants, traffic ? fill_traffic : fill_flops,
                           ATTN_STYLE_LINE, d, diag);
     add_measured(req, d);
     char title[512];
@@ -267,8 +288,10 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
              dev->bandwidth_bytes_per_s / 1e12);
     d->series[0] = (attn_series){d->titles[0], d->x[0], d->y[0], n, ATTN_STYLE_LINE, 7};
     d->nseries = 1;
-    const char *const *variants = req->variants ? req->variants : COST_VARIANTS;
-    size_t nvariants = req->variants ? req->nvariants : 7;
+    const char *all[MAX_VARIANTS];
+    size_t nall = cost_variants(all);
+    const char *const *variants = req->variants ? req->variants : all;
+    size_t nvariants = req->variants ? req->nvariants : nall;
     int rc = ATTN_OK;
     for (size_t v = 0; v < nvariants && !rc && d->nseries < MAX_SERIES; v++) {
         attn_plan *plan = NULL;

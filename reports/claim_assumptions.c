@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "claims_internal.h"
+#include "variant.h"
 
 enum { MAX_TWISTS = 48 };
 
@@ -44,8 +45,10 @@ static size_t build_twists(const claim *c, named_twist *list)
     size_t n = 0;
     const attn_model *m = c->model;
     char name[96];
-    add(list, &n, FAMILY_LAYOUT, (claim_twist){.variant = "mha"}, "MHA instead of the model's KV heads");
-    add(list, &n, FAMILY_LAYOUT, (claim_twist){.variant = "mqa"}, "MQA (one KV head)");
+    add(list, &n, FAMILY_LAYOUT, (claim_twist){.variant = attn_variant_alias_name(ATTN_HEADS_ALL)},
+        "MHA instead of the model's KV heads");
+    add(list, &n, FAMILY_LAYOUT, (claim_twist){.variant = attn_variant_alias_name(ATTN_HEADS_ONE)},
+        "MQA (one KV head)");
     static const attn_dtype dtypes[] = {ATTN_DTYPE_FP32, ATTN_DTYPE_FP16, ATTN_DTYPE_FP8, ATTN_DTYPE_INT4};
     attn_dtype current = c->s.kv_dtype_set ? c->s.kv_dtype : m->dtype;
     for (size_t d = 0; d < 4; d++) {

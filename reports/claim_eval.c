@@ -9,6 +9,7 @@
 #include "bench_case.h"
 #include "claims_internal.h"
 #include "device_limits.h"
+#include "variant.h"
 
 static const char *variant_of(const claim *c, const claim_twist *t)
 {
@@ -129,7 +130,7 @@ static int measured_time(const claim *c, const cost_side *side, double *seconds,
                          size_t len)
 {
     attn_bench_case bc = {
-        .model = side->model, .variant = side->variant ? side->variant : "standard",
+        .model = side->model, .variant = side->variant ? side->variant : attn_variant_native(false)->name,
         .phase = c->s.phase, .seq = side->seq, .batch = c->s.batch ? c->s.batch : 1,
         .causal = c->s.causal, .seed = 1, .backend = attn_backend_find("cpu"),
         .options = {1, 5, 0.2, 0}, .whatif = {.features = c->s.features, .rank = c->s.rank},

@@ -8,6 +8,7 @@
 #include "csv_out.h"
 #include "diag.h"
 #include "measured.h"
+#include "variant.h"
 
 #define MAX_GROUPS 64
 
@@ -44,10 +45,10 @@ static void group_title(const attn_table *t, size_t row, const int *cols, int xc
     for (int g = 0; g < NGROUP; g++)
         v[g] = cols[g] >= 0 ? t->rows[row][cols[g]] : "?";
     char extra[96] = "";
-    if (strcmp(v[0], "performer") == 0 && cols[10] != xcol_index)
-        snprintf(extra, sizeof extra, " m=%s", v[10]);
-    if (strcmp(v[0], "lowrank") == 0 && cols[11] != xcol_index)
-        snprintf(extra, sizeof extra, " k=%s", v[11]);
+    const attn_variant_type *type = attn_variant_find(v[0]);
+    for (int g = 0; type && type->knob.name && g < NGROUP; g++)
+        if (strcmp(GROUP_COLUMNS[g], type->knob.name) == 0 && cols[g] != xcol_index)
+            snprintf(extra, sizeof extra, " %s=%s", type->knob.symbol, v[g]);
     if (cols[9] != xcol_index)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " n=%s", v[9]);
     snprintf(buf, len, "%s %s %s%s%s%s h%s/%s d%s%s%s%s", v[0], v[1], v[2],
@@ -248,38 +249,51 @@ int attn_chart_time(const attn_table *t, const char *phase, const char *title,
     return rc;
 }
 
+enum { MAX_KNOBS = 4 };
+
+/* One series per variant that has a knob, against that knob, in registry order. */
 int attn_chart_error(const attn_table *t, const char *title, const char *path, attn_diag *diag)
 {
-    attn_measured_set features, rank;
-    /* the other knob is recorded too (the shape has both); it is not what varies */
-    attn_series_query fq = {NULL, "features", "rel_err", "rank", "vs m", ATTN_STYLE_LINEPOINTS, "prefill"};
-    attn_series_query kq = {NULL, "rank", "rel_err", "features", "vs k", ATTN_STYLE_LINEPOINTS, "prefill"};
-    int rc = attn_measured_series(t, &fq, &features, diag);
-    if (rc)
-        return rc;
-    rc = attn_measured_series(t, &kq, &rank, diag);
-    if (rc) {
-        attn_measured_free(&features);
-        return rc;
+    attn_measured_set sets[MAX_KNOBS];
+    attn_series all[MAX_KNOBS * MAX_GROUPS];
+    size_t nsets = 0, count = 0;
+    char labels[MAX_KNOBS][32], axis[160] = "", names[160] = "", flags[160] = "";
+    int rc = ATTN_OK;
+    for (size_t v = 0; v < attn_variant_count() && nsets < MAX_KNOBS && !rc; v++) {
+        const attn_variant_type *type = attn_variant_at(v);
+        if (!type->knob.name)
+            continue;
+        /* another knob is recorded too (the shape has every one); it is not what varies */
+        const attn_variant_type *other = attn_variant_other_knob(type);
+        snprintf(labels[nsets], sizeof labels[nsets], "vs %s", type->knob.symbol);
+        attn_series_query q = {NULL, type->knob.name, "rel_err", other ? other->knob.name : NULL,
+                               labels[nsets], ATTN_STYLE_LINEPOINTS, "prefill"};
+        if ((rc = attn_measured_series(t, &q, &sets[nsets], diag)))
+            break;
+        size_t len = strlen(type->name);
+        for (size_t s = 0; s < sets[nsets].nseries; s++)
+            if (strncmp(sets[nsets].series[s].title, type->name, len) == 0 &&
+                sets[nsets].series[s].title[len] == ' ' && sets[nsets].series[s].n > 1)
+                all[count++] = sets[nsets].series[s];
+        const char *sep = nsets ? " or " : "";
+        snprintf(axis + strlen(axis), sizeof axis - strlen(axis), "%s%s %s (%s)", sep,
+                 type->knob.name, type->knob.symbol, type->name);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", sep, type->name);
+        snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%s--%s",
+                 nsets ? " / " : "", type->knob.name);
+        nsets++;
     }
-    attn_series all[2 * MAX_GROUPS];
-    size_t count = 0;
-    for (size_t s = 0; s < features.nseries; s++)
-        if (strncmp(features.series[s].title, "performer", 9) == 0 && features.series[s].n > 1)
-            all[count++] = features.series[s];
-    for (size_t s = 0; s < rank.nseries; s++)
-        if (strncmp(rank.series[s].title, "lowrank", 7) == 0 && rank.series[s].n > 1)
-            all[count++] = rank.series[s];
-    if (!count)
-        rc = attn_fail(diag, ATTN_ERR_FIELD,
-                       "no validated performer or lowrank rows to plot (bench them with --features / --rank)");
-    attn_plot plot = {title ? title : "Approximation error vs features m / rank k",
-                      "features m (Performer) or rank k (low-rank)",
+    if (!rc && !count)
+        rc = attn_fail(diag, ATTN_ERR_FIELD, "no validated %s rows to plot (bench them with %s)",
+                       names, flags);
+    char default_title[200];
+    snprintf(default_title, sizeof default_title, "Approximation error vs %s", axis);
+    attn_plot plot = {title ? title : default_title, axis,
                       "relative error vs exact attention (||err|| / ||ref||)", true, true,
                       false, all, count, NULL, 0, 0, 0};
     if (!rc)
         rc = attn_plot_write(&plot, path, diag);
-    attn_measured_free(&features);
-    attn_measured_free(&rank);
+    for (size_t s = 0; s < nsets; s++)
+        attn_measured_free(&sets[s]);
     return rc;
 }

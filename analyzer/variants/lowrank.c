@@ -50,6 +50,8 @@ static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *
 const attn_variant_type attn_variant_lowrank = {
     .name = "lowrank",
     .summary = "low-rank (Linformer) attention, K and V projected to k rows per sequence",
+    .show = ATTN_SHOW_KV_CHART | ATTN_SHOW_KV_REPORT | ATTN_SHOW_NONCAUSAL | ATTN_SHOW_ERROR,
+    .knob = {"rank", "k"},
     .shards_heads = true,
     .kv_elems = lowrank_kv_elems,
     .kv_formula = lowrank_kv_formula,

@@ -57,6 +57,8 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
 const attn_variant_type attn_variant_mla = {
     .name = "mla",
     .summary = "multi-head latent attention, latent cache (d_c + d_r), absorbed",
+    .native = ATTN_NATIVE_MLA,
+    .show = ATTN_SHOW_KV_CHART | ATTN_SHOW_KV_REPORT,
     .shards_heads = false,
     .kv_elems = mla_kv_elems,
     .kv_formula = mla_kv_formula,

@@ -53,6 +53,7 @@ static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point
 const attn_variant_type attn_variant_mla_naive = {
     .name = "mla-naive",
     .summary = "MLA with K and V decompressed per head before caching",
+    .show = ATTN_SHOW_KV_REPORT,
     .shards_heads = true,
     .kv_elems = mla_naive_kv_elems,
     .kv_formula = mla_naive_kv_formula,

@@ -52,6 +52,8 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
 const attn_variant_type attn_variant_performer = {
     .name = "performer",
     .summary = "Performer FAVOR+ linear attention, fixed state per sequence (m features)",
+    .show = ATTN_SHOW_KV_CHART | ATTN_SHOW_KV_REPORT | ATTN_SHOW_ERROR,
+    .knob = {"features", "m"},
     .shards_heads = true,
     .kv_elems = performer_kv_elems,
     .kv_formula = performer_kv_formula,

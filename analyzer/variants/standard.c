@@ -61,9 +61,19 @@ static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point 
     return c;
 }
 
+/* Head layouts of the same algorithm; kv and the claim checker ask "what if MHA / MQA". */
+static const attn_variant_alias head_layouts[] = {
+    {"mha", ATTN_HEADS_ALL, "every head its own K/V", ATTN_SHOW_KV_CHART | ATTN_SHOW_KV_REPORT},
+    {"gqa", ATTN_HEADS_GROUPED, "--kv-heads G groups", 0},
+    {"mqa", ATTN_HEADS_ONE, "one K/V head", ATTN_SHOW_KV_CHART | ATTN_SHOW_KV_REPORT},
+    {NULL, 0, NULL, 0},
+};
+
 const attn_variant_type attn_variant_standard = {
     .name = "standard",
     .summary = "softmax attention, scores materialised; MHA/GQA/MQA by KV heads",
+    .native = ATTN_NATIVE_DENSE,
+    .aliases = head_layouts,
     .shards_heads = true,
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
