@@ -39,7 +39,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     int rc = attn_plan_init(&plan, c->model, &req, diag);
     if (rc)
         return rc;
-    const attn_kernel_ops *ops = plan->variant->kernels[c->backend->id];
+    const attn_kernel_ops *ops = attn_variant_ops(plan->variant, c->backend->kind);
     attn_shape shape = attn_plan_shape(plan);
     attn_problem p = problem_of(c, &shape);
     memset(row, 0, sizeof *row);

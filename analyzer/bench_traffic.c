@@ -11,7 +11,7 @@ void attn_bench_traffic(const attn_bench_case *c, const char *variant,
     char why[200] = "";
     if (c->traffic & ATTN_TRAFFIC_SIM) {
         attn_sim_result s;
-        if (c->backend->id != ATTN_BACKEND_CPU)
+        if (c->backend->kind != ATTN_BACKEND_KIND_CPU)
             snprintf(why, sizeof why, "the cache simulation runs CPU kernels only");
         if (why[0] || attn_traffic_sim(variant, p, &c->sim, &s, why, sizeof why))
             snprintf(t->sim, sizeof t->sim, "unavailable: %s", why);

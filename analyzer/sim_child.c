@@ -121,7 +121,7 @@ int attn_sim_child_main(const char *spec)
         return 2;
     }
     const attn_variant_type *variant = attn_variant_find(name);
-    const attn_kernel_ops *ops = variant ? variant->kernels[ATTN_BACKEND_CPU] : NULL;
+    const attn_kernel_ops *ops = variant ? variant->cpu_ops : NULL;
     const char *why = ops ? ops->unsupported(&p) : NULL;
     if (!ops || why) {
         fprintf(stderr, "attnscope: --sim-child: %s: %s\n", name,

@@ -177,7 +177,7 @@ int attn_traffic_hw(const attn_backend *backend, const attn_kernel_ops *ops,
     *bytes = 0;
     why[0] = '\0';
     const bool device_counters = backend->hw_traffic != NULL;
-    if (backend->id != ATTN_BACKEND_CPU && !device_counters) {
+    if (backend->kind != ATTN_BACKEND_KIND_CPU && !device_counters) {
         snprintf(why, len, "the memory controller counts host DRAM, and %s reads no device "
                            "counters", backend->name);
         return ATTN_ERR_UNSUPPORTED;

@@ -214,7 +214,7 @@ int attn_traffic_sim(const char *variant, const attn_problem *p, const attn_sim_
 {
     memset(out, 0, sizeof *out);
     const attn_variant_type *type = attn_variant_find(variant);
-    const attn_kernel_ops *ops = type ? type->kernels[ATTN_BACKEND_CPU] : NULL;
+    const attn_kernel_ops *ops = type ? type->cpu_ops : NULL;
     const char *unsupported = ops ? ops->unsupported(p) : "no CPU kernel to simulate";
     char valgrind[1024], spec[512], exe[1024] = "";
     if (unsupported) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "cost.h"
 #include "ops.h"
 
@@ -72,8 +73,10 @@ typedef struct attn_variant_type {
     void (*kv_formula)(const attn_shape *shape, char *buf, size_t len);
     /* FLOPs and HBM elements of one layer for one sequence */
     attn_layer_cost (*cost)(const attn_shape *shape, const attn_cost_point *point);
-    /* real kernels per backend (NULL: none on that backend) */
-    const attn_kernel_ops *kernels[ATTN_BACKEND_COUNT];
+    /* real kernels by kind (NULL: none of that kind): C for the CPU backend, and the one
+     * GPU source that every GPU backend builds */
+    const attn_kernel_ops *cpu_ops;
+    const attn_kernel_ops *gpu_ops;
 } attn_variant_type;
 
 const attn_variant_type *attn_variant_find(const char *name);
@@ -88,6 +91,8 @@ const attn_variant_type *attn_variant_native(bool mla);
 /* Names of the variants and aliases `show` selects, in registry order, a variant's aliases
  * before it. Returns how many were written (at most max). */
 size_t attn_variant_list(unsigned show, const char **names, size_t max);
+/* The variant's kernels for a backend of this kind; NULL when it has none. */
+const attn_kernel_ops *attn_variant_ops(const attn_variant_type *type, attn_backend_kind kind);
 /* The first variant other than `type` with a knob, or NULL. */
 const attn_variant_type *attn_variant_other_knob(const attn_variant_type *type);
 

@@ -75,6 +75,11 @@ size_t attn_variant_list(unsigned show, const char **names, size_t max)
     return n;
 }
 
+const attn_kernel_ops *attn_variant_ops(const attn_variant_type *type, attn_backend_kind kind)
+{
+    return kind == ATTN_BACKEND_KIND_GPU ? type->gpu_ops : type->cpu_ops;
+}
+
 const attn_variant_type *attn_variant_other_knob(const attn_variant_type *type)
 {
     for (size_t i = 0; i < REGISTRY_SIZE; i++)

@@ -190,14 +190,6 @@ typedef struct attn_shape {
     int64_t rank;     /* low-rank k */
 } attn_shape;
 
-/* Backends that run real kernels. */
-typedef enum attn_backend_id {
-    ATTN_BACKEND_CPU,
-    ATTN_BACKEND_OPENCL,
-    ATTN_BACKEND_CUDA,
-    ATTN_BACKEND_COUNT
-} attn_backend_id;
-
 /* One layer as the plan sees it (per tensor-parallel rank). */
 typedef struct attn_kv_layer {
     int64_t window;            /* 0 = global */

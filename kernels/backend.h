@@ -22,9 +22,13 @@ typedef struct attn_backend_device {
     bool selected;             /* the one runs use */
 } attn_backend_device;
 
+/* What kernels a backend runs: a variant's cpu_ops, or its gpu_ops (the one OpenCL-C source,
+ * which every GPU backend builds). A new GPU backend needs no variant to change. */
+typedef enum attn_backend_kind { ATTN_BACKEND_KIND_CPU, ATTN_BACKEND_KIND_GPU } attn_backend_kind;
+
 typedef struct attn_backend {
     const char *name;
-    attn_backend_id id;
+    attn_backend_kind kind;
     /* 0 when usable on this machine; otherwise a negative code and why not */
     int (*probe)(char *why, size_t len);
     /* Devices seen (up to max written to list); the number seen, 0 when none. */

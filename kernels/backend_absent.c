@@ -40,7 +40,7 @@ static int opencl_absent(char *why, size_t len)
                   len);
 }
 
-const attn_backend attn_backend_opencl = {.name = "opencl", .id = ATTN_BACKEND_OPENCL,
+const attn_backend attn_backend_opencl = {.name = "opencl", .kind = ATTN_BACKEND_KIND_GPU,
                                           .probe = opencl_absent, .devices = no_devices,
                                           .sram_bytes = no_sram_bytes, .alloc = no_alloc};
 #endif
@@ -51,7 +51,7 @@ static int cuda_absent(char *why, size_t len)
     return absent("configured without CUDA (-Dcuda, needs cuda.h and nvrtc.h)", why, len);
 }
 
-const attn_backend attn_backend_cuda = {.name = "cuda", .id = ATTN_BACKEND_CUDA,
+const attn_backend attn_backend_cuda = {.name = "cuda", .kind = ATTN_BACKEND_KIND_GPU,
                                         .probe = cuda_absent, .devices = no_devices,
                                         .sram_bytes = no_sram_bytes, .alloc = no_alloc};
 #endif

@@ -1,4 +1,4 @@
-/* backends.c — the table of backends, in attn_backend_id order. A GPU backend left out of the
+/* backends.c — the table of backends. A GPU backend left out of the
  * build is still listed (backend_absent.c), so that it can say why it is not there. */
 #include <string.h>
 

@@ -45,9 +45,8 @@ const attn_variant_type attn_variant_flash = {
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
     .cost = flash2_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_flash,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_flash,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_flash},
+    .cpu_ops = &attn_cpu_ops_flash,
+    .gpu_ops = &attn_gpu_ops_flash,
 };
 
 const attn_variant_type attn_variant_flash1 = {

@@ -56,7 +56,6 @@ const attn_variant_type attn_variant_lowrank = {
     .kv_elems = lowrank_kv_elems,
     .kv_formula = lowrank_kv_formula,
     .cost = lowrank_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_lowrank,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_lowrank,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_lowrank},
+    .cpu_ops = &attn_cpu_ops_lowrank,
+    .gpu_ops = &attn_gpu_ops_lowrank,
 };

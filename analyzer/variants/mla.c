@@ -63,7 +63,6 @@ const attn_variant_type attn_variant_mla = {
     .kv_elems = mla_kv_elems,
     .kv_formula = mla_kv_formula,
     .cost = mla_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_mla,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_mla,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_mla},
+    .cpu_ops = &attn_cpu_ops_mla,
+    .gpu_ops = &attn_gpu_ops_mla,
 };

@@ -58,7 +58,6 @@ const attn_variant_type attn_variant_mla_naive = {
     .kv_elems = mla_naive_kv_elems,
     .kv_formula = mla_naive_kv_formula,
     .cost = mla_naive_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_mla_naive,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_mla_naive,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_mla_naive},
+    .cpu_ops = &attn_cpu_ops_mla_naive,
+    .gpu_ops = &attn_gpu_ops_mla_naive,
 };

@@ -58,7 +58,6 @@ const attn_variant_type attn_variant_performer = {
     .kv_elems = performer_kv_elems,
     .kv_formula = performer_kv_formula,
     .cost = performer_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_performer,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_performer,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_performer},
+    .cpu_ops = &attn_cpu_ops_performer,
+    .gpu_ops = &attn_gpu_ops_performer,
 };

@@ -78,7 +78,6 @@ const attn_variant_type attn_variant_standard = {
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
     .cost = standard_cost,
-    .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_standard,
-                [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_standard,
-                [ATTN_BACKEND_CUDA] = &attn_gpu_ops_standard},
+    .cpu_ops = &attn_cpu_ops_standard,
+    .gpu_ops = &attn_gpu_ops_standard,
 };

@@ -115,7 +115,7 @@ static int cpu_reference(void *ctx, double *out)
 
 const attn_backend attn_backend_cpu = {
     .name = "cpu",
-    .id = ATTN_BACKEND_CPU,
+    .kind = ATTN_BACKEND_KIND_CPU,
     .probe = cpu_probe,
     .devices = cpu_devices,
     .sram_bytes = cpu_sram_bytes,

@@ -394,7 +394,7 @@ static int cuda_reference(void *ctx, double *out)
 
 const attn_backend attn_backend_cuda = {
     .name = "cuda",
-    .id = ATTN_BACKEND_CUDA,
+    .kind = ATTN_BACKEND_KIND_GPU,
     .probe = cuda_probe,
     .devices = cuda_devices,
     .sram_bytes = cuda_sram_bytes,

@@ -292,7 +292,7 @@ static int opencl_reference(void *ctx, double *out)
 
 const attn_backend attn_backend_opencl = {
     .name = "opencl",
-    .id = ATTN_BACKEND_OPENCL,
+    .kind = ATTN_BACKEND_KIND_GPU,
     .probe = opencl_probe,
     .devices = opencl_devices,
     .sram_bytes = opencl_sram_bytes,
