@@ -1,5 +1,5 @@
 /* fuzz_table.c — libFuzzer harness for the CSV table reader behind results and claims files
- * (reports/table.c, libcsv).
+ * (core/table.c, libcsv).
  *
  * attn_table_read takes a path, so each input is written to one private temporary file and
  * read back. A rejected file must leave one line naming it; an accepted table must be
