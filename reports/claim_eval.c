@@ -1,12 +1,11 @@
 /* claim_eval.c — computing a claim's metric from the analytic model (and, for measured
- * speedups, from kernels run here), under an optional twist that reproduces a common
- * mistake. The subject is twisted; the baseline of a ratio never is. */
+ * speedups, from the kernel times its caller brings), under an optional twist that reproduces
+ * a common mistake. The subject is twisted; the baseline of a ratio never is. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_case.h"
 #include "claims_internal.h"
 #include "device_limits.h"
 #include "variant.h"
@@ -125,23 +124,17 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
 }
 
 
-/* Median time of one layer's kernel on this machine's CPU. */
+/* Median time of one layer's kernel, from the caller's timer. */
 static int measured_time(const claim *c, const cost_side *side, double *seconds, char *why,
                          size_t len)
 {
-    attn_bench_case bc = {
-        .model = side->model, .variant = side->variant ? side->variant : attn_variant_native(false)->name,
+    attn_claim_run run = {
+        .model = side->model,
+        .variant = side->variant ? side->variant : attn_variant_native(false)->name,
         .phase = c->s.phase, .seq = side->seq, .batch = c->s.batch ? c->s.batch : 1,
-        .causal = c->s.causal, .seed = 1, .backend = attn_backend_find("cpu"),
-        .options = {1, 5, 0.2, 0}, .whatif = {.features = c->s.features, .rank = c->s.rank},
+        .causal = c->s.causal, .features = c->s.features, .rank = c->s.rank,
     };
-    attn_result_row row;
-    attn_diag diag = {{0}};
-    int rc = attn_bench_run(&bc, &row, &diag);
-    if (rc)
-        snprintf(why, len, "measuring %s: %s", bc.variant, diag.msg);
-    *seconds = row.m.median_s;
-    return rc;
+    return c->measure(&run, seconds, why, len);
 }
 
 static int ratio_value(const claim *c, const claim_twist *t, long double *value, char *why,

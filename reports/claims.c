@@ -78,7 +78,7 @@ static void uncheckable(attn_claim_result *r, const char *path, size_t line, int
 
 /* Parses one row into `c`; on failure marks the result uncheckable. */
 static bool read_row(char **cells, const char *path, size_t line, model_cache *cache,
-                     bool measure, claim *c, attn_claim_result *r)
+                     attn_claim_timer measure, claim *c, attn_claim_result *r)
 {
     char why[700];
     memset(c, 0, sizeof *c);
@@ -120,7 +120,7 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
     snprintf(r->metric, sizeof r->metric, "%s", cells[COL_METRIC]);
     r->line = line;
     claim c;
-    if (!read_row(cells, path, line, cache, o && o->measure, &c, r))
+    if (!read_row(cells, path, line, cache, o ? o->measure : NULL, &c, r))
         return;
     snprintf(r->unit, sizeof r->unit, "%s", c.unit);
     r->claimed = c.claimed;

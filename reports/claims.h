@@ -31,8 +31,23 @@ typedef struct attn_claim_result {
     size_t line;            /* line in the claims file */
 } attn_claim_result;
 
+/* One kernel run a measured speedup claim needs: one layer of `model` under `variant`. */
+typedef struct attn_claim_run {
+    const attn_model *model;
+    const char *variant;
+    attn_phase phase;
+    int64_t seq, batch;
+    bool causal;
+    int64_t features, rank;
+} attn_claim_run;
+
+/* Median seconds of the run, or a negative code with why. The checker runs no kernel itself:
+ * the caller (cli/cmd_check.c) brings the measurement. */
+typedef int (*attn_claim_timer)(const attn_claim_run *run, double *seconds, char *why,
+                                size_t len);
+
 typedef struct attn_claims_options {
-    bool measure; /* speedup claims: run the kernels on this machine */
+    attn_claim_timer measure; /* speedup claims: time kernels with this; NULL: roofline model */
 } attn_claims_options;
 
 /* Checks every row of `path`. Rows that cannot be read are UNCHECKABLE with the line and

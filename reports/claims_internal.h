@@ -49,7 +49,7 @@ typedef struct claim {
     claim_settings s;
     long double claimed, tolerance;
     char unit[16];
-    bool measure;
+    attn_claim_timer measure; /* NULL: speedups from the roofline model */
 } claim;
 
 int claim_metric_parse(const char *text, claim_metric *metric);
