@@ -16,12 +16,6 @@ static const char REPORT_USAGE[] =
     "  --context T    context the tables are sized at (default: the model's, at most 32K)\n"
     "  --device NAME  roofline device (default h100-sxm)\n";
 
-const char *report_path(const report_context *r, const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", r->dir, name);
-    return buf;
-}
-
 static int collect_device(const char *name, const char *path, void *user)
 {
     (void)name;
