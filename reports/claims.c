@@ -14,32 +14,6 @@ static const char *const COLUMNS[] = {"id", "text", "source", "metric", "model",
 enum { COL_ID, COL_TEXT, COL_SOURCE, COL_METRIC, COL_MODEL, COL_SETTINGS, COL_CLAIMED,
        COL_TOLERANCE, NCOLS };
 
-const char *attn_claim_verdict_name(attn_claim_verdict verdict)
-{
-    static const char *const names[] = {"HOLDS", "FAILS", "UNCHECKABLE"};
-    return verdict <= ATTN_CLAIM_UNCHECKABLE ? names[verdict] : "?";
-}
-
-void attn_claim_format(long double value, const char *unit, char *buf, size_t len)
-{
-    static const struct {
-        const char *unit;
-        long double scale;
-    } scales[] = {{"KB", 1e3L}, {"KiB", 1024.0L}, {"MB", 1e6L}, {"MiB", 1048576.0L},
-                  {"GB", 1e9L}, {"GiB", 1073741824.0L}, {"TB", 1e12L}, {"TiB", 1099511627776.0L},
-                  {"GFLOP", 1e9L}, {"TFLOP", 1e12L}};
-    if (strcmp(unit, "%") == 0) {
-        snprintf(buf, len, "%.2Lf%%", value * 100.0L);
-        return;
-    }
-    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++)
-        if (strcmp(unit, scales[i].unit) == 0) {
-            snprintf(buf, len, "%.6Lg %s", value / scales[i].scale, unit);
-            return;
-        }
-    snprintf(buf, len, "%.6Lg%s%s", value, unit[0] && strcmp(unit, "x") ? " " : "", unit);
-}
-
 /* Models are loaded once per file: claims often share them. */
 typedef struct model_cache {
     char names[32][128];
