@@ -26,7 +26,8 @@ static const char BENCH_USAGE[] =
     "  --backend B        cpu (default), opencl, cuda or all (attnscope backends)\n"
     "  --device-index N   OpenCL/CUDA device (sets ATTNSCOPE_OPENCL_DEVICE, ..._CUDA_DEVICE)\n"
     "  --batch B          sequences (default 1)\n"
-    "  --kv-store S       decode cache storage fp32 (default), fp16, bf16\n"
+    "  --kv-dtype D       decode cache precision: fp32 (default), fp16, bf16; the kernels\n"
+    "                     compute in fp32 whatever the cache holds\n"
     "  --features M       Performer features (default 256); --rank K low-rank size (256)\n"
     "  --sram SIZE        flash tile budget (default: CPU L2, GPU local memory)\n"
     "  --threads N        OpenMP and OpenBLAS threads (default: all cores)\n"
@@ -69,7 +70,8 @@ static const struct option bench_long_options[] = {
     {"causal", no_argument, NULL, OPT_CAUSAL},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"batch", required_argument, NULL, OPT_BATCH},
-    {"kv-store", required_argument, NULL, OPT_STORE},
+    {"kv-dtype", required_argument, NULL, OPT_STORE},
+    {"kv-store", required_argument, NULL, OPT_STORE}, /* the old name, kept for scripts */
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
     {"sram", required_argument, NULL, OPT_SRAM},
@@ -94,14 +96,19 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
+/* The one precision flag: any name attn_dtype_parse takes, if the kernels can hold a cache
+ * of it. */
 static int parse_store(const char *arg, attn_store *store)
 {
-    for (attn_store s = ATTN_STORE_FP32; s <= ATTN_STORE_BF16; s++)
-        if (strcmp(arg, attn_store_name(s)) == 0) {
-            *store = s;
-            return CLI_OK;
-        }
-    return cli_fail(CLI_USAGE, "--kv-store '%s': expected fp32, fp16 or bf16", arg);
+    attn_dtype dtype;
+    if (attn_dtype_parse(arg, &dtype) == ATTN_OK)
+        for (attn_store s = ATTN_STORE_FP32; s <= ATTN_STORE_BF16; s++)
+            if (strcmp(attn_dtype_name(dtype), attn_store_name(s)) == 0) {
+                *store = s;
+                return CLI_OK;
+            }
+    return cli_fail(CLI_USAGE, "--kv-dtype '%s': the kernels hold a cache of fp32, fp16 or bf16",
+                    arg);
 }
 
 /* The GPU backends read the index from the environment when they first start. */

@@ -20,7 +20,8 @@ static const char COST_USAGE[] =
     "  --device NAME      roofline device preset (default h100-sxm; attnscope devices)\n"
     "  --sram SIZE        on-chip memory M for flash tiles (default: the device's per-SM)\n"
     "  --batch B          sequences (default 1)\n"
-    "  --dtype D          element type (default: the model's torch_dtype)\n"
+    "  --kv-dtype D       precision of the cache and of every element counted (default: the\n"
+    "                     model's torch_dtype)\n"
     "  --features M, --rank K, --kv-heads G, --kv-lora-rank C, --rope-dim R   as in kv\n"
     "  --per-layer        one layer (× batch) instead of the whole model; --layer I picks it\n"
     "  --format F         table (default), csv or json\n";
@@ -53,7 +54,7 @@ static const struct option cost_long_options[] = {
     {"device", required_argument, NULL, OPT_DEVICE},
     {"sram", required_argument, NULL, OPT_SRAM},
     {"batch", required_argument, NULL, OPT_BATCH},
-    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"kv-dtype", required_argument, NULL, OPT_DTYPE},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
     {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
@@ -79,7 +80,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_DEVICE: o->device = arg; return CLI_OK;
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, INT64_C(1) << 40, &o->cost.batch);
-    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->cost.dtype);
+    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--kv-dtype", arg, &o->cost.dtype);
     case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &o->req.features);
     case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &o->req.rank);
     case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->req.kv_heads);

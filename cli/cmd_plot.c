@@ -27,7 +27,7 @@ static const char PLOT_USAGE[] =
     "  --device NAME    roofline, flops, traffic: device (default h100-sxm)\n"
     "  --batch B        sequences (default 1)\n"
     "  --from N --to N  x range in tokens (default 1024 .. the model's context, or 131072)\n"
-    "  --dtype D        cache/element precision (default the model's)\n"
+    "  --kv-dtype D     cache/element precision (default the model's)\n"
     "  --phase P        prefill (default) or decode; --causal for causal prefill\n"
     "  --sram SIZE      on-chip memory for flash tiles (default the device's)\n"
     "  --mem-util F     usable fraction of GPU memory (default 0.9)\n"
@@ -62,7 +62,7 @@ static const struct option plot_long_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
-    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"kv-dtype", required_argument, NULL, OPT_DTYPE},
     {"phase", required_argument, NULL, OPT_PHASE},
     {"causal", no_argument, NULL, OPT_CAUSAL},
     {"sram", required_argument, NULL, OPT_SRAM},
@@ -104,7 +104,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, tokens, &o->batch);
     case OPT_FROM: return cli_parse_tokens("--from", arg, 1, tokens, &o->from);
     case OPT_TO: return cli_parse_tokens("--to", arg, 1, tokens, &o->to);
-    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->dtype);
+    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--kv-dtype", arg, &o->dtype);
     case OPT_PHASE: return cli_parse_phase(arg, &o->cost.phase);
     case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
@@ -225,7 +225,7 @@ static int draw_chart(const char *kind, const attn_chart_request *req, const cha
                       attn_diag *diag);
 
 /* Model lines beside measured points must describe the runs: fp32 elements (the kernels
- * compute in fp32) and the SRAM the kernels tiled for, unless --dtype / --sram say otherwise. */
+ * compute in fp32) and the SRAM the kernels tiled for, unless --kv-dtype / --sram say otherwise. */
 static void results_settings(const plot_options *o, const attn_table *t, attn_chart_request *req)
 {
     int sram = attn_table_column(t, "sram_bytes");
