@@ -79,6 +79,11 @@ typedef struct attn_variant_type {
     const attn_kernel_ops *gpu_ops;
 } attn_variant_type;
 
+/* Adds a variant after the built-in ones, for a test or a program that links the library
+ * statically: every chart, report section, plan and list then shows it as the registry says.
+ * Call before any other thread reads the registry; `type` must outlive every use. ATTN_OK,
+ * ATTN_ERR_FIELD (a function or name missing, or the name taken) or ATTN_ERR_RANGE (full). */
+int attn_variant_register(const attn_variant_type *type);
 const attn_variant_type *attn_variant_find(const char *name);
 const attn_variant_type *attn_variant_at(size_t index);
 /* The variant an alias names, and the alias; NULL when `name` is no alias. */

@@ -18,37 +18,63 @@ static const attn_variant_type *const registry[] = {
     &attn_variant_lowrank,
 };
 
-enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0] };
+enum { BUILT_IN = sizeof registry / sizeof registry[0], ADDED_MAX = 8 };
+
+/* Variants added at run time (attn_variant_register), after the built-in ones. */
+static const attn_variant_type *added[ADDED_MAX];
+static size_t nadded;
+
+static size_t total(void)
+{
+    return BUILT_IN + nadded;
+}
+
+static const attn_variant_type *entry(size_t index)
+{
+    return index < BUILT_IN ? registry[index] : added[index - BUILT_IN];
+}
+
+int attn_variant_register(const attn_variant_type *type)
+{
+    const attn_variant_alias *alias;
+    if (!type || !type->name || !type->summary || !type->kv_elems || !type->kv_formula ||
+        !type->cost || attn_variant_find(type->name) || attn_variant_alias_find(type->name, &alias))
+        return ATTN_ERR_FIELD;
+    if (nadded == ADDED_MAX)
+        return ATTN_ERR_RANGE;
+    added[nadded++] = type;
+    return ATTN_OK;
+}
 
 const attn_variant_type *attn_variant_find(const char *name)
 {
-    for (size_t i = 0; i < REGISTRY_SIZE; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            return registry[i];
+    for (size_t i = 0; i < total(); i++)
+        if (strcmp(entry(i)->name, name) == 0)
+            return entry(i);
     return NULL;
 }
 
 const attn_variant_type *attn_variant_at(size_t index)
 {
-    return index < REGISTRY_SIZE ? registry[index] : NULL;
+    return index < total() ? entry(index) : NULL;
 }
 
 const attn_variant_type *attn_variant_alias_find(const char *name,
                                                  const attn_variant_alias **alias)
 {
-    for (size_t i = 0; i < REGISTRY_SIZE; i++)
-        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+    for (size_t i = 0; i < total(); i++)
+        for (const attn_variant_alias *a = entry(i)->aliases; a && a->name; a++)
             if (strcmp(a->name, name) == 0) {
                 *alias = a;
-                return registry[i];
+                return entry(i);
             }
     return NULL;
 }
 
 const char *attn_variant_alias_name(attn_head_rule heads)
 {
-    for (size_t i = 0; i < REGISTRY_SIZE; i++)
-        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+    for (size_t i = 0; i < total(); i++)
+        for (const attn_variant_alias *a = entry(i)->aliases; a && a->name; a++)
             if (a->heads == heads)
                 return a->name;
     return NULL;
@@ -56,21 +82,21 @@ const char *attn_variant_alias_name(attn_head_rule heads)
 
 const attn_variant_type *attn_variant_native(bool mla)
 {
-    for (size_t i = 0; i < REGISTRY_SIZE; i++)
-        if (registry[i]->native == (mla ? ATTN_NATIVE_MLA : ATTN_NATIVE_DENSE))
-            return registry[i];
-    return registry[0];
+    for (size_t i = 0; i < total(); i++)
+        if (entry(i)->native == (mla ? ATTN_NATIVE_MLA : ATTN_NATIVE_DENSE))
+            return entry(i);
+    return entry(0);
 }
 
 size_t attn_variant_list(unsigned show, const char **names, size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < REGISTRY_SIZE; i++) {
-        for (const attn_variant_alias *a = registry[i]->aliases; a && a->name; a++)
+    for (size_t i = 0; i < total(); i++) {
+        for (const attn_variant_alias *a = entry(i)->aliases; a && a->name; a++)
             if ((a->show & show) && n < max)
                 names[n++] = a->name;
-        if ((registry[i]->show & show) && n < max)
-            names[n++] = registry[i]->name;
+        if ((entry(i)->show & show) && n < max)
+            names[n++] = entry(i)->name;
     }
     return n;
 }
@@ -82,23 +108,23 @@ const attn_kernel_ops *attn_variant_ops(const attn_variant_type *type, attn_back
 
 const attn_variant_type *attn_variant_other_knob(const attn_variant_type *type)
 {
-    for (size_t i = 0; i < REGISTRY_SIZE; i++)
-        if (registry[i] != type && registry[i]->knob.name)
-            return registry[i];
+    for (size_t i = 0; i < total(); i++)
+        if (entry(i) != type && entry(i)->knob.name)
+            return entry(i);
     return NULL;
 }
 
 size_t attn_variant_count(void)
 {
-    return REGISTRY_SIZE;
+    return total();
 }
 
 const char *attn_variant_name(size_t index)
 {
-    return index < REGISTRY_SIZE ? registry[index]->name : NULL;
+    return index < total() ? entry(index)->name : NULL;
 }
 
 const char *attn_variant_summary(size_t index)
 {
-    return index < REGISTRY_SIZE ? registry[index]->summary : NULL;
+    return index < total() ? entry(index)->summary : NULL;
 }
