@@ -176,7 +176,10 @@ static int compute_report(const kv_options *o, const attn_model *m, kv_report *r
                         "kv: batch %lld x context %lld: the cache size does not fit in 64 bits",
                         (long long)r->batch, (long long)r->context);
     r->per_layer = o->per_layer;
-    return compute_capacity(o, r);
+    rc = compute_capacity(o, r);
+    if (!rc)
+        kv_context_judge(r);
+    return rc;
 }
 
 static int print_report(const kv_options *o, const kv_report *r)
