@@ -76,6 +76,10 @@ typedef struct cli_description {
 } cli_description;
 extern cli_description *cli_describing;
 
+/* The model's context limit (attn_model_context_limit, its derivation into why); when
+ * `tokens` is beyond it, one warning line on stderr (context_limit.c). */
+int64_t cli_context_limit(const attn_model *model, int64_t tokens, char *why, size_t len);
+
 /* Sub-commands. */
 int cmd_kv(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

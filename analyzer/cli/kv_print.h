@@ -23,7 +23,7 @@ typedef struct kv_report {
     uint64_t memory_bytes;
     double mem_util;
     attn_capacity capacity;
-    /* kv_context.c: the model's context limit, and max_context capped at it */
+    /* context_limit.c: the model's context limit, and max_context capped at it */
     int64_t context_limit;      /* 0 = the config gives none */
     char context_limit_why[192];
     bool context_beyond;
@@ -36,7 +36,7 @@ int kv_print_table(const kv_report *r);
 int kv_print_csv(const kv_report *r);
 int kv_print_json(const kv_report *r);
 
-/* kv_context.c: judge the context against the model's limit (warning on stderr), cap the
+/* context_limit.c: judge the context against the model's limit (warning on stderr), cap the
  * capacity's max_context, and render what was found. */
 void kv_context_judge(kv_report *r);
 void kv_context_print_model(const kv_report *r);

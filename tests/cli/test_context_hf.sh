@@ -36,6 +36,10 @@ expect_ok "linear beyond at 16385" '"context_beyond_model": true' kv "$tmp/linea
 expect_ok "dynamic limit 8192" '"model_context_limit": 8192' kv "$tmp/dynamic.json" --context 1024 --format json
 expect_error "rope_scaling not an object" "field 'rope_scaling' = \"big\": expected an object" kv "$tmp/badrope.json"
 
+"$BIN" cost llama-3-8b --sweep 1024:32768:x2 --variant flash --format csv >"$out" 2>"$err"
+if [ $? -eq 0 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q "warning: context 32,768 is beyond llama-3-8b's limit of 8,192" "$err" \
+   && [ "$(grep -c '^llama-3-8b,flash,' "$out")" -eq 6 ]; then ok; else bad "cost warns once for a sweep beyond the limit"; fi
+
 # --- max_context capped at the model's limit ------------------------------------------------
 # H100-SXM: 80 GiB x 0.9 - 16,060,522,496 B of bf16 weights = 61,248,888,832 B free;
 # / 131,072 B per token = 467,291.9, so 467,291 tokens by memory, capped to the model's 8,192.

@@ -1,28 +1,33 @@
-/* kv_context.c — `attnscope kv` tells when a context is beyond what the model is configured
- * for, instead of sizing a cache the model cannot use.
+/* context_limit.c — a context beyond what the model is configured for is told, not hidden.
  *
  * The limit is attn_model_context_limit (max_position_embeddings stretched by rope_scaling).
- * A context beyond it gets a warning line on stderr and `context_beyond_model` in JSON; the
- * capacity answer max_context is capped at the limit, and says so, because memory that
- * could hold more tokens than the model can attend to is not more context.
+ * `kv` and `cost` print a warning line on stderr for a length beyond it; `kv` also says so
+ * in JSON (`context_beyond_model`) and caps the capacity answer max_context at the limit,
+ * because memory that could hold more tokens than the model can attend to is not more
+ * context.
  */
 #include <jansson.h>
 #include <stdio.h>
 
 #include "kv_print.h"
 
-void kv_context_judge(kv_report *r)
+int64_t cli_context_limit(const attn_model *m, int64_t tokens, char *why, size_t len)
 {
-    const attn_model *m = r->model;
-    r->context_limit = attn_model_context_limit(m, r->context_limit_why,
-                                                sizeof r->context_limit_why);
-    r->context_beyond = r->context_limit && r->context > r->context_limit;
-    if (r->context_beyond) {
+    int64_t limit = attn_model_context_limit(m, why, len);
+    if (limit && tokens > limit) {
         char a[32], b[32];
         fprintf(stderr, "attnscope: warning: context %s is beyond %s's limit of %s tokens (%s)\n",
-                cli_group((uint64_t)r->context, a, sizeof a), m->name,
-                cli_group((uint64_t)r->context_limit, b, sizeof b), r->context_limit_why);
+                cli_group((uint64_t)tokens, a, sizeof a), m->name,
+                cli_group((uint64_t)limit, b, sizeof b), why);
     }
+    return limit;
+}
+
+void kv_context_judge(kv_report *r)
+{
+    r->context_limit = cli_context_limit(r->model, r->context, r->context_limit_why,
+                                         sizeof r->context_limit_why);
+    r->context_beyond = r->context_limit && r->context > r->context_limit;
     attn_capacity *c = &r->capacity;
     r->max_context_memory = c->context_unbounded ? -1 : c->max_context;
     if (!r->has_capacity || !r->context_limit || c->max_context < 0)
