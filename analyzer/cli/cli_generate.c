@@ -142,6 +142,18 @@ static size_t command_flags(const command_info *info, const char **names, bool *
 }
 
 enum { FLAGS_MAX = 64 };
+enum flags_kind { FLAGS_ALL, FLAGS_VALUED, FLAGS_FILES };
+
+/* The flags of one kind as a bash word list: all, those taking a value, those taking a path. */
+static void print_flags(const char **names, const bool *value, size_t n, enum flags_kind kind)
+{
+    const char *sep = "";
+    for (size_t f = 0; f < n; f++)
+        if (kind == FLAGS_ALL || (value[f] && (kind == FLAGS_VALUED || takes_file(names[f])))) {
+            printf("%s--%s", sep, names[f]);
+            sep = " ";
+        }
+}
 
 static void bash_completion(const command_info *infos, size_t count)
 {
@@ -162,20 +174,11 @@ static void bash_completion(const command_info *infos, size_t count)
         bool value[FLAGS_MAX];
         size_t n = command_flags(&infos[i], names, value, FLAGS_MAX);
         printf("    %s) flags='", infos[i].command->name);
-        for (size_t f = 0; f < n; f++)
-            printf("%s--%s", f ? " " : "", names[f]);
+        print_flags(names, value, n, FLAGS_ALL);
         printf("'; valued='");
-        for (size_t f = 0, first = 1; f < n; f++)
-            if (value[f]) {
-                printf("%s--%s", first ? "" : " ", names[f]);
-                first = 0;
-            }
+        print_flags(names, value, n, FLAGS_VALUED);
         printf("'; files='");
-        for (size_t f = 0, first = 1; f < n; f++)
-            if (value[f] && takes_file(names[f])) {
-                printf("%s--%s", first ? "" : " ", names[f]);
-                first = 0;
-            }
+        print_flags(names, value, n, FLAGS_FILES);
         printf("' ;;\n");
     }
     printf("    esac\n    case \"$prev\" in\n");
