@@ -60,6 +60,26 @@ int cli_options(int argc, char **argv, const struct option *options, int help_op
                 const char *command, const char *usage,
                 int (*parse)(int opt, char *arg, void *ctx), void *ctx);
 
+/* The sub-commands (main.c's table), for the generators in cli_generate.c. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+const cli_command *cli_commands(size_t *count);
+
+/* While set, cli_options stores its option table and usage here and returns -1 without
+ * parsing: how the completion and man-page generators read each command's flags. */
+typedef struct cli_description {
+    const struct option *options;
+    const char *usage;
+} cli_description;
+extern cli_description *cli_describing;
+
+/* The model's context limit (attn_model_context_limit, its derivation into why); when
+ * `tokens` is beyond it, one warning line on stderr (context_limit.c). */
+int64_t cli_context_limit(const attn_model *model, int64_t tokens, char *why, size_t len);
+
 /* Sub-commands. */
 int cmd_kv(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
@@ -72,5 +92,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_devices_probe(int argc, char **argv); /* devices --probe (devices_probe.c) */
 int cmd_backends(int argc, char **argv);
 int cmd_variants(int argc, char **argv);
+int cmd_completion(int argc, char **argv); /* cli_generate.c */
+int cmd_manpage(int argc, char **argv);    /* cli_generate.c */
 
 #endif

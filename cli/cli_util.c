@@ -160,6 +160,11 @@ int cli_options(int argc, char **argv, const struct option *options, int help_op
                 const char *command, const char *usage,
                 int (*parse)(int opt, char *arg, void *ctx), void *ctx)
 {
+    if (cli_describing) {
+        cli_describing->options = options;
+        cli_describing->usage = usage;
+        return -1;
+    }
     optind = 1;
     opterr = 0;
     int opt;

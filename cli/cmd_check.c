@@ -73,32 +73,38 @@ static int time_on_cpu(const attn_claim_run *run, double *seconds, char *why, si
     return rc;
 }
 
+enum { OPT_MEASURE = 256, OPT_FORMAT, OPT_HELP };
+static const struct option check_long_options[] = {
+    {"measure", no_argument, NULL, OPT_MEASURE},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct check_options {
+    attn_claims_options claims;
+    const char *format;
+} check_options;
+
+static int parse_option(int opt, char *arg, void *ctx)
+{
+    check_options *o = ctx;
+    if (opt == OPT_MEASURE)
+        o->claims.measure = time_on_cpu;
+    else
+        o->format = arg; /* OPT_FORMAT: the only other option */
+    return CLI_OK;
+}
+
 int cmd_check(int argc, char **argv)
 {
-    enum { OPT_MEASURE = 256, OPT_FORMAT, OPT_HELP };
-    static const struct option options[] = {
-        {"measure", no_argument, NULL, OPT_MEASURE},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    attn_claims_options o = {0};
-    const char *format = "table";
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            fputs(CHECK_USAGE, stdout);
-            return CLI_OK;
-        }
-        if (opt == OPT_MEASURE)
-            o.measure = time_on_cpu;
-        else if (opt == OPT_FORMAT)
-            format = optarg;
-        else
-            return cli_fail(CLI_USAGE, "check: unknown option or missing value: '%s'", argv[optind - 1]);
-    }
+    check_options options = {.format = "table"};
+    int status = cli_options(argc, argv, check_long_options, OPT_HELP, "check", CHECK_USAGE,
+                             parse_option, &options);
+    if (status)
+        return status < 0 ? CLI_OK : status;
+    attn_claims_options o = options.claims;
+    const char *format = options.format;
     if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "md"))
         return cli_fail(CLI_USAGE, "--format '%s': expected table, json or md", format);
     if (optind != argc - 1)

@@ -199,6 +199,8 @@ int cmd_cost(int argc, char **argv)
         return cli_fail_diag(rc, &diag);
     if (!o.dtype_set)
         o.cost.dtype = model.dtype;
+    char why[192];
+    cli_context_limit(&model, o.seq.to, why, sizeof why);
     if (o.per_layer && o.layer >= model.layers)
         rc = cli_fail(CLI_USAGE, "--layer %lld: %s has layers 0..%lld", (long long)o.layer,
                       model.name, (long long)model.layers - 1);

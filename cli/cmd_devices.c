@@ -1,11 +1,14 @@
 /* cmd_devices.c — `attnscope devices`: the GPU presets and their cited numbers, and the
  * probed `local` one when there is one (devices --probe: devices_probe.c). */
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
 #include "presets.h"
+
+static json_t *devices_json; /* --format json: one object per preset, else NULL (table) */
 
 static int print_device(const char *name, const char *path, void *user)
 {
@@ -15,6 +18,16 @@ static int print_device(const char *name, const char *path, void *user)
     if (attn_device_load(path, &d, &diag)) {
         ++*failures;
         fprintf(stderr, "attnscope: %s\n", diag.msg);
+        return 0;
+    }
+    if (devices_json) {
+        json_array_append_new(devices_json, json_pack(
+            "{s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:I, s:I}", "name", name, "description",
+            d.description, "config", path, "memory_bytes", (json_int_t)d.memory_bytes,
+            "bandwidth_bytes_per_s", d.bandwidth_bytes_per_s, "peak_flops_fp16",
+            d.peak_flops_fp16, "peak_flops_fp32", d.peak_flops_fp32, "shared_mem_per_sm_bytes",
+            (json_int_t)d.shared_mem_per_sm_bytes, "sm_count", (json_int_t)d.sm_count,
+            "l2_bytes", (json_int_t)d.l2_bytes));
         return 0;
     }
     printf("%-10s %-34s %9.1f %7.2f %8.1f %8llu %5lld\n", name, d.description,
@@ -27,7 +40,7 @@ static int print_device(const char *name, const char *path, void *user)
 int cmd_devices(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        puts("usage: attnscope devices [--probe [--threads N]]\n  lists the GPU presets "
+        puts("usage: attnscope devices [--format json] [--probe [--threads N]]\n  lists the GPU presets "
              "(models/devices/*.json; each number's source is in its file)\n  --probe "
              "measures this machine (SGEMM, FMA loop, STREAM, caches) and saves it as the "
              "preset\n          'local' ($ATTNSCOPE_LOCAL_DEVICE or "
@@ -37,6 +50,19 @@ int cmd_devices(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--probe") == 0)
             return cmd_devices_probe(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "--format") == 0 && strcmp(argv[2], "json") == 0) {
+        int failures = 0;
+        devices_json = json_array();
+        int rc = attn_device_foreach(print_device, &failures) < 0
+                     ? cli_fail(CLI_FAILED, "devices: cannot read the preset directory")
+                     : CLI_OK;
+        if (!rc && (json_dumpf(devices_json, stdout, JSON_INDENT(2)) ||
+                    fputc('\n', stdout) == EOF || fflush(stdout)))
+            rc = CLI_FAILED;
+        json_decref(devices_json);
+        devices_json = NULL;
+        return rc ? rc : failures ? CLI_FAILED : CLI_OK;
+    }
     if (argc > 1)
         return cli_fail(CLI_USAGE, "devices: unexpected argument '%s'", argv[1]);
     printf("%-10s %-34s %9s %7s %8s %8s %5s\n", "preset", "device", "mem GiB", "TB/s",

@@ -14,7 +14,8 @@
 
 static const char KV_USAGE[] =
     "usage: attnscope kv MODEL [options]\n"
-    "  MODEL                 preset name (attnscope models), config.json, or a directory with one\n"
+    "  MODEL                 preset name (attnscope models), config.json, or a directory with one,\n"
+    "                        or a Hugging Face id org/name[@revision] from the local hub cache\n"
     "  --batch B             concurrent sequences (default 1)\n"
     "  --context T           tokens per sequence (default: max_position_embeddings; K/M suffixes)\n"
     "  --kv-dtype D          fp32 fp16 bf16 fp8 int8 int4 (default: the model's torch_dtype)\n"
@@ -176,7 +177,10 @@ static int compute_report(const kv_options *o, const attn_model *m, kv_report *r
                         "kv: batch %lld x context %lld: the cache size does not fit in 64 bits",
                         (long long)r->batch, (long long)r->context);
     r->per_layer = o->per_layer;
-    return compute_capacity(o, r);
+    rc = compute_capacity(o, r);
+    if (!rc)
+        kv_context_judge(r);
+    return rc;
 }
 
 static int print_report(const kv_options *o, const kv_report *r)

@@ -41,42 +41,49 @@ static void order_devices(report_context *r)
             }
 }
 
+enum { OPT_OUT = 256, OPT_QUICK, OPT_CONTEXT, OPT_DEVICE, OPT_HELP };
+static const struct option report_long_options[] = {
+    {"out", required_argument, NULL, OPT_OUT},
+    {"quick", no_argument, NULL, OPT_QUICK},
+    {"context", required_argument, NULL, OPT_CONTEXT},
+    {"device", required_argument, NULL, OPT_DEVICE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct report_options {
+    const char *dir, *device;
+    bool quick;
+    int64_t context;
+} report_options;
+
+static int parse_option(int opt, char *arg, void *ctx)
+{
+    report_options *o = ctx;
+    switch (opt) {
+    case OPT_OUT: o->dir = arg; return CLI_OK;
+    case OPT_QUICK: o->quick = true; return CLI_OK;
+    case OPT_CONTEXT: return cli_parse_tokens("--context", arg, 256, INT64_C(1) << 24, &o->context);
+    default: o->device = arg; return CLI_OK; /* OPT_DEVICE */
+    }
+}
+
 static int parse_report_options(int argc, char **argv, const char **model, const char **dir,
                                 bool *quick, int64_t *context, const char **device)
 {
-    enum { OPT_OUT = 256, OPT_QUICK, OPT_CONTEXT, OPT_DEVICE, OPT_HELP };
-    static const struct option options[] = {
-        {"out", required_argument, NULL, OPT_OUT},
-        {"quick", no_argument, NULL, OPT_QUICK},
-        {"context", required_argument, NULL, OPT_CONTEXT},
-        {"device", required_argument, NULL, OPT_DEVICE},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    optind = 1;
-    opterr = 0;
-    int opt, rc = CLI_OK;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1 && !rc) {
-        if (opt == OPT_HELP) {
-            fputs(REPORT_USAGE, stdout);
-            return -1;
-        }
-        if (opt == OPT_OUT)
-            *dir = optarg;
-        else if (opt == OPT_QUICK)
-            *quick = true;
-        else if (opt == OPT_CONTEXT)
-            rc = cli_parse_tokens("--context", optarg, 256, INT64_C(1) << 24, context);
-        else if (opt == OPT_DEVICE)
-            *device = optarg;
-        else
-            rc = cli_fail(CLI_USAGE, "report: unknown option or missing value: '%s'",
-                          argv[optind - 1]);
-    }
-    if (!rc && (optind != argc - 1 || !*dir))
-        rc = cli_fail(CLI_USAGE, "report: expected MODEL and --out DIR; see --help");
-    *model = argv[optind < argc ? optind : argc - 1];
-    return rc;
+    report_options o = {*dir, *device, *quick, *context};
+    int rc = cli_options(argc, argv, report_long_options, OPT_HELP, "report", REPORT_USAGE,
+                         parse_option, &o);
+    if (rc)
+        return rc;
+    *dir = o.dir;
+    *device = o.device;
+    *quick = o.quick;
+    *context = o.context;
+    if (optind != argc - 1 || !*dir)
+        return cli_fail(CLI_USAGE, "report: expected MODEL and --out DIR; see --help");
+    *model = argv[optind];
+    return CLI_OK;
 }
 
 static int write_report(report_context *r)

@@ -51,6 +51,7 @@ static void print_capacity(const kv_report *r)
     else
         printf("  max context %s tokens at batch %lld\n",
                cli_group((uint64_t)c->max_context, g1, 32), (long long)r->batch);
+    kv_context_print_cap(r);
 }
 
 static void print_layers(const kv_report *r)
@@ -100,9 +101,7 @@ int kv_print_table(const kv_report *r)
            cli_group(l0->bytes_per_token, g2, sizeof g2), (long long)m->layers);
     printf("sequences    batch %s x context %s tokens\n", cli_group((uint64_t)r->batch, g1, 32),
            cli_group((uint64_t)r->context, g3, 32));
-    if (m->max_context && r->context > m->max_context)
-        printf("             note: beyond the model's max_position_embeddings (%lld)\n",
-               (long long)m->max_context);
+    kv_context_print_model(r);
     printf("KV cache     %s\n", cli_bytes(r->total_bytes, a, sizeof a));
     if (tp > 1)
         printf("all GPUs     %s\n", cli_bytes(r->total_bytes_all_ranks, a, sizeof a));
@@ -253,6 +252,8 @@ int kv_print_json(const kv_report *r)
         rc = set_u64(o, "weights_bytes", r->weights_bytes_rank);
     if (!rc && r->has_capacity)
         rc = capacity_json(r, o);
+    if (!rc)
+        kv_context_json(r, o);
     if (!rc && r->per_layer)
         json_object_set_new(o, "per_layer", layers_json(r));
     if (!rc && (json_dumpf(o, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF))

@@ -23,11 +23,25 @@ typedef struct kv_report {
     uint64_t memory_bytes;
     double mem_util;
     attn_capacity capacity;
+    /* context_limit.c: the model's context limit, and max_context capped at it */
+    int64_t context_limit;      /* 0 = the config gives none */
+    char context_limit_why[192];
+    bool context_beyond;
+    bool max_context_capped;
+    int64_t max_context_memory; /* before the cap; -1 = memory does not bound it */
 } kv_report;
 
 /* Each returns CLI_OK or CLI_FAILED (output error, or a number JSON cannot hold exactly). */
 int kv_print_table(const kv_report *r);
 int kv_print_csv(const kv_report *r);
 int kv_print_json(const kv_report *r);
+
+/* context_limit.c: judge the context against the model's limit (warning on stderr), cap the
+ * capacity's max_context, and render what was found. */
+void kv_context_judge(kv_report *r);
+void kv_context_print_model(const kv_report *r);
+void kv_context_print_cap(const kv_report *r);
+struct json_t;
+void kv_context_json(const kv_report *r, struct json_t *o);
 
 #endif

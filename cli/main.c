@@ -4,11 +4,7 @@
 
 #include "cli.h"
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} commands[] = {
+static const cli_command commands[] = {
     {"kv", cmd_kv, "KV-cache size of a model for a batch and context, and whether it fits a GPU"},
     {"cost", cmd_cost, "analytic FLOPs, HBM traffic and roofline of prefill or decode, per variant"},
     {"bench", cmd_bench, "run real kernels: time, counted traffic, error vs reference, beside the model"},
@@ -19,7 +15,15 @@ static const struct {
     {"devices", cmd_devices, "list the GPU presets"},
     {"backends", cmd_backends, "where kernels can run here (cpu, opencl, cuda), their devices, why not"},
     {"variants", cmd_variants, "list the attention variants"},
+    {"completion", cmd_completion, "bash or zsh completion script, from the option tables"},
+    {"manpage", cmd_manpage, "the man page attnscope.1"},
 };
+
+const cli_command *cli_commands(size_t *count)
+{
+    *count = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 static void usage(FILE *out)
 {

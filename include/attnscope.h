@@ -100,6 +100,10 @@ typedef struct attn_model {
     int64_t intermediate; /* dense MLP width */
     int64_t vocab;
     int64_t max_context;  /* max_position_embeddings; 0 when the config does not say */
+    /* rope_scaling, as the config gives it (models/rope_read.c); type "" = none */
+    char rope_type[24];           /* llama3, yarn, linear, dynamic, longrope, ... */
+    double rope_factor;           /* 0 when absent */
+    int64_t rope_original_context; /* original_max_position_embeddings; 0 when absent */
     attn_dtype dtype;         /* torch_dtype: the default KV-cache precision */
     attn_dtype weights_dtype; /* torch_dtype, or fp8 when quantization_config says so */
     bool tied_embeddings;
@@ -140,6 +144,11 @@ ATTN_API int attn_model_parse(const char *json_text, size_t len, const char *lab
 ATTN_API void attn_model_free(attn_model *model);
 /* Number of layers with a sliding window. */
 ATTN_API int64_t attn_model_windowed_layers(const attn_model *model);
+/* The longest context the model is configured for: max_position_embeddings, stretched by
+ * rope_scaling as vLLM derives max_model_len (llama3/longrope: already counted; yarn:
+ * original x factor; linear, dynamic: max_position_embeddings x factor). 0 when the config
+ * gives no limit. `why` (may be NULL) receives the derivation in words. */
+ATTN_API int64_t attn_model_context_limit(const attn_model *model, char *why, size_t len);
 
 /* Preset files (models/presets/NAME.json). The callback gets each preset's name and path; a non-zero
  * return stops the walk. Returns the number visited or a negative error. */

@@ -21,6 +21,7 @@
 #include "class_defaults.h"
 #include "json_fields.h"
 #include "presets.h"
+#include "rope_scaling.h"
 
 /* Bounds well beyond any real model, to catch garbage before it reaches the arithmetic. */
 #define MAX_LAYERS 100000
@@ -307,6 +308,8 @@ static int read_model(json_t *root, const char *label, attn_model *m, attn_diag 
         rc = read_attention(&src, m);
     if (!rc)
         rc = read_mlp_and_vocab(&src, m);
+    if (!rc)
+        rc = attn_rope_read(&src, m);
     if (!rc)
         read_architecture(&src, m);
     if (!rc)

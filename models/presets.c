@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "hf_cache.h"
 
 static bool is_dir(const char *path)
 {
@@ -149,5 +150,7 @@ int attn_model_load(const char *spec, attn_model *model, attn_diag *diag)
     memset(model, 0, sizeof *model);
     int rc = attn_preset_resolve(spec, attn_preset_dir(), "config.json", "model", path,
                                  sizeof path, &is_preset, diag);
+    if (rc == ATTN_ERR_UNKNOWN && attn_hf_is_id(spec))
+        rc = attn_hf_resolve(spec, path, sizeof path, diag);
     return rc ? rc : attn_model_read_file(path, spec, model, diag);
 }

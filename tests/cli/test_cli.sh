@@ -5,37 +5,7 @@
 set -u
 BIN=$1
 DATA=$2
-pass=0
-fail=0
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; echo "  stdout: $(head -c 400 "$out")"; echo "  stderr: $(head -c 400 "$err")"; }
-
-# expect_ok NAME NEEDLE ARGS... : exit 0 and NEEDLE on stdout
-expect_ok() {
-    local name=$1 needle=$2
-    shift 2
-    "$BIN" "$@" >"$out" 2>"$err"
-    local rc=$?
-    if [ $rc -eq 0 ] && { [ -z "$needle" ] || grep -qF -- "$needle" "$out"; }; then ok; else bad "$name (rc=$rc, wanted '$needle')"; fi
-}
-
-# expect_error NAME NEEDLE ARGS... : exit 2, exactly one line on stderr containing NEEDLE, no stdout
-expect_error() {
-    local name=$1 needle=$2
-    shift 2
-    "$BIN" "$@" >"$out" 2>"$err"
-    local rc=$?
-    local lines
-    lines=$(wc -l <"$err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$needle" "$err" && [ ! -s "$out" ]; then
-        ok
-    else
-        bad "$name (rc=$rc, $lines stderr lines, wanted '$needle')"
-    fi
-}
+source "$(dirname "$0")/expect.sh"
 
 # --- answers on real presets ---------------------------------------------------------------
 expect_ok "70B GQA fp16 8x1000" '"total_bytes": 2621440000' kv llama-3-70b --batch 8 --context 1000 --kv-dtype fp16 --format json
