@@ -45,7 +45,7 @@ static int print_model(const char *name, const char *path, void *user)
         json_array_append_new(walk->json, json_pack(
             "{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:I, s:I, s:I}", "name", name,
             "config", path, "layers", (json_int_t)m.layers, "heads", (json_int_t)m.heads,
-            "kv_heads", (json_int_t)m.kv_heads, "head_dim", (json_int_t)m.head_dim, "mla", m.mla,
+            "kv_heads", (json_int_t)m.kv_heads, "head_dim", (json_int_t)m.head_dim, "latent_kv", m.mla,
             "max_position_embeddings", (json_int_t)m.max_context, "windowed_layers",
             (json_int_t)windowed, "dtype", attn_dtype_name(m.dtype), "params_total",
             (json_int_t)params.total, "params_active", (json_int_t)params.active,
