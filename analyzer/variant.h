@@ -33,6 +33,9 @@ typedef struct attn_variant_type {
     attn_layer_cost (*cost)(const attn_shape *shape, const attn_cost_point *point);
     /* real kernels per backend (NULL: none on that backend) */
     const attn_kernel_ops *kernels[ATTN_BACKEND_COUNT];
+    /* one training step (forward + backward) of one layer for one sequence; NULL: this
+     * variant's backward is not defined (see train.h for the conventions) */
+    attn_layer_cost (*train_cost)(const attn_shape *shape, const attn_cost_point *point);
 } attn_variant_type;
 
 const attn_variant_type *attn_variant_find(const char *name);

@@ -111,8 +111,10 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     attn_plan *plan = NULL;
     attn_dtype dtype = dtype_of(c, t, side->model);
     rc = open_plan(c, &view, side->variant, dtype, &plan, why, len);
-    attn_cost_request req = {c->s.phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
-                             c->s.sram ? c->s.sram : dev->shared_mem_per_sm_bytes, dtype};
+    attn_phase phase = t && t->phase_set ? t->phase : c->s.phase;
+    attn_cost_request req = {phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
+                             c->s.sram ? c->s.sram : dev->shared_mem_per_sm_bytes, dtype,
+                             c->s.dropout};
     attn_diag diag = {{0}};
     if (!rc && (rc = c->s.per_layer ? attn_plan_cost_layer(plan, &req, 0, cost, &diag)
                                     : attn_plan_cost(plan, &req, cost, &diag)))
@@ -155,6 +157,10 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
     cost_side base = {c->baseline_model ? c->baseline_model : m,
                       c->s.baseline_variant[0] ? c->s.baseline_variant : variant_of(c, NULL),
                       c->s.baseline_seq ? c->s.baseline_seq : seq};
+    if (c->metric == METRIC_SPEEDUP && c->measure && c->s.phase == ATTN_PHASE_TRAIN) {
+        snprintf(why, len, "no backward kernels to measure; drop --measure for the IO model");
+        return ATTN_ERR_UNSUPPORTED;
+    }
     if (c->metric == METRIC_SPEEDUP && c->measure) {
         double ts, tb;
         int rc = measured_time(c, &subject, &ts, why, len);
@@ -165,9 +171,11 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
     }
     attn_cost a, b;
     attn_device dev;
+    /* a phase assumption is about how the whole comparison was counted: both sides */
+    claim_twist base_twist = {.phase_set = t && t->phase_set, .phase = t ? t->phase : c->s.phase};
     int rc = cost_value(c, t, &subject, &a, &dev, why, len);
     if (!rc)
-        rc = cost_value(c, NULL, &base, &b, &dev, why, len);
+        rc = cost_value(c, &base_twist, &base, &b, &dev, why, len);
     if (rc)
         return rc;
     if (c->metric == METRIC_SPEEDUP) {
@@ -249,6 +257,10 @@ int claim_evaluate(const claim *c, const claim_twist *t, long double *value, cha
     case METRIC_MAX_BATCH:
     case METRIC_MAX_CONTEXT:
         rc = capacity_value(c, t, value, why, len);
+        break;
+    case METRIC_THROUGHPUT:
+    case METRIC_THROUGHPUT_RATIO:
+        rc = claim_throughput_value(c, t, value, why, len);
         break;
     default:
         rc = ratio_value(c, t, value, why, len);

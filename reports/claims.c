@@ -135,7 +135,7 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
         return;
     }
     r->verdict = ATTN_CLAIM_FAILS;
-    if (!claim_explain(&c, r->explanation, sizeof r->explanation))
+    if (!claim_explain(&c, r->explanation, sizeof r->explanation, &r->tried, &r->reproducing))
         snprintf(r->explanation, sizeof r->explanation, "no simple assumption reproduces it");
 }
 

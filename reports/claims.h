@@ -29,6 +29,8 @@ typedef struct attn_claim_result {
     char unit[16];          /* how the claim was written (GB, KB, %, x, ...) for display */
     char explanation[1024]; /* the reproducing assumption(s), or why it fails / is uncheckable */
     size_t line;            /* line in the claims file */
+    size_t tried;           /* assumption combinations computed for a failing claim */
+    size_t reproducing;     /* how many of them reproduce it */
 } attn_claim_result;
 
 typedef struct attn_claims_options {

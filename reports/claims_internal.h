@@ -15,6 +15,8 @@ typedef enum {
     METRIC_SPEEDUP,
     METRIC_MAX_BATCH,
     METRIC_MAX_CONTEXT,
+    METRIC_THROUGHPUT,
+    METRIC_THROUGHPUT_RATIO,
     METRIC_COUNT
 } claim_metric;
 
@@ -28,6 +30,12 @@ typedef struct claim_settings {
     uint64_t sram;
     double mem_util;
     int64_t features, rank;
+    double dropout;                 /* train: dropout probability on P */
+    int64_t tp;                     /* throughput: tensor-parallel GPUs */
+    char engine[32];                /* throughput: engine memory rules (see throughput.h) */
+    attn_dtype weights_dtype;       /* throughput: weights as served */
+    bool weights_dtype_set;
+    double kv_bits;                 /* throughput: cache bits per element (0: kv_dtype) */
 } claim_settings;
 
 /* How an assumption bends the computation (all neutral when zero). */
@@ -40,6 +48,8 @@ typedef struct claim_twist {
     double unit_factor;      /* printed in binary units under a decimal name, or back */
     double context_factor;   /* 1024/1000 or 1000/1024 applied to the context */
     bool ignore_windows;
+    bool phase_set;
+    attn_phase phase;        /* a training step for inference, or the forward alone */
 } claim_twist;
 
 typedef struct claim {
@@ -64,7 +74,14 @@ int claim_tolerance_parse(const char *text, long double claimed, const char *uni
 /* The metric's value under a twist; ATTN_ERR_UNSUPPORTED with why when it cannot be. */
 int claim_evaluate(const claim *c, const claim_twist *twist, long double *value, char *why,
                    size_t len);
-/* Fills the explanation with the assumption(s) whose value falls within the tolerance. */
-bool claim_explain(const claim *c, char *explanation, size_t len);
+/* Decode tokens/s at the largest batch that fits, or its ratio to the baseline's
+ * (claim_throughput.c). */
+int claim_throughput_value(const claim *c, const claim_twist *t, long double *value, char *why,
+                           size_t len);
+/* Fills the explanation with every combination of up to three assumptions whose value falls
+ * within the tolerance (none of whose parts does alone), fewest first, then closest; *tried
+ * is how many combinations were computed, *reproducing how many reproduce the claim. */
+bool claim_explain(const claim *c, char *explanation, size_t len, size_t *tried,
+                   size_t *reproducing);
 
 #endif

@@ -46,6 +46,9 @@ static int print_json(const attn_claim_result *r, size_t n)
             json_object_set_new(o, "claimed", json_real((double)r[i].claimed));
             json_object_set_new(o, "computed", json_real((double)r[i].computed));
             json_object_set_new(o, "tolerance", json_real((double)r[i].tolerance));
+            json_object_set_new(o, "combinations_tried", json_integer((json_int_t)r[i].tried));
+            json_object_set_new(o, "combinations_reproducing",
+                                json_integer((json_int_t)r[i].reproducing));
         }
         json_array_append_new(array, o);
     }

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 attn_kv_elems attn_kv_elems_full(const attn_shape *s)
 {
@@ -71,4 +71,5 @@ const attn_variant_type attn_variant_standard = {
     .kernels = {[ATTN_BACKEND_CPU] = &attn_cpu_ops_standard,
                 [ATTN_BACKEND_OPENCL] = &attn_gpu_ops_standard,
                 [ATTN_BACKEND_CUDA] = &attn_gpu_ops_standard},
+    .train_cost = attn_train_standard,
 };

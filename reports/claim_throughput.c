@@ -1,0 +1,69 @@
+/* claim_throughput.c — the `throughput` and `throughput_ratio` metrics: decode tokens/s of
+ * one replica at the largest batch whose cache fits (analyzer/throughput.h), or the subject's
+ * over the baseline's. The subject takes the claim's serving settings (weights_dtype,
+ * kv_dtype or kv_bits); the baseline is served as its config says (torch_dtype weights and
+ * cache), on the same device, tp and context. batch= fixes the batch instead of the largest. */
+#include <stdio.h>
+#include <string.h>
+
+#include "claims_internal.h"
+#include "throughput.h"
+
+static int replica_throughput(const claim *c, const claim_twist *t, const attn_model *m,
+                              bool subject, long double *value, char *why, size_t len)
+{
+    attn_device dev;
+    attn_diag diag = {{0}};
+    const char *device = c->s.device[0] ? c->s.device : "h100-sxm";
+    int rc = attn_device_load(device, &dev, &diag);
+    if (rc) {
+        snprintf(why, len, "%s", diag.msg);
+        return rc;
+    }
+    int64_t context = c->s.context ? c->s.context : m->max_context;
+    if (t && t->context_factor > 0)
+        context = (int64_t)((double)context * t->context_factor + 0.5);
+    attn_serve_request req = {
+        .model = m, .device = &dev, .tp = c->s.tp ? c->s.tp : 1, .context = context,
+        .weights_dtype = subject && c->s.weights_dtype_set ? c->s.weights_dtype : m->weights_dtype,
+        .kv_dtype = subject && c->s.kv_dtype_set ? c->s.kv_dtype : m->dtype,
+        .kv_bits = subject ? c->s.kv_bits : 0, .mem_util = c->s.mem_util,
+        .engine = c->s.engine[0] ? c->s.engine : NULL,
+        .variant = subject && c->s.variant[0] ? c->s.variant : NULL,
+    };
+    if (subject && t && t->dtype_set)
+        req.kv_dtype = t->dtype, req.kv_bits = 0;
+    if (subject && t && t->bits > 0)
+        req.kv_bits = t->bits;
+    attn_serve s;
+    attn_serve_point p;
+    if ((rc = attn_serve_init(&s, &req, &diag))) {
+        snprintf(why, len, "%s", diag.msg);
+        return rc;
+    }
+    int64_t batch = c->s.batch ? c->s.batch : s.max_batch;
+    if (batch < 1) {
+        snprintf(why, len, "%s: not one sequence of %lld tokens fits beside the weights on %s x %lld",
+                 m->name, (long long)context, dev.name, (long long)req.tp);
+        rc = ATTN_ERR_RANGE;
+    } else if ((rc = attn_serve_decode(&s, batch, &p, &diag))) {
+        snprintf(why, len, "%s", diag.msg);
+    }
+    *value = rc ? 0 : p.tokens_per_s;
+    attn_serve_free(&s);
+    return rc;
+}
+
+int claim_throughput_value(const claim *c, const claim_twist *t, long double *value, char *why,
+                           size_t len)
+{
+    int rc = replica_throughput(c, t, c->model, true, value, why, len);
+    if (rc || c->metric == METRIC_THROUGHPUT)
+        return rc;
+    long double base = 0;
+    claim_twist context_only = {.context_factor = t ? t->context_factor : 0};
+    rc = replica_throughput(c, &context_only, c->baseline_model ? c->baseline_model : c->model,
+                            false, &base, why, len);
+    *value = !rc && base > 0 ? *value / base : 0;
+    return rc;
+}
