@@ -157,6 +157,11 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
     cost_side base = {c->baseline_model ? c->baseline_model : m,
                       c->s.baseline_variant[0] ? c->s.baseline_variant : variant_of(c, NULL),
                       c->s.baseline_seq ? c->s.baseline_seq : seq};
+    if (c->metric == METRIC_SPEEDUP && c->s.needs_measurement && !c->measure) {
+        snprintf(why, len, "the claim is about measured speed the IO model does not see "
+                 "(needs=measurement); run attnscope check --measure");
+        return ATTN_ERR_UNSUPPORTED;
+    }
     if (c->metric == METRIC_SPEEDUP && c->measure && c->s.phase == ATTN_PHASE_TRAIN) {
         snprintf(why, len, "no backward kernels to measure; drop --measure for the IO model");
         return ATTN_ERR_UNSUPPORTED;
@@ -183,6 +188,13 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
         attn_roofline_compute(&a, peak_of(&dev, dtype_of(c, t, m)), dev.bandwidth_bytes_per_s, &ra);
         attn_roofline_compute(&b, peak_of(&dev, dtype_of(c, NULL, base.model)),
                               dev.bandwidth_bytes_per_s, &rb);
+        /* Same FLOPs, both compute-bound: the roofline gives 1x whatever the kernels do; the
+         * difference (occupancy, work partitioning, non-matmul FLOPs) is for measurement. */
+        if (!ra.memory_bound && !rb.memory_bound && a.flops == b.flops) {
+            snprintf(why, len, "both sides do the same FLOPs and are compute-bound on %s: the IO "
+                     "model cannot tell them apart; only measurement can (--measure)", dev.name);
+            return ATTN_ERR_UNSUPPORTED;
+        }
         *value = ra.time_s > 0 ? rb.time_s / ra.time_s : 0;
     } else if (c->metric == METRIC_HBM_RATIO) {
         long double denominator = b.read_bytes + b.write_bytes;

@@ -107,6 +107,8 @@ static bool set_key(claim_settings *s, const char *key, const char *value)
         return parse_fraction(value, &s->kv_bits) && s->kv_bits > 0 && s->kv_bits <= 32;
     if (strcmp(key, "tp") == 0)
         return parse_count(value, &s->tp) && s->tp >= 1 && s->tp <= 4096;
+    if (strcmp(key, "needs") == 0)
+        return (s->needs_measurement = strcmp(value, "measurement") == 0);
     if (strcmp(key, "engine") == 0)
         return copy(s->engine, sizeof s->engine, value);
     if (strcmp(key, "weights_dtype") == 0)

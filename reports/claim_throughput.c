@@ -67,3 +67,44 @@ int claim_throughput_value(const claim *c, const claim_twist *t, long double *va
     *value = !rc && base > 0 ? *value / base : 0;
     return rc;
 }
+
+/* One replica's serving point, for the verdict. */
+static size_t describe_side(const claim *c, const attn_model *m, bool subject, char *buf,
+                            size_t len)
+{
+    claim one = *c;
+    one.metric = METRIC_THROUGHPUT;
+    long double value = 0;
+    char why[256] = "";
+    attn_device dev;
+    attn_diag diag = {{0}};
+    attn_device_load(c->s.device[0] ? c->s.device : "h100-sxm", &dev, &diag);
+    if (replica_throughput(&one, NULL, m, subject, &value, why, sizeof why))
+        return (size_t)snprintf(buf, len, "%s: %s", m->name, why);
+    char kv[32];
+    if (subject && c->s.kv_bits > 0)
+        snprintf(kv, sizeof kv, "%g-bit", c->s.kv_bits);
+    else
+        snprintf(kv, sizeof kv, "%s", attn_dtype_name(subject && c->s.kv_dtype_set ? c->s.kv_dtype : m->dtype));
+    return (size_t)snprintf(buf, len, "%s (%s weights, %s KV) %.6Lg tokens/s at %s", m->name,
+                            attn_dtype_name(subject && c->s.weights_dtype_set ? c->s.weights_dtype
+                                                                              : m->weights_dtype),
+                            kv, value, c->s.batch ? "the given batch" : "the largest batch that fits");
+}
+
+void claim_throughput_describe(const claim *c, char *buf, size_t len)
+{
+    int used = snprintf(buf, len, "%lld x %s (tp %lld), context %lld, memory x %.2f: ",
+                        (long long)(c->s.tp ? c->s.tp : 1), c->s.device[0] ? c->s.device : "h100-sxm",
+                        (long long)(c->s.tp ? c->s.tp : 1),
+                        (long long)(c->s.context ? c->s.context : c->model->max_context), c->s.mem_util);
+    if (used < 0 || (size_t)used >= len)
+        return;
+    used += (int)describe_side(c, c->model, true, buf + used, len - (size_t)used);
+    if (c->metric == METRIC_THROUGHPUT_RATIO && (size_t)used + 4 < len) {
+        used += snprintf(buf + used, len - (size_t)used, " vs ");
+        if ((size_t)used < len)
+            describe_side(c, c->baseline_model ? c->baseline_model : c->model, false, buf + used,
+                          len - (size_t)used);
+    }
+}

@@ -126,17 +126,26 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
     r->claimed = c.claimed;
     r->tolerance = c.tolerance;
     char why[512] = "";
-    if (claim_evaluate(&c, NULL, &r->computed, why, sizeof why)) {
+    int rc = claim_evaluate(&c, NULL, &r->computed, why, sizeof why);
+    if (rc) {
         uncheckable(r, path, line, -1, why);
+        r->beyond_model = rc == ATTN_ERR_UNSUPPORTED;
         return;
     }
+    char served[400] = "";
+    if (c.metric == METRIC_THROUGHPUT || c.metric == METRIC_THROUGHPUT_RATIO)
+        claim_throughput_describe(&c, served, sizeof served);
     if (fabsl(r->computed - c.claimed) <= c.tolerance) {
         r->verdict = ATTN_CLAIM_HOLDS;
+        snprintf(r->explanation, sizeof r->explanation, "%s", served);
         return;
     }
     r->verdict = ATTN_CLAIM_FAILS;
-    if (!claim_explain(&c, r->explanation, sizeof r->explanation, &r->tried, &r->reproducing))
-        snprintf(r->explanation, sizeof r->explanation, "no simple assumption reproduces it");
+    char found[sizeof r->explanation];
+    if (!claim_explain(&c, found, sizeof found, &r->tried, &r->reproducing))
+        snprintf(found, sizeof found, "no simple assumption reproduces it");
+    snprintf(r->explanation, sizeof r->explanation, "%.600s%s%.380s", found,
+             served[0] ? "; assumed: " : "", served);
 }
 
 int attn_claims_check(const char *path, const attn_claims_options *options,

@@ -31,6 +31,7 @@ typedef struct attn_claim_result {
     size_t line;            /* line in the claims file */
     size_t tried;           /* assumption combinations computed for a failing claim */
     size_t reproducing;     /* how many of them reproduce it */
+    bool beyond_model;      /* UNCHECKABLE as a verdict (the model cannot speak to it), not a bad row */
 } attn_claim_result;
 
 typedef struct attn_claims_options {

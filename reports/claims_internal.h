@@ -36,6 +36,7 @@ typedef struct claim_settings {
     attn_dtype weights_dtype;       /* throughput: weights as served */
     bool weights_dtype_set;
     double kv_bits;                 /* throughput: cache bits per element (0: kv_dtype) */
+    bool needs_measurement;         /* speedup the IO model cannot see (needs=measurement) */
 } claim_settings;
 
 /* How an assumption bends the computation (all neutral when zero). */
@@ -78,6 +79,9 @@ int claim_evaluate(const claim *c, const claim_twist *twist, long double *value,
  * (claim_throughput.c). */
 int claim_throughput_value(const claim *c, const claim_twist *t, long double *value, char *why,
                            size_t len);
+/* "8 x H800 (tp 8), context 2048: deepseek-v2 (fp8 weights, 6-bit KV) batch 901 at 39082
+ * tokens/s; ..." — the serving assumptions a throughput verdict rests on. */
+void claim_throughput_describe(const claim *c, char *buf, size_t len);
 /* Fills the explanation with every combination of up to three assumptions whose value falls
  * within the tolerance (none of whose parts does alone), fewest first, then closest; *tried
  * is how many combinations were computed, *reproducing how many reproduce the claim. */
