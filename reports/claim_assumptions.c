@@ -22,7 +22,10 @@
 
 #include "claims_internal.h"
 
-enum { MAX_TWISTS = 48, MAX_SIZE = 3, MAX_MATCHES = 64, MEMO_SLOTS = 4096 };
+enum { MAX_TWISTS = 48, MAX_SIZE = 3, MAX_MATCHES = 64, MEMO_SLOTS = 1024 };
+/* A member index standing for "an fp32 cache": a b-bit cache of a KV size metric is the fp32
+ * value x b / 32 (claim_eval.c's kv_value), so all bit widths share one evaluation. */
+enum { FP32_MEMBER = MAX_TWISTS };
 
 typedef enum { FAMILY_LAYOUT, FAMILY_PRECISION, FAMILY_LAYERS, FAMILY_UNITS, FAMILY_CONTEXT,
                FAMILY_WINDOWS, FAMILY_PHASE, FAMILY_COUNT } twist_family;
@@ -188,8 +191,9 @@ static bool model_value(search *s, const int *members, size_t count, long double
         if (slot->used)
             continue;
         claim_twist t = {0};
+        const claim_twist fp32 = {.dtype_set = true, .dtype = ATTN_DTYPE_FP32};
         for (size_t i = 0; i < count; i++)
-            t = combine(&t, &s->list[members[i]].twist);
+            t = combine(&t, members[i] == FP32_MEMBER ? &fp32 : &s->list[members[i]].twist);
         char why[256];
         slot->used = true;
         memcpy(slot->key, key, sizeof key);
@@ -206,12 +210,24 @@ static bool combo_value(search *s, const int *idx, size_t count, long double *va
     int members[MAX_SIZE];
     size_t m = 0;
     long double factor = 1;
+    bool kv_size = s->c->metric == METRIC_KV_BYTES || s->c->metric == METRIC_KV_BYTES_PER_TOKEN;
     for (size_t i = 0; i < count; i++) {
-        if (scales_only(s->list[idx[i]].family))
-            factor *= s->list[idx[i]].factor;
-        else
+        const named_twist *nt = &s->list[idx[i]];
+        if (scales_only(nt->family)) {
+            factor *= nt->factor;
+        } else if (kv_size && nt->twist.bits > 0) {
+            factor *= nt->twist.bits / 32.0L;
+            members[m++] = FP32_MEMBER;
+        } else {
             members[m++] = idx[i];
+        }
     }
+    for (size_t i = 1; i < m; i++) /* the memo key is sorted: FP32_MEMBER may be out of order */
+        for (size_t j = i; j > 0 && members[j - 1] > members[j]; j--) {
+            int swap = members[j];
+            members[j] = members[j - 1];
+            members[j - 1] = swap;
+        }
     if (!model_value(s, members, m, value))
         return false;
     *value *= factor;

@@ -12,19 +12,18 @@
 static int replica_throughput(const claim *c, const claim_twist *t, const attn_model *m,
                               bool subject, long double *value, char *why, size_t len)
 {
-    attn_device dev;
     attn_diag diag = {{0}};
-    const char *device = c->s.device[0] ? c->s.device : "h100-sxm";
-    int rc = attn_device_load(device, &dev, &diag);
-    if (rc) {
-        snprintf(why, len, "%s", diag.msg);
-        return rc;
+    const attn_device *dev = &c->device;
+    int rc = ATTN_OK;
+    if (!c->device_loaded) {
+        snprintf(why, len, "device '%s' could not be read", c->s.device[0] ? c->s.device : "h100-sxm");
+        return ATTN_ERR_UNKNOWN;
     }
     int64_t context = c->s.context ? c->s.context : m->max_context;
     if (t && t->context_factor > 0)
         context = (int64_t)((double)context * t->context_factor + 0.5);
     attn_serve_request req = {
-        .model = m, .device = &dev, .tp = c->s.tp ? c->s.tp : 1, .context = context,
+        .model = m, .device = dev, .tp = c->s.tp ? c->s.tp : 1, .context = context,
         .weights_dtype = subject && c->s.weights_dtype_set ? c->s.weights_dtype : m->weights_dtype,
         .kv_dtype = subject && c->s.kv_dtype_set ? c->s.kv_dtype : m->dtype,
         .kv_bits = subject ? c->s.kv_bits : 0, .mem_util = c->s.mem_util,
@@ -44,7 +43,7 @@ static int replica_throughput(const claim *c, const claim_twist *t, const attn_m
     int64_t batch = c->s.batch ? c->s.batch : s.max_batch;
     if (batch < 1) {
         snprintf(why, len, "%s: not one sequence of %lld tokens fits beside the weights on %s x %lld",
-                 m->name, (long long)context, dev.name, (long long)req.tp);
+                 m->name, (long long)context, dev->name, (long long)req.tp);
         rc = ATTN_ERR_RANGE;
     } else if ((rc = attn_serve_decode(&s, batch, &p, &diag))) {
         snprintf(why, len, "%s", diag.msg);
@@ -76,9 +75,6 @@ static size_t describe_side(const claim *c, const attn_model *m, bool subject, c
     one.metric = METRIC_THROUGHPUT;
     long double value = 0;
     char why[256] = "";
-    attn_device dev;
-    attn_diag diag = {{0}};
-    attn_device_load(c->s.device[0] ? c->s.device : "h100-sxm", &dev, &diag);
     if (replica_throughput(&one, NULL, m, subject, &value, why, sizeof why))
         return (size_t)snprintf(buf, len, "%s: %s", m->name, why);
     char kv[32];

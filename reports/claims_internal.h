@@ -61,6 +61,8 @@ typedef struct claim {
     long double claimed, tolerance;
     char unit[16];
     bool measure;
+    attn_device device; /* settings' device (default h100-sxm), read once per row */
+    bool device_loaded;
 } claim;
 
 int claim_metric_parse(const char *text, claim_metric *metric);
