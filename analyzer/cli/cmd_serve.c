@@ -171,15 +171,19 @@ static int run(serve_options *o, attn_serve *s)
     attn_diag diag = {{0}};
     attn_serve_point pre, pts[64];
     int64_t sizes[64];
+    char w[96], f[96];
+    if (s->max_batch < 1)
+        return cli_fail(CLI_FAILED,
+                        "serve: %s on %s x %lld: weights %s per GPU leave %s, not room for one "
+                        "sequence of %lld tokens", s->req.model->name, s->req.device->name,
+                        (long long)s->req.tp, cli_bytes(s->weights_rank_bytes, w, sizeof w),
+                        cli_bytes(s->free_bytes, f, sizeof f), (long long)o->req.context);
     int rc = attn_serve_prefill(s, &pre, &diag);
     size_t n = batches(s->max_batch, sizes, 64);
     for (size_t i = 0; i < n && !rc; i++)
         rc = attn_serve_decode(s, sizes[i], &pts[i], &diag);
     if (rc)
         return cli_fail_diag(rc, &diag);
-    if (s->max_batch < 1)
-        fprintf(stderr, "attnscope: serve: not one sequence of %lld tokens fits beside the weights\n",
-                (long long)o->req.context);
     if (o->plot && n && (rc = draw(o, s, pts, n, &diag)))
         return cli_fail_diag(rc, &diag);
     if (o->format == CLI_JSON)
