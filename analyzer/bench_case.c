@@ -51,7 +51,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
     };
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes,
-                              store_dtype(p.store)};
+                              store_dtype(p.store), 0};
     if (!ops)
         rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",
                        plan->variant->name, c->backend->name);

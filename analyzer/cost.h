@@ -20,6 +20,8 @@ typedef struct attn_cost_point {
     int64_t window;    /* 0 = global; windows apply to causal prefill and to decode */
     bool causal;
     long double sram;  /* M, in elements */
+    double dropout;         /* training step: dropout probability on P (0 = none) */
+    long double elem_bytes; /* bytes per element: a dropout mask is 1 byte whatever the type */
 } attn_cost_point;
 
 /* One layer, one sequence, in elements. */

@@ -11,10 +11,11 @@
 
 #include "diag.h"
 #include "plan_internal.h"
+#include "train.h"
 
 static int check_request(const attn_plan *plan, const attn_cost_request *req, attn_diag *diag)
 {
-    if (req->seq < 1 && req->phase == ATTN_PHASE_PREFILL)
+    if (req->seq < 1 && req->phase != ATTN_PHASE_DECODE)
         return attn_fail(diag, ATTN_ERR_RANGE, "prefill needs at least 1 token (got %lld)",
                          (long long)req->seq);
     if (req->seq < 0 || req->batch < 0)
@@ -23,6 +24,8 @@ static int check_request(const attn_plan *plan, const attn_cost_request *req, at
         return attn_fail(diag, ATTN_ERR_RANGE, "on-chip memory size (sram) must be positive");
     if (req->dtype >= ATTN_DTYPE_COUNT)
         return attn_fail(diag, ATTN_ERR_UNKNOWN, "unknown element type");
+    if (!(req->dropout >= 0 && req->dropout < 1))
+        return attn_fail(diag, ATTN_ERR_RANGE, "dropout %g: expected 0 <= p < 1", req->dropout);
     (void)plan;
     return ATTN_OK;
 }
@@ -35,10 +38,12 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
         .phase = req->phase,
         .n = req->seq,
         .window = window,
-        .causal = req->phase == ATTN_PHASE_PREFILL && req->causal,
+        .causal = req->phase != ATTN_PHASE_DECODE && req->causal,
         .sram = floorl((long double)req->sram_bytes / elem),
+        .dropout = req->phase == ATTN_PHASE_TRAIN ? req->dropout : 0,
+        .elem_bytes = elem,
     };
-    return plan->variant->cost(&plan->shape, &point);
+    return attn_variant_layer_cost(plan->variant, &plan->shape, &point);
 }
 
 /* total += weight x (batch x per-sequence + per-batch), in bytes. */

@@ -77,6 +77,9 @@ typedef struct attn_variant_type {
      * GPU source that every GPU backend builds */
     const attn_kernel_ops *cpu_ops;
     const attn_kernel_ops *gpu_ops;
+    /* one training step (forward + backward) of one layer for one sequence; NULL: this
+     * variant's backward is not defined (see train.h for the conventions) */
+    attn_layer_cost (*train_cost)(const attn_shape *shape, const attn_cost_point *point);
 } attn_variant_type;
 
 /* Adds a variant after the built-in ones, for a test or a program that links the library

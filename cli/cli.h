@@ -31,7 +31,7 @@ int cli_parse_real(const char *flag, const char *text, double min, double max, d
 int cli_parse_size(const char *flag, const char *text, uint64_t *out);
 int cli_parse_format(const char *text, cli_format *out);
 int cli_parse_dtype(const char *flag, const char *text, attn_dtype *out);
-/* --phase prefill|decode */
+/* --phase prefill|decode|train */
 int cli_parse_phase(const char *text, attn_phase *out);
 
 /* 1234567 -> "1,234,567" */
@@ -86,6 +86,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* cmd_serve.c */
 int cmd_report(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

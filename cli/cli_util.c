@@ -128,9 +128,10 @@ int cli_parse_dtype(const char *flag, const char *text, attn_dtype *out)
 
 int cli_parse_phase(const char *text, attn_phase *out)
 {
-    if (strcmp(text, "prefill") && strcmp(text, "decode"))
-        return cli_fail(CLI_USAGE, "--phase '%s': expected prefill or decode", text);
-    *out = text[0] == 'd' ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
+    if (strcmp(text, "prefill") && strcmp(text, "decode") && strcmp(text, "train"))
+        return cli_fail(CLI_USAGE, "--phase '%s': expected prefill, decode or train", text);
+    *out = text[0] == 'd' ? ATTN_PHASE_DECODE
+                          : text[0] == 't' ? ATTN_PHASE_TRAIN : ATTN_PHASE_PREFILL;
     return CLI_OK;
 }
 

@@ -199,6 +199,8 @@ static int parse_bench_options(int argc, char **argv, bench_options *o)
         return cli_fail(CLI_USAGE, "bench: give --seq N or --sweep FROM:TO:xF");
     if (o->proto.causal && o->proto.phase == ATTN_PHASE_DECODE)
         return cli_fail(CLI_USAGE, "bench: --causal applies to prefill");
+    if (o->proto.phase == ATTN_PHASE_TRAIN)
+        return cli_fail(CLI_USAGE, "bench: no backward kernels; --phase train is analytic (cost, plot, check)");
     o->proto.options.min_repeats = (int)o->repeat;
     return CLI_OK;
 }

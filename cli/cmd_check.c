@@ -1,6 +1,7 @@
 /* cmd_check.c — `attnscope check CLAIMS.csv [--measure] [--format table|json|md]`: each
  * claim HOLDS or FAILS with the computed value, and a failing one names the assumption that
- * reproduces it. Exit status 0 when every claim could be checked, 2 otherwise. */
+ * reproduces it. Exit status 0 when every row could be read and computed, 2 otherwise; a
+ * claim the model cannot speak to (UNCHECKABLE with its reason) is a verdict, not an error. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -47,6 +48,9 @@ static int print_json(const attn_claim_result *r, size_t n)
             json_object_set_new(o, "claimed", json_real((double)r[i].claimed));
             json_object_set_new(o, "computed", json_real((double)r[i].computed));
             json_object_set_new(o, "tolerance", json_real((double)r[i].tolerance));
+            json_object_set_new(o, "combinations_tried", json_integer((json_int_t)r[i].tried));
+            json_object_set_new(o, "combinations_reproducing",
+                                json_integer((json_int_t)r[i].reproducing));
         }
         json_array_append_new(array, o);
     }
@@ -117,7 +121,7 @@ int cmd_check(int argc, char **argv)
         return cli_fail_diag(rc, &diag);
     size_t unchecked = 0;
     for (size_t i = 0; i < count; i++) {
-        if (results[i].verdict == ATTN_CLAIM_UNCHECKABLE) {
+        if (results[i].verdict == ATTN_CLAIM_UNCHECKABLE && !results[i].beyond_model) {
             unchecked++;
             fprintf(stderr, "attnscope: claim %s: %s\n", results[i].id, results[i].explanation);
         }

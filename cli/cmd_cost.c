@@ -13,8 +13,11 @@
 
 static const char COST_USAGE[] =
     "usage: attnscope cost MODEL (--seq N | --sweep FROM:TO:xF|+S) [options]\n"
-    "  --phase P          prefill (default) or decode (--seq = cached tokens)\n"
+    "  --phase P          prefill (default), decode (--seq = cached tokens) or train\n"
+    "                     (one training step: forward + backward; DESIGN.md)\n"
     "  --causal           causal prefill (n(n+1)/2 scored pairs; windows apply)\n"
+    "  --mask M           causal or none: the same as --causal / its absence\n"
+    "  --dropout P        train: dropout probability on the attention matrix (default 0)\n"
     "  --variant V        all (default) or a name: standard flash flash1 mla mla-naive\n"
     "                     performer lowrank, or a head layout mha gqa mqa (standard attention)\n"
     "  --device NAME      roofline device preset (default h100-sxm; attnscope devices)\n"
@@ -42,7 +45,7 @@ typedef struct cost_options {
 enum {
     OPT_PHASE = 256, OPT_SEQ, OPT_SWEEP, OPT_CAUSAL, OPT_VARIANT, OPT_DEVICE, OPT_SRAM,
     OPT_BATCH, OPT_DTYPE, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
-    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_HELP
+    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP
 };
 
 static const struct option cost_long_options[] = {
@@ -63,6 +66,8 @@ static const struct option cost_long_options[] = {
     {"per-layer", no_argument, NULL, OPT_PER_LAYER},
     {"layer", required_argument, NULL, OPT_LAYER},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"mask", required_argument, NULL, OPT_MASK},
+    {"dropout", required_argument, NULL, OPT_DROPOUT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -91,6 +96,12 @@ static int parse_option(int opt, char *arg, void *ctx)
         o->per_layer = true;
         return cli_parse_int("--layer", arg, 0, 100000, &o->layer);
     case OPT_FORMAT: return cli_parse_format(arg, &o->format);
+    case OPT_MASK:
+        if (strcmp(arg, "causal") && strcmp(arg, "none"))
+            return cli_fail(CLI_USAGE, "--mask '%s': expected causal or none", arg);
+        o->cost.causal = arg[0] == 'c';
+        return CLI_OK;
+    case OPT_DROPOUT: return cli_parse_real("--dropout", arg, 0.0, 0.99, &o->cost.dropout);
     default: return cli_fail(CLI_USAGE, "cost: unknown option (attnscope cost --help)");
     }
 }
@@ -113,6 +124,8 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
         return cli_fail(CLI_USAGE, "cost: give --seq N or --sweep FROM:TO:xF");
     if (o->cost.causal && o->cost.phase == ATTN_PHASE_DECODE)
         return cli_fail(CLI_USAGE, "cost: --causal applies to prefill; decode is causal already");
+    if (o->cost.dropout > 0 && o->cost.phase != ATTN_PHASE_TRAIN)
+        return cli_fail(CLI_USAGE, "cost: --dropout applies to --phase train");
     o->model = argv[optind];
     return CLI_OK;
 }

@@ -28,7 +28,8 @@ static const char PLOT_USAGE[] =
     "  --batch B        sequences (default 1)\n"
     "  --from N --to N  x range in tokens (default 1024 .. the model's context, or 131072)\n"
     "  --kv-dtype D     cache/element precision (default the model's)\n"
-    "  --phase P        prefill (default) or decode; --causal for causal prefill\n"
+    "  --phase P        prefill (default), decode or train; --causal for causal prefill\n"
+    "  --dropout P      train: dropout probability on the attention matrix (default 0)\n"
     "  --sram SIZE      on-chip memory for flash tiles (default the device's)\n"
     "  --mem-util F     usable fraction of GPU memory (default 0.9)\n"
     "  --features M, --rank K, --kv-heads G   what-if parameters as in kv\n"
@@ -50,7 +51,7 @@ typedef struct plot_options {
 
 enum {
     OPT_OUT = 256, OPT_VARIANT, OPT_GPU, OPT_DEVICE, OPT_BATCH, OPT_FROM, OPT_TO, OPT_DTYPE,
-    OPT_PHASE, OPT_CAUSAL, OPT_SRAM, OPT_MEM_UTIL, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS,
+    OPT_PHASE, OPT_CAUSAL, OPT_DROPOUT, OPT_SRAM, OPT_MEM_UTIL, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS,
     OPT_TITLE, OPT_IN, OPT_FITS, OPT_HELP
 };
 
@@ -65,6 +66,7 @@ static const struct option plot_long_options[] = {
     {"kv-dtype", required_argument, NULL, OPT_DTYPE},
     {"phase", required_argument, NULL, OPT_PHASE},
     {"causal", no_argument, NULL, OPT_CAUSAL},
+    {"dropout", required_argument, NULL, OPT_DROPOUT},
     {"sram", required_argument, NULL, OPT_SRAM},
     {"mem-util", required_argument, NULL, OPT_MEM_UTIL},
     {"features", required_argument, NULL, OPT_FEATURES},
@@ -107,6 +109,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--kv-dtype", arg, &o->dtype);
     case OPT_PHASE: return cli_parse_phase(arg, &o->cost.phase);
     case OPT_CAUSAL: o->cost.causal = true; return CLI_OK;
+    case OPT_DROPOUT: return cli_parse_real("--dropout", arg, 0.0, 0.99, &o->cost.dropout);
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
     case OPT_MEM_UTIL: return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
     case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &o->whatif.features);

@@ -9,7 +9,7 @@
 
 static const char *phase_name(attn_phase phase)
 {
-    return phase == ATTN_PHASE_DECODE ? "decode" : "prefill";
+    return phase == ATTN_PHASE_DECODE ? "decode" : phase == ATTN_PHASE_TRAIN ? "train" : "prefill";
 }
 
 static int print_table(const cost_context *ctx, const cost_row *rows, size_t count)

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
     {"cost", cmd_cost, "analytic FLOPs, HBM traffic and roofline of prefill or decode, per variant"},
     {"bench", cmd_bench, "run real kernels: time, counted traffic, error vs reference, beside the model"},
     {"plot", cmd_plot, "charts (PNG, SVG, PDF) of KV cache, capacity, FLOPs, traffic, roofline"},
+    {"serve", cmd_serve, "serving throughput: decode tokens/s vs batch up to what fits, prefill tokens/s"},
     {"check", cmd_check, "check published claims (CSV); name the assumption behind a wrong one"},
     {"report", cmd_report, "one folder: KV sizing, analytic costs, measured sweep, every plot (HTML, Markdown)"},
     {"models", cmd_models, "list the model presets with their key fields"},

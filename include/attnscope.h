@@ -237,7 +237,9 @@ ATTN_API const char *attn_variant_summary(size_t index);
 
 /* ---- analytic cost: FLOPs, HBM traffic, roofline --------------------------------------- */
 
-typedef enum attn_phase { ATTN_PHASE_PREFILL, ATTN_PHASE_DECODE } attn_phase;
+/* TRAIN: one training step of attention, forward plus backward, over n tokens (prefill
+ * shapes); variants without a defined backward answer ATTN_ERR_UNSUPPORTED. */
+typedef enum attn_phase { ATTN_PHASE_PREFILL, ATTN_PHASE_DECODE, ATTN_PHASE_TRAIN } attn_phase;
 
 typedef struct attn_cost_request {
     attn_phase phase;
@@ -246,6 +248,7 @@ typedef struct attn_cost_request {
     bool causal;          /* prefill only; decode is causal by nature */
     uint64_t sram_bytes;  /* on-chip memory M for tiled (flash) traffic */
     attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
+    double dropout;       /* train only: dropout probability on P, 0 = none */
 } attn_cost_request;
 
 /* Whole model (every layer, the whole batch) or one layer of one sequence. FLOPs count a

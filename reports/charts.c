@@ -259,7 +259,9 @@ int attn_chart_cost(const attn_chart_request *req, bool traffic, const char *pat
     snprintf(title, sizeof title, "%s%s %s%s %s vs n (lines: model%s), batch %lld",
              req->models[0].name, req->per_layer ? ", one layer," : "",
              req->cost.causal ? "causal " : "",
-             req->cost.phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
+             req->cost.phase == ATTN_PHASE_DECODE  ? "decode"
+             : req->cost.phase == ATTN_PHASE_TRAIN ? "training step"
+                                                   : "prefill",
              traffic ? "HBM traffic" : "FLOPs", req->nmeasured ? "; points: measured" : "",
              (long long)req->batch);
     attn_plot plot = {req->title ? req->title : title,
@@ -319,7 +321,10 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     add_measured(req, d);
     char title[512];
     snprintf(title, sizeof title, "Roofline: %s %s at %lld tokens, batch %lld",
-             req->models[0].name, req->cost.phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
+             req->models[0].name,
+             req->cost.phase == ATTN_PHASE_DECODE  ? "decode"
+             : req->cost.phase == ATTN_PHASE_TRAIN ? "training step"
+                                                   : "prefill",
              (long long)req->seq_to, (long long)req->batch);
     attn_plot plot = {req->title ? req->title : title, "arithmetic intensity (FLOP per HBM byte)",
                       "attainable FLOP/s", true, true, true, d->series, d->nseries, NULL, 0, 0, 0};

@@ -87,6 +87,10 @@ static int kv_value(const claim *c, const claim_twist *t, const attn_model *m, c
 
 static int load_device(const claim *c, attn_device *dev, char *why, size_t len)
 {
+    if (c->device_loaded) { /* read once per row: the assumption search asks many times */
+        *dev = c->device;
+        return ATTN_OK;
+    }
     attn_diag diag = {{0}};
     int rc = attn_device_load(c->s.device[0] ? c->s.device : "h100-sxm", dev, &diag);
     if (rc)
@@ -112,8 +116,10 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     attn_plan *plan = NULL;
     attn_dtype dtype = dtype_of(c, t, side->model);
     rc = open_plan(c, &view, side->variant, dtype, &plan, why, len);
-    attn_cost_request req = {c->s.phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
-                             attn_device_sram_bytes(dev, c->s.sram), dtype};
+    attn_phase phase = t && t->phase_set ? t->phase : c->s.phase;
+    attn_cost_request req = {phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
+                             attn_device_sram_bytes(dev, c->s.sram), dtype,
+                             c->s.dropout};
     attn_diag diag = {{0}};
     if (!rc && (rc = c->s.per_layer ? attn_plan_cost_layer(plan, &req, 0, cost, &diag)
                                     : attn_plan_cost(plan, &req, cost, &diag)))
@@ -146,6 +152,15 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
     cost_side base = {c->baseline_model ? c->baseline_model : m,
                       c->s.baseline_variant[0] ? c->s.baseline_variant : variant_of(c, NULL),
                       c->s.baseline_seq ? c->s.baseline_seq : seq};
+    if (c->metric == METRIC_SPEEDUP && c->s.needs_measurement && !c->measure) {
+        snprintf(why, len, "the claim is about measured speed the IO model does not see "
+                 "(needs=measurement); run attnscope check --measure");
+        return ATTN_ERR_UNSUPPORTED;
+    }
+    if (c->metric == METRIC_SPEEDUP && c->measure && c->s.phase == ATTN_PHASE_TRAIN) {
+        snprintf(why, len, "no backward kernels to measure; drop --measure for the IO model");
+        return ATTN_ERR_UNSUPPORTED;
+    }
     if (c->metric == METRIC_SPEEDUP && c->measure) {
         double ts, tb;
         int rc = measured_time(c, &subject, &ts, why, len);
@@ -156,9 +171,11 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
     }
     attn_cost a, b;
     attn_device dev;
+    /* a phase assumption is about how the whole comparison was counted: both sides */
+    claim_twist base_twist = {.phase_set = t && t->phase_set, .phase = t ? t->phase : c->s.phase};
     int rc = cost_value(c, t, &subject, &a, &dev, why, len);
     if (!rc)
-        rc = cost_value(c, NULL, &base, &b, &dev, why, len);
+        rc = cost_value(c, &base_twist, &base, &b, &dev, why, len);
     if (rc)
         return rc;
     if (c->metric == METRIC_SPEEDUP) {
@@ -167,6 +184,13 @@ static int ratio_value(const claim *c, const claim_twist *t, long double *value,
                               dev.bandwidth_bytes_per_s, &ra);
         attn_roofline_compute(&b, attn_device_peak_flops(&dev, dtype_of(c, NULL, base.model)),
                               dev.bandwidth_bytes_per_s, &rb);
+        /* Same FLOPs, both compute-bound: the roofline gives 1x whatever the kernels do; the
+         * difference (occupancy, work partitioning, non-matmul FLOPs) is for measurement. */
+        if (!ra.memory_bound && !rb.memory_bound && a.flops == b.flops) {
+            snprintf(why, len, "both sides do the same FLOPs and are compute-bound on %s: the IO "
+                     "model cannot tell them apart; only measurement can (--measure)", dev.name);
+            return ATTN_ERR_UNSUPPORTED;
+        }
         *value = ra.time_s > 0 ? rb.time_s / ra.time_s : 0;
     } else if (c->metric == METRIC_HBM_RATIO) {
         long double denominator = b.read_bytes + b.write_bytes;
@@ -241,6 +265,10 @@ int claim_evaluate(const claim *c, const claim_twist *t, long double *value, cha
     case METRIC_MAX_BATCH:
     case METRIC_MAX_CONTEXT:
         rc = capacity_value(c, t, value, why, len);
+        break;
+    case METRIC_THROUGHPUT:
+    case METRIC_THROUGHPUT_RATIO:
+        rc = claim_throughput_value(c, t, value, why, len);
         break;
     default:
         rc = ratio_value(c, t, value, why, len);

@@ -13,7 +13,8 @@
 
 static const char *const METRICS[METRIC_COUNT] = {
     "kv_bytes", "kv_bytes_per_token", "kv_reduction", "hbm_bytes", "hbm_ratio",
-    "flops", "flops_ratio", "speedup", "max_batch", "max_context"};
+    "flops", "flops_ratio", "speedup", "max_batch", "max_context", "throughput",
+    "throughput_ratio"};
 
 int claim_metric_parse(const char *text, claim_metric *metric)
 {
@@ -42,6 +43,15 @@ static bool parse_bool(const char *value, bool *out)
 {
     *out = strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0;
     return *out || strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0;
+}
+
+/* A plain non-negative real (dropout=0.1, kv_bits=6). */
+static bool parse_fraction(const char *value, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    *out = strtod(value, &end);
+    return end != value && *end == '\0' && errno != ERANGE && isfinite(*out) && *out >= 0;
 }
 
 static bool copy(char *dst, size_t len, const char *value)
@@ -81,9 +91,28 @@ static bool set_key(claim_settings *s, const char *key, const char *value)
     if (strcmp(key, "per_layer") == 0)
         return parse_bool(value, &s->per_layer);
     if (strcmp(key, "phase") == 0) {
-        s->phase = strcmp(value, "decode") == 0 ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL;
-        return strcmp(value, "decode") == 0 || strcmp(value, "prefill") == 0;
+        s->phase = strcmp(value, "decode") == 0  ? ATTN_PHASE_DECODE
+                   : strcmp(value, "train") == 0 ? ATTN_PHASE_TRAIN
+                                                 : ATTN_PHASE_PREFILL;
+        return strcmp(value, "decode") == 0 || strcmp(value, "prefill") == 0 ||
+               strcmp(value, "train") == 0;
     }
+    if (strcmp(key, "mask") == 0) {
+        s->causal = strcmp(value, "causal") == 0;
+        return s->causal || strcmp(value, "none") == 0;
+    }
+    if (strcmp(key, "dropout") == 0)
+        return parse_fraction(value, &s->dropout) && s->dropout < 1;
+    if (strcmp(key, "kv_bits") == 0)
+        return parse_fraction(value, &s->kv_bits) && s->kv_bits > 0 && s->kv_bits <= 32;
+    if (strcmp(key, "tp") == 0)
+        return parse_count(value, &s->tp) && s->tp >= 1 && s->tp <= 4096;
+    if (strcmp(key, "needs") == 0)
+        return (s->needs_measurement = strcmp(value, "measurement") == 0);
+    if (strcmp(key, "engine") == 0)
+        return copy(s->engine, sizeof s->engine, value);
+    if (strcmp(key, "weights_dtype") == 0)
+        return (s->weights_dtype_set = attn_dtype_parse(value, &s->weights_dtype) == ATTN_OK);
     if (strcmp(key, "sram") == 0)
         return attn_size_parse(value, &s->sram) == ATTN_OK && s->sram > 0;
     if (strcmp(key, "mem_util") == 0) {
@@ -130,7 +159,7 @@ static const struct {
 } UNITS[] = {{"B", 1}, {"KB", 1e3L}, {"KiB", 1024.0L}, {"MB", 1e6L}, {"MiB", 1048576.0L},
              {"GB", 1e9L}, {"GiB", 1073741824.0L}, {"TB", 1e12L}, {"TiB", 1099511627776.0L},
              {"%", 0.01L}, {"x", 1}, {"tokens", 1}, {"FLOP", 1}, {"GFLOP", 1e9L},
-             {"TFLOP", 1e12L}};
+             {"TFLOP", 1e12L}, {"tokens/s", 1}};
 
 int claim_value_parse(const char *text, long double *value, char *unit, size_t unit_len)
 {

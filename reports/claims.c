@@ -19,7 +19,27 @@ typedef struct model_cache {
     char names[32][128];
     attn_model models[32];
     size_t count;
+    char device_names[16][64]; /* devices too: reading one costs a file-sized buffer */
+    attn_device devices[16];
+    size_t ndevices;
 } model_cache;
+
+static bool cached_device(model_cache *cache, const char *name, attn_device *out)
+{
+    for (size_t i = 0; i < cache->ndevices; i++)
+        if (strcmp(cache->device_names[i], name) == 0) {
+            *out = cache->devices[i];
+            return true;
+        }
+    attn_diag diag = {{0}};
+    if (attn_device_load(name, out, &diag))
+        return false; /* each use of the device says why */
+    if (cache->ndevices < 16) {
+        snprintf(cache->device_names[cache->ndevices], sizeof cache->device_names[0], "%s", name);
+        cache->devices[cache->ndevices++] = *out;
+    }
+    return true;
+}
 
 static const attn_model *cached_model(model_cache *cache, const char *name, char *why, size_t len)
 {
@@ -77,6 +97,7 @@ static bool read_row(char **cells, const char *path, size_t line, model_cache *c
         uncheckable(r, path, line, COL_MODEL, why);
         return false;
     }
+    c->device_loaded = cached_device(cache, c->s.device[0] ? c->s.device : "h100-sxm", &c->device);
     if (c->s.baseline_model[0] &&
         !(c->baseline_model = cached_model(cache, c->s.baseline_model, why, sizeof why))) {
         uncheckable(r, path, line, COL_SETTINGS, why);
@@ -100,17 +121,26 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
     r->claimed = c.claimed;
     r->tolerance = c.tolerance;
     char why[512] = "";
-    if (claim_evaluate(&c, NULL, &r->computed, why, sizeof why)) {
+    int rc = claim_evaluate(&c, NULL, &r->computed, why, sizeof why);
+    if (rc) {
         uncheckable(r, path, line, -1, why);
+        r->beyond_model = rc == ATTN_ERR_UNSUPPORTED;
         return;
     }
+    char served[400] = "";
+    if (c.metric == METRIC_THROUGHPUT || c.metric == METRIC_THROUGHPUT_RATIO)
+        claim_throughput_describe(&c, served, sizeof served);
     if (fabsl(r->computed - c.claimed) <= c.tolerance) {
         r->verdict = ATTN_CLAIM_HOLDS;
+        snprintf(r->explanation, sizeof r->explanation, "%s", served);
         return;
     }
     r->verdict = ATTN_CLAIM_FAILS;
-    if (!claim_explain(&c, r->explanation, sizeof r->explanation))
-        snprintf(r->explanation, sizeof r->explanation, "no simple assumption reproduces it");
+    char found[sizeof r->explanation];
+    if (!claim_explain(&c, found, sizeof found, &r->tried, &r->reproducing))
+        snprintf(found, sizeof found, "no simple assumption reproduces it");
+    snprintf(r->explanation, sizeof r->explanation, "%.600s%s%.380s", found,
+             served[0] ? "; assumed: " : "", served);
 }
 
 int attn_claims_check(const char *path, const attn_claims_options *options,

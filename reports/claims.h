@@ -29,6 +29,9 @@ typedef struct attn_claim_result {
     char unit[16];          /* how the claim was written (GB, KB, %, x, ...) for display */
     char explanation[1024]; /* the reproducing assumption(s), or why it fails / is uncheckable */
     size_t line;            /* line in the claims file */
+    size_t tried;           /* assumption combinations computed for a failing claim */
+    size_t reproducing;     /* how many of them reproduce it */
+    bool beyond_model;      /* UNCHECKABLE as a verdict (the model cannot speak to it), not a bad row */
 } attn_claim_result;
 
 /* One kernel run a measured speedup claim needs: one layer of `model` under `variant`. */

@@ -15,6 +15,8 @@ typedef enum {
     METRIC_SPEEDUP,
     METRIC_MAX_BATCH,
     METRIC_MAX_CONTEXT,
+    METRIC_THROUGHPUT,
+    METRIC_THROUGHPUT_RATIO,
     METRIC_COUNT
 } claim_metric;
 
@@ -28,6 +30,13 @@ typedef struct claim_settings {
     uint64_t sram;
     double mem_util;
     int64_t features, rank;
+    double dropout;                 /* train: dropout probability on P */
+    int64_t tp;                     /* throughput: tensor-parallel GPUs */
+    char engine[32];                /* throughput: engine memory rules (see throughput.h) */
+    attn_dtype weights_dtype;       /* throughput: weights as served */
+    bool weights_dtype_set;
+    double kv_bits;                 /* throughput: cache bits per element (0: kv_dtype) */
+    bool needs_measurement;         /* speedup the IO model cannot see (needs=measurement) */
 } claim_settings;
 
 /* How an assumption bends the computation (all neutral when zero). */
@@ -40,6 +49,8 @@ typedef struct claim_twist {
     double unit_factor;      /* printed in binary units under a decimal name, or back */
     double context_factor;   /* 1024/1000 or 1000/1024 applied to the context */
     bool ignore_windows;
+    bool phase_set;
+    attn_phase phase;        /* a training step for inference, or the forward alone */
 } claim_twist;
 
 typedef struct claim {
@@ -50,6 +61,8 @@ typedef struct claim {
     long double claimed, tolerance;
     char unit[16];
     attn_claim_timer measure; /* NULL: speedups from the roofline model */
+    attn_device device; /* settings' device (default h100-sxm), read once per row */
+    bool device_loaded;
 } claim;
 
 int claim_metric_parse(const char *text, claim_metric *metric);
@@ -64,7 +77,17 @@ int claim_tolerance_parse(const char *text, long double claimed, const char *uni
 /* The metric's value under a twist; ATTN_ERR_UNSUPPORTED with why when it cannot be. */
 int claim_evaluate(const claim *c, const claim_twist *twist, long double *value, char *why,
                    size_t len);
-/* Fills the explanation with the assumption(s) whose value falls within the tolerance. */
-bool claim_explain(const claim *c, char *explanation, size_t len);
+/* Decode tokens/s at the largest batch that fits, or its ratio to the baseline's
+ * (claim_throughput.c). */
+int claim_throughput_value(const claim *c, const claim_twist *t, long double *value, char *why,
+                           size_t len);
+/* "8 x H800 (tp 8), context 2048: deepseek-v2 (fp8 weights, 6-bit KV) batch 901 at 39082
+ * tokens/s; ..." — the serving assumptions a throughput verdict rests on. */
+void claim_throughput_describe(const claim *c, char *buf, size_t len);
+/* Fills the explanation with every combination of up to three assumptions whose value falls
+ * within the tolerance (none of whose parts does alone), fewest first, then closest; *tried
+ * is how many combinations were computed, *reproducing how many reproduce the claim. */
+bool claim_explain(const claim *c, char *explanation, size_t len, size_t *tried,
+                   size_t *reproducing);
 
 #endif

@@ -6,7 +6,7 @@
  * memory M: B_c = ceil(M / 4d), B_r = min(B_c, d). In prefill each query head reads its K/V
  * (as a per-head kernel does); in decode a KV head's cache is read once for its group.
  */
-#include "../variant.h"
+#include "../train.h"
 
 static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_point *p,
                                        attn_traffic (*traffic)(const attn_cost_point *,
@@ -38,6 +38,23 @@ static attn_layer_cost flash1_cost(const attn_shape *s, const attn_cost_point *p
     return flash_cost_with(s, p, attn_flash1_traffic, 2); /* running max m and sum l */
 }
 
+/* Training: the forward above, then the backward of the same loop family (train.h). */
+static attn_layer_cost flash2_train(const attn_shape *s, const attn_cost_point *p)
+{
+    attn_cost_point f = attn_train_forward_point(p);
+    attn_layer_cost c = flash2_cost(s, &f);
+    attn_train_flash_backward(s, p, true, &c);
+    return c;
+}
+
+static attn_layer_cost flash1_train(const attn_shape *s, const attn_cost_point *p)
+{
+    attn_cost_point f = attn_train_forward_point(p);
+    attn_layer_cost c = flash1_cost(s, &f);
+    attn_train_flash_backward(s, p, false, &c);
+    return c;
+}
+
 const attn_variant_type attn_variant_flash = {
     .name = "flash",
     .summary = "FlashAttention-2 loop order (Q blocks outer), online softmax, tiles from SRAM",
@@ -47,6 +64,7 @@ const attn_variant_type attn_variant_flash = {
     .cost = flash2_cost,
     .cpu_ops = &attn_cpu_ops_flash,
     .gpu_ops = &attn_gpu_ops_flash,
+    .train_cost = flash2_train,
 };
 
 const attn_variant_type attn_variant_flash1 = {
@@ -56,4 +74,5 @@ const attn_variant_type attn_variant_flash1 = {
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
     .cost = flash1_cost,
+    .train_cost = flash1_train,
 };

@@ -9,7 +9,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 static attn_kv_elems lowrank_kv_elems(const attn_shape *s)
 {
@@ -47,6 +47,16 @@ static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *
     return c;
 }
 
+/* Training: nothing quadratic is materialised, so the backward is autodiff's over the
+ * streamed products (train.h): inputs re-read, output gradients read, input gradients
+ * written, twice the products. Gradients of learned projections are not counted. */
+static attn_layer_cost lowrank_train(const attn_shape *s, const attn_cost_point *p)
+{
+    attn_cost_point f = attn_train_forward_point(p);
+    attn_layer_cost fwd = lowrank_cost(s, &f);
+    return attn_train_streamed(&fwd);
+}
+
 const attn_variant_type attn_variant_lowrank = {
     .name = "lowrank",
     .summary = "low-rank (Linformer) attention, K and V projected to k rows per sequence",
@@ -58,4 +68,5 @@ const attn_variant_type attn_variant_lowrank = {
     .cost = lowrank_cost,
     .cpu_ops = &attn_cpu_ops_lowrank,
     .gpu_ops = &attn_gpu_ops_lowrank,
+    .train_cost = lowrank_train,
 };

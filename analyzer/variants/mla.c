@@ -14,7 +14,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 static attn_kv_elems mla_kv_elems(const attn_shape *s)
 {
@@ -54,6 +54,18 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
     return c;
 }
 
+/* Absorbing W_UK into the query is an inference rewrite over a cache; a training step has no
+ * cache and DeepSeek-V2 trains the decompressed form (arXiv:2405.04434, Section 2.1.2-2.1.3:
+ * absorption is described for inference), which is mla-naive's train_cost. */
+static attn_layer_cost mla_train(const attn_shape *s, const attn_cost_point *p)
+{
+    (void)s, (void)p;
+    attn_layer_cost c = {0};
+    c.unsupported = true;
+    c.note = "the absorbed form is for inference; a training step is variant mla-naive";
+    return c;
+}
+
 const attn_variant_type attn_variant_mla = {
     .name = "mla",
     .summary = "multi-head latent attention, latent cache (d_c + d_r), absorbed",
@@ -65,4 +77,5 @@ const attn_variant_type attn_variant_mla = {
     .cost = mla_cost,
     .cpu_ops = &attn_cpu_ops_mla,
     .gpu_ops = &attn_gpu_ops_mla,
+    .train_cost = mla_train,
 };

@@ -9,7 +9,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 static attn_kv_elems mla_naive_kv_elems(const attn_shape *s)
 {
@@ -50,6 +50,29 @@ static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point
     return c;
 }
 
+/* Training: the attention part is FlashAttention-2's step over the decompressed heads
+ * (train.h, 3.5 x its forward FLOPs); the up-projection is a streamed product whose backward
+ * re-reads the latents, reads dK and dV, writes the latents' gradient and does two products. */
+static attn_layer_cost mla_naive_train(const attn_shape *s, const attn_cost_point *p)
+{
+    attn_cost_point f = attn_train_forward_point(p);
+    attn_layer_cost c = mla_naive_cost(s, &f);
+    attn_shape full = *s;
+    full.kv_heads = s->heads;
+    full.d_qk = s->d_n + s->d_r;
+    long double n = (long double)p->n, h = (long double)s->heads;
+    long double up_flops = 2 * n * (long double)s->d_c * h * (long double)(s->d_n + s->d_v);
+    long double latents = n * (long double)(s->d_c + s->d_r);
+    long double kv = n * (long double)mla_naive_kv_elems(s).per_token;
+    c.flops -= up_flops;
+    attn_train_flash_backward(&full, p, true, &c);
+    c.flops += 3 * up_flops;
+    c.read += latents + kv;
+    c.write += latents;
+    c.batch_read *= 2;
+    return c;
+}
+
 const attn_variant_type attn_variant_mla_naive = {
     .name = "mla-naive",
     .summary = "MLA with K and V decompressed per head before caching",
@@ -60,4 +83,5 @@ const attn_variant_type attn_variant_mla_naive = {
     .cost = mla_naive_cost,
     .cpu_ops = &attn_cpu_ops_mla_naive,
     .gpu_ops = &attn_gpu_ops_mla_naive,
+    .train_cost = mla_naive_train,
 };

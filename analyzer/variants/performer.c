@@ -13,7 +13,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 static attn_kv_elems performer_kv_elems(const attn_shape *s)
 {
@@ -49,6 +49,16 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
     return c;
 }
 
+/* Training: nothing quadratic is materialised, so the backward is autodiff's over the
+ * streamed products (train.h): inputs re-read, output gradients read, input gradients
+ * written, twice the products. Gradients of learned projections are not counted. */
+static attn_layer_cost performer_train(const attn_shape *s, const attn_cost_point *p)
+{
+    attn_cost_point f = attn_train_forward_point(p);
+    attn_layer_cost fwd = performer_cost(s, &f);
+    return attn_train_streamed(&fwd);
+}
+
 const attn_variant_type attn_variant_performer = {
     .name = "performer",
     .summary = "Performer FAVOR+ linear attention, fixed state per sequence (m features)",
@@ -60,4 +70,5 @@ const attn_variant_type attn_variant_performer = {
     .cost = performer_cost,
     .cpu_ops = &attn_cpu_ops_performer,
     .gpu_ops = &attn_gpu_ops_performer,
+    .train_cost = performer_train,
 };

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 
-#include "../variant.h"
+#include "../train.h"
 
 attn_kv_elems attn_kv_elems_full(const attn_shape *s)
 {
@@ -80,4 +80,5 @@ const attn_variant_type attn_variant_standard = {
     .cost = standard_cost,
     .cpu_ops = &attn_cpu_ops_standard,
     .gpu_ops = &attn_gpu_ops_standard,
+    .train_cost = attn_train_standard,
 };

@@ -42,7 +42,7 @@ if [ "$(grep -c '^llama-3-8b,flash,prefill,' "$out")" -eq 4 ]; then ok; else bad
 "$BIN" cost llama-3-8b --sweep 256:131072:x2 --format json >"$out" 2>"$err"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 7*10; assert all(r["flops"] > 0 for r in d if r["supported"])' "$out"; then ok; else bad "sweep json rows"; fi
 expect_error "cost bad sweep" "--sweep '1024-8192'" cost llama-3-8b --sweep 1024-8192
-expect_error "cost bad phase" "--phase 'train'" cost llama-3-8b --seq 10 --phase train
+expect_error "cost bad phase" "--phase 'training'" cost llama-3-8b --seq 10 --phase training
 expect_error "cost lowrank causal asked directly" "no causal prefill" cost llama-3-8b --seq 1024 --causal --variant lowrank
 expect_error "cost unknown device" "'tpu-v9'" cost llama-3-8b --seq 1024 --device tpu-v9
 expect_error "cost zero sram" "--sram '0'" cost llama-3-8b --seq 1024 --sram 0
@@ -134,6 +134,30 @@ expect_error "overflow reported, not wrapped" "does not fit in 64 bits" kv llama
 expect_error "unknown option" "--frobnicate" kv llama-3-8b --frobnicate
 expect_error "no model" "expected exactly one MODEL" kv
 expect_error "unknown command" "unknown command 'size'" size llama-3-8b
+
+# --- training step and serving throughput (issue 21) ---------------------------------------
+expect_ok "cost --phase train" 'standard   train' cost gpt2-medium --phase train --seq 1024 --batch 64 --per-layer --sram 192KiB --dropout 0.1
+expect_ok "train: mla says why not" 'a training step is variant mla-naive' cost deepseek-v2-lite --phase train --seq 512
+expect_ok "train as json" '"phase": "train"' cost gpt2-medium --phase train --seq 512 --variant flash1 --format json
+expect_error "dropout without train" "--dropout applies to --phase train" cost gpt2-medium --seq 64 --dropout 0.1
+expect_error "dropout out of range" "--dropout '1.5'" cost gpt2-medium --seq 64 --phase train --dropout 1.5
+expect_error "unknown mask" "--mask 'sideways'" cost gpt2-medium --seq 64 --phase train --mask sideways
+expect_error "no backward kernels" "no backward kernels" bench gpt2-medium --phase train --seq 64
+expect_ok "serve: largest batch" 'largest batch that fits: 114' serve llama-3-8b --gpu h100-sxm --context 4096
+expect_ok "serve json" '"max_batch": 114' serve llama-3-8b --format json
+expect_ok "serve moe experts" 'experts' serve deepseek-v2 --gpu h800 --tp 8 --context 2048 --weights-dtype fp8 --kv-bits 6
+expect_error "serve: bad engine" "--engine 'tgi'" serve llama-3-8b --engine tgi
+expect_error "serve: tp not dividing" "--tp 3" serve llama-3-8b --tp 3
+"$BIN" serve llama-3.1-405b --gpu l4 >"$out" 2>"$err"
+if [ $? -eq 1 ] && grep -qF "not room for one sequence" "$err" && [ ! -s "$out" ]; then ok; else bad "serve: nothing fits"; fi
+if command -v gnuplot >/dev/null; then
+    chart=$(mktemp -d)
+    expect_ok "serve --plot" 'largest batch' serve llama-3-8b --plot "$chart/serve.svg"
+    if grep -qF "capacity: 114 sequences" "$chart/serve.svg"; then ok; else bad "serve chart marks the capacity"; fi
+    rm -rf "$chart"
+fi
+expect_ok "check: 405B per 1k needs three assumptions" 'a fp32 cache + binary units printed as decimal (GiB as GB) + 1024 tokens' check "$CLAIMS"
+expect_ok "check json counts combinations" '"combinations_tried"' check "$CLAIMS" --format json
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
