@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_abi.sh LIB HEADER — the functions libattnscope.so exports are exactly those the public
-# header marks ATTN_API: no internal function leaks, none of the header's is missing.
+# header marks ATTN_API: no internal function or global leaks, none of the header's is missing.
 set -euo pipefail
 lib=$1 header=$2
-exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort)
+exported=$(nm -D --defined-only "$lib" | awk '{print $3}' | sort)
 declared=$(grep -E '^ATTN_API ' "$header" | grep -oE '[A-Za-z_][A-Za-z0-9_]*\(' | head -c -0 |
            awk -F'(' '!seen[$1]++ {print $1}' | sort)
 [ -n "$declared" ] || { echo "no ATTN_API declarations found in $header" >&2; exit 1; }
