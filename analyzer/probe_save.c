@@ -60,13 +60,14 @@ static json_t *probe_json(const attn_probe *p)
         "peak_flops_fp16", "the fp32 SGEMM median: the CPU kernels compute in fp32",
         "shared_mem_per_sm_bytes", "sysfs: per-core L2, the flash tile budget on a CPU",
         "l2_bytes", "sysfs: the last-level cache");
-    return json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:i, s:I, s:o, s:o}", "name", "local",
+    return json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:i, s:I, s:b, s:o, s:o}", "name",
+                     "local",
                      "description", description, "memory_bytes", (json_int_t)p->memory_bytes,
                      "bandwidth_bytes_per_s", p->triad.median, "peak_flops_fp32",
                      p->sgemm.median, "peak_flops_fp16", p->sgemm.median,
                      "shared_mem_per_sm_bytes", (json_int_t)(l2 ? l2->bytes : 0), "sm_count",
-                     p->threads, "l2_bytes", (json_int_t)(last ? last->bytes : 0), "probe",
-                     detail, "sources", sources);
+                     p->threads, "l2_bytes", (json_int_t)(last ? last->bytes : 0),
+                     "cpu_caches", 1, "probe", detail, "sources", sources);
 }
 
 /* mkdir -p of the directories above path. */

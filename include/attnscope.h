@@ -228,6 +228,15 @@ const char *attn_variant_summary(size_t index);
 
 typedef enum attn_phase { ATTN_PHASE_PREFILL, ATTN_PHASE_DECODE } attn_phase;
 
+/* Flash tiles: Algorithm 1's from the SRAM size (the CPU kernels' own rule), or a shipped
+ * kernel's fixed tiles (FlashAttention-2, FlashAttention-3, FA-2's split-KV decode). */
+typedef enum attn_tiles {
+    ATTN_TILES_SRAM, ATTN_TILES_FA2, ATTN_TILES_FA3, ATTN_TILES_SPLITKV
+} attn_tiles;
+const char *attn_tiles_name(attn_tiles kind);
+/* ATTN_ERR_UNKNOWN for a name that is not sram, fa2, fa3 or splitkv. */
+int attn_tiles_parse(const char *text, attn_tiles *kind);
+
 typedef struct attn_cost_request {
     attn_phase phase;
     int64_t seq;          /* prefill: n tokens per sequence; decode: t cached tokens */
@@ -236,6 +245,15 @@ typedef struct attn_cost_request {
     uint64_t sram_bytes;  /* on-chip memory M for tiled (flash) traffic */
     attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
 } attn_cost_request;
+
+/* What the cache-aware count (dram_bytes) knows of the machine and kernel; a zeroed one (or
+ * NULL) means tiles from sram and no cache known, so dram_bytes = HBM bytes. */
+typedef struct attn_cache_model {
+    attn_tiles tiles;     /* flash prefill tiles (head dims a kernel lacks fall back to sram) */
+    uint64_t llc_bytes;   /* last-level cache (GPU L2, CPU LLC) */
+    int64_t units;        /* SMs (GPU) or threads (CPU) running tiles at once; 0 = 1 */
+    bool cpu_caches;      /* tiles share the LLC and stores write-allocate (a CPU) */
+} attn_cache_model;
 
 /* Whole model (every layer, the whole batch) or one layer of one sequence. FLOPs count a
  * multiply-add as 2; long double so that no total wraps (they are exact below 2^64). */
@@ -248,10 +266,12 @@ typedef struct attn_cost {
     long double extra_bytes;  /* peak HBM working memory beyond inputs, outputs and cache */
     bool supported;           /* false: the variant has no such form (low-rank is non-causal) */
     char note[160];           /* why not supported, or what is assumed */
+    long double dram_bytes;   /* cache-aware: compulsory + re-reads that miss the LLC; <= HBM */
 } attn_cost;
 
+/* From dram_bytes when the cost has them (the cache-aware model), else HBM bytes. */
 typedef struct attn_roofline {
-    long double intensity;  /* FLOPs per HBM byte */
+    long double intensity;  /* FLOPs per DRAM byte */
     long double compute_s;  /* FLOPs / peak FLOP/s */
     long double memory_s;   /* bytes / bandwidth */
     long double time_s;     /* the larger of the two: a lower bound */
@@ -265,6 +285,12 @@ int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, in
                          attn_cost *cost, attn_diag *diag);
 void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
                            attn_roofline *out);
+/* The same two with the cache-aware count under `cache` (NULL: none). */
+int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
+                          const attn_cache_model *cache, attn_cost *total, attn_diag *diag);
+int attn_plan_cost_layer_cached(const attn_plan *plan, const attn_cost_request *req,
+                                const attn_cache_model *cache, int64_t layer, attn_cost *cost,
+                                attn_diag *diag);
 
 /* ---- scaling fits (GSL) ------------------------------------------------------------------ */
 
@@ -297,6 +323,10 @@ typedef struct attn_device {
     uint64_t shared_mem_per_sm_bytes;
     int64_t sm_count;
     uint64_t l2_bytes;
+    /* Optional (absent: sram tiles, a GPU): the flash kernel the device runs, and whether
+     * its tiles share the last-level cache with the data (a CPU, the probed `local`). */
+    attn_tiles flash_tiles;
+    bool cpu_caches;
 } attn_device;
 
 /* spec: a preset name (models/devices/NAME.json) or a path to such a file. */

@@ -13,6 +13,20 @@
 #include "json_fields.h"
 #include "presets.h"
 
+/* The optional fields of the cache-aware model: a preset without them still loads. */
+static int read_cache_fields(const json_source *src, const char *path, attn_device *dev)
+{
+    char tiles[16] = "";
+    bool present;
+    int rc = json_field_string(src, "flash_tiles", tiles, sizeof tiles, &present);
+    if (!rc && present && attn_tiles_parse(tiles, &dev->flash_tiles))
+        rc = attn_fail(src->diag, ATTN_ERR_FIELD, "%s: field 'flash_tiles' is '%s': expected "
+                                                  "sram, fa2, fa3 or splitkv", path, tiles);
+    if (!rc)
+        rc = json_field_bool(src, "cpu_caches", &dev->cpu_caches, &present);
+    return rc;
+}
+
 static int read_device(json_t *root, const char *path, attn_device *dev, attn_diag *diag)
 {
     json_source src = {path, "", root, NULL, NULL, diag};
@@ -43,6 +57,8 @@ static int read_device(json_t *root, const char *path, attn_device *dev, attn_di
         rc = json_field_int(&src, SMS, 1, 1 << 20, &dev->sm_count, &present);
     if (!rc)
         rc = json_field_int(&src, L2, 1, INT64_C(1) << 40, &l2, &present);
+    if (!rc)
+        rc = read_cache_fields(&src, path, dev);
     dev->memory_bytes = (uint64_t)memory;
     dev->shared_mem_per_sm_bytes = (uint64_t)smem;
     dev->l2_bytes = (uint64_t)l2;
