@@ -171,7 +171,10 @@ long double attn_causal_cols_beyond(const attn_cost_point *p, int64_t bc, int64_
     if (p->window)
         return (long double)(p->window + br + bc) > longer_than ? attn_causal_cols(p, bc, br)
                                                                  : 0;
-    int64_t from = first_at_least(blocks, br, br + bc - 1, bc, floorl(longer_than) + 1);
+    long double bound = floorl(longer_than) + 1;
+    if (bound > n) /* no sweep reads more than n keys */
+        return 0;
+    int64_t from = first_at_least(blocks, br, br + bc - 1, bc, bound);
     if (from >= blocks)
         return 0;
     return clamped_step_sum(blocks, br, br + bc - 1, bc, 0, n)
