@@ -327,7 +327,11 @@ typedef struct attn_device {
      * its tiles share the last-level cache with the data (a CPU, the probed `local`). */
     attn_tiles flash_tiles;
     bool cpu_caches;
+    double l2_bandwidth_bytes_per_s; /* optional: the L2 ceiling of the roofline (0 = none) */
 } attn_device;
+
+/* What the device tells the cache-aware count: its L2, SMs (threads) and flash kernel. */
+attn_cache_model attn_device_cache(const attn_device *device);
 
 /* spec: a preset name (models/devices/NAME.json) or a path to such a file. */
 int attn_device_load(const char *spec, attn_device *device, attn_diag *diag);

@@ -24,6 +24,9 @@ static int read_cache_fields(const json_source *src, const char *path, attn_devi
                                                   "sram, fa2, fa3 or splitkv", path, tiles);
     if (!rc)
         rc = json_field_bool(src, "cpu_caches", &dev->cpu_caches, &present);
+    if (!rc)
+        rc = json_field_real(src, "l2_bandwidth_bytes_per_s", 1e6, 1e16,
+                             &dev->l2_bandwidth_bytes_per_s, &present);
     return rc;
 }
 
@@ -112,6 +115,11 @@ int attn_device_load(const char *spec, attn_device *device, attn_diag *diag)
         snprintf(device->name, sizeof device->name, "%s", spec);
     json_decref(root);
     return rc;
+}
+
+attn_cache_model attn_device_cache(const attn_device *dev)
+{
+    return (attn_cache_model){dev->flash_tiles, dev->l2_bytes, dev->sm_count, dev->cpu_caches};
 }
 
 int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user), void *user)

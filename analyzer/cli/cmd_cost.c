@@ -132,12 +132,14 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
  * flags say otherwise; an explicit --sram asks about Algorithm 1's tiles. */
 static void cost_cache_defaults(cost_options *o, const attn_device *dev)
 {
-    if (!o->l2_set)
-        o->cache.llc_bytes = dev->l2_bytes;
-    if (!o->tiles_set)
-        o->cache.tiles = o->sram ? ATTN_TILES_SRAM : dev->flash_tiles;
-    o->cache.units = dev->sm_count;
-    o->cache.cpu_caches = dev->cpu_caches;
+    attn_cache_model asked = o->cache;
+    o->cache = attn_device_cache(dev);
+    if (o->l2_set)
+        o->cache.llc_bytes = asked.llc_bytes;
+    if (o->tiles_set)
+        o->cache.tiles = asked.tiles;
+    else if (o->sram)
+        o->cache.tiles = ATTN_TILES_SRAM;
 }
 
 /* Rows for one variant over the sequence lengths; *count grows. */
