@@ -13,7 +13,8 @@
  *  - a sweep of one cache that is longer than its share of the cache is evicted by LRU before
  *    it comes round again, so the next sweep misses whole; a shorter one stays and hits;
  *  - blocks resident together sweep the same cache in near lock-step, so one DRAM read serves
- *    all of them (min(parallel, run) sweeps per read).
+ *    all of them (min(parallel, run) sweeps per read), provided the cache holds the K/V tile
+ *    each cache in flight is at.
  * On a CPU the tiles themselves (Q^T, S^T, accumulators, the K/V block) take cache room too,
  * and a store miss fills its line first (write-allocate), so O and the workspace count twice.
  * Everything is elements per sequence; the plan multiplies by the element size and batch and
@@ -84,7 +85,9 @@ long double attn_flash2_dram(const attn_shape *s, const attn_cost_point *p,
     long double missed = p->causal ? attn_causal_cols_beyond(p, bc, br, fit_keys)
                                    : (n > fit_keys ? t_r * n : 0);
     long double rereads = maxld(0, group * missed - (n > fit_keys ? n : 0));
-    long double share = minld((long double)resident(p), maxld(run, 1));
+    /* lock-step sharing needs the current K/V tile of every cache in flight to stay */
+    bool tiles_stay = room(p, tile) >= flight * (long double)bc * row;
+    long double share = tiles_stay ? minld((long double)resident(p), maxld(run, 1)) : 1;
     long double kv = kvh * (n + rereads / share) * row;
     long double q = n * h * (long double)s->d_qk, out = io->write;
     return minld(io->read + io->write, q + kv + out + allocate_fills(p, out, tile));
