@@ -30,6 +30,24 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
     return p;
 }
 
+/* The cache the run's dram_bytes_model assumes: the simulated LLC under --traffic sim (one
+ * thread: the simulation runs one), else this machine's; a GPU backend's L2 is not known
+ * here, so its rows say dram = hbm. */
+static attn_cache_model cache_of(const attn_bench_case *c)
+{
+    attn_cache_model cache = {.tiles = ATTN_TILES_SRAM};
+    attn_sim_result g;
+    char why[200];
+    if (c->backend->kind != ATTN_BACKEND_KIND_CPU)
+        return cache;
+    bool sim = c->traffic & ATTN_TRAFFIC_SIM;
+    if (!attn_sim_llc_config(sim ? c->sim.llc_bytes : 0, &g, why, sizeof why))
+        cache.llc_bytes = g.llc_bytes;
+    cache.units = sim ? 1 : c->threads;
+    cache.cpu_caches = true;
+    return cache;
+}
+
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
 {
     attn_request req = c->whatif;
@@ -52,11 +70,12 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     };
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes,
                               store_dtype(p.store), 0};
+    attn_cache_model cache = cache_of(c);
     if (!ops)
         rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",
                        plan->variant->name, c->backend->name);
     if (!rc)
-        rc = attn_plan_cost_layer(plan, &creq, 0, &row->model_cost, diag);
+        rc = attn_plan_cost_layer_cached(plan, &creq, &cache, 0, &row->model_cost, diag);
     if (!rc)
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
     if (!rc && c->traffic)

@@ -20,6 +20,14 @@ typedef struct attn_cost_point {
     int64_t window;    /* 0 = global; windows apply to causal prefill and to decode */
     bool causal;
     long double sram;  /* M, in elements */
+    /* A kernel's fixed tiles (kernel_tiles.c); 0 = Algorithm 1's from M. */
+    int64_t tile_rows, tile_cols;
+    /* The cache-aware model (cost_dram.c); llc 0 = no cache known, dram = the IO model. */
+    long double llc;      /* last-level cache (GPU L2, CPU LLC), in elements */
+    int64_t batch;        /* sequences in the grid (which K/V caches run side by side) */
+    int64_t parallel;     /* tiles (thread blocks, CPU threads) resident at once; 0 = 1 */
+    bool tiles_in_llc;    /* the tiles live in the same cache (CPU), not in separate SRAM */
+    bool write_allocate;  /* a store that misses fills the line first (CPU caches) */
     double dropout;         /* training step: dropout probability on P (0 = none) */
     long double elem_bytes; /* bytes per element: a dropout mask is 1 byte whatever the type */
 } attn_cost_point;
@@ -35,6 +43,7 @@ typedef struct attn_layer_cost {
     long double extra;       /* HBM working memory */
     bool unsupported;
     const char *note;
+    long double dram;        /* cache-aware elements per sequence (cost_dram.c); < 0 = as IO */
 } attn_layer_cost;
 
 /* Query-key pairs one head scores: n^2 non-causal, sum_i min(i + 1, window) causal;
@@ -59,4 +68,27 @@ attn_traffic attn_flash1_traffic(const attn_cost_point *p, int64_t d_qk, int64_t
  * per Q block. Non-causal: 2Nd + 2Nd T_r + N. */
 attn_traffic attn_flash2_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v);
 
+/* Closed forms (cost_tiles.c), O(log n) for any n and tile. Keys all FA-2 query blocks of
+ * one head see, causal, block-aligned; rows all Algorithm-1 key blocks are seen by; and the
+ * keys of those FA-2 sweeps longer than `longer_than` keys. */
+long double attn_causal_cols(const attn_cost_point *p, int64_t bc, int64_t br);
+long double attn_causal_rows(const attn_cost_point *p, int64_t bc, int64_t br);
+long double attn_causal_cols_beyond(const attn_cost_point *p, int64_t bc, int64_t br,
+                                    long double longer_than);
+/* The FA-2 tiles a point uses: the kernel's when given, else Algorithm 1's from M. */
+void attn_point_tiles(const attn_cost_point *p, int64_t d, int64_t *block_cols,
+                      int64_t *block_rows);
+
+/* Cache-aware elements of one layer for one sequence (cost_dram.c), never above the IO
+ * model's read + write. FA-2 loop order: Q, O, L once, each K/V cache once, plus the sweeps
+ * of it that miss the last-level cache. */
+long double attn_flash2_dram(const attn_shape *s, const attn_cost_point *p,
+                             const attn_layer_cost *io);
+/* Algorithm 1: K, V once, and the Q/O/l/m rows re-read per key block only when one head's
+ * rows do not stay in the cache. */
+long double attn_flash1_dram(const attn_shape *s, const attn_cost_point *p,
+                             const attn_layer_cost *io);
+/* Standard attention: S and P read back from the cache when one head's scores fit. */
+long double attn_standard_dram(const attn_shape *s, const attn_cost_point *p,
+                               const attn_layer_cost *io);
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "kernel_tiles.h"
 #include "plan_internal.h"
 #include "train.h"
 
@@ -30,8 +31,25 @@ static int check_request(const attn_plan *plan, const attn_cost_request *req, at
     return ATTN_OK;
 }
 
+/* The kernel's tile and blocks in flight; Algorithm 1's tiles and one block per unit when the
+ * request names no kernel or the kernel has no tile for this head dim. */
+static void point_kernel(const attn_plan *plan, const attn_cache_model *cache,
+                         attn_cost_point *point)
+{
+    const attn_shape *s = &plan->shape;
+    attn_kernel_tile tile;
+    int64_t units = cache->units > 0 ? cache->units : 1;
+    point->parallel = units;
+    if (attn_kernel_tile_for(cache->tiles, s->d_qk > s->d_v ? s->d_qk : s->d_v, point->causal,
+                             &tile)) {
+        point->tile_rows = tile.rows;
+        point->tile_cols = tile.cols;
+        point->parallel = units * tile.ctas_per_sm;
+    }
+}
+
 static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request *req,
-                                  int64_t window)
+                                  const attn_cache_model *cache, int64_t window)
 {
     long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
     attn_cost_point point = {
@@ -40,10 +58,19 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
         .window = window,
         .causal = req->phase != ATTN_PHASE_DECODE && req->causal,
         .sram = floorl((long double)req->sram_bytes / elem),
+        .llc = floorl((long double)cache->llc_bytes / elem),
+        .batch = req->batch ? req->batch : 1,
+        .tiles_in_llc = cache->cpu_caches,
+        .write_allocate = cache->cpu_caches,
         .dropout = req->phase == ATTN_PHASE_TRAIN ? req->dropout : 0,
         .elem_bytes = elem,
     };
-    return attn_variant_layer_cost(plan->variant, &plan->shape, &point);
+    point_kernel(plan, cache, &point);
+    attn_layer_cost c = attn_variant_layer_cost(plan->variant, &plan->shape, &point);
+    /* a cache never adds to what the IO model moves: dram <= hbm always */
+    long double io = c.read + c.write;
+    c.dram = c.dram > 0 && c.dram < io ? c.dram : io;
+    return c;
 }
 
 /* total += weight x (batch x per-sequence + per-batch), in bytes. */
@@ -54,6 +81,7 @@ static void accumulate(attn_cost *total, const attn_layer_cost *c, long double l
     total->other_flops += layers * batch * c->other_flops;
     total->read_bytes += layers * (batch * c->read + c->batch_read) * elem;
     total->write_bytes += layers * batch * c->write * elem;
+    total->dram_bytes += layers * (batch * c->dram + c->batch_read) * elem;
     total->kv_bytes += layers * batch * c->kv * elem;
     total->extra_bytes = fmaxl(total->extra_bytes, batch * c->extra * elem);
 }
@@ -71,6 +99,20 @@ static int finish(attn_cost *total, const attn_layer_cost *c, const attn_plan *p
 int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cost *total,
                    attn_diag *diag)
 {
+    return attn_plan_cost_cached(plan, req, NULL, total, diag);
+}
+
+int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, int64_t layer,
+                         attn_cost *cost, attn_diag *diag)
+{
+    return attn_plan_cost_layer_cached(plan, req, NULL, layer, cost, diag);
+}
+
+int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
+                          const attn_cache_model *cache, attn_cost *total, attn_diag *diag)
+{
+    static const attn_cache_model none = {0};
+    cache = cache ? cache : &none;
     memset(total, 0, sizeof *total);
     int rc = check_request(plan, req, diag);
     if (rc)
@@ -79,7 +121,7 @@ int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cos
     long double batch = req->batch ? (long double)req->batch : 1.0L;
     attn_layer_cost c = {0};
     for (size_t g = 0; g < plan->groups; g++) {
-        c = layer_cost(plan, req, plan->group[g].window);
+        c = layer_cost(plan, req, cache, plan->group[g].window);
         if (c.unsupported)
             break;
         accumulate(total, &c, (long double)plan->group[g].layers, batch, elem);
@@ -87,9 +129,12 @@ int attn_plan_cost(const attn_plan *plan, const attn_cost_request *req, attn_cos
     return finish(total, &c, plan, diag);
 }
 
-int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, int64_t layer,
-                         attn_cost *cost, attn_diag *diag)
+int attn_plan_cost_layer_cached(const attn_plan *plan, const attn_cost_request *req,
+                                const attn_cache_model *cache, int64_t layer, attn_cost *cost,
+                                attn_diag *diag)
 {
+    static const attn_cache_model none = {0};
+    cache = cache ? cache : &none;
     memset(cost, 0, sizeof *cost);
     int rc = check_request(plan, req, diag);
     if (rc)
@@ -98,7 +143,7 @@ int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, in
         return attn_fail(diag, ATTN_ERR_RANGE, "layer %lld: the model has layers 0..%lld",
                          (long long)layer, (long long)plan->layers - 1);
     long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
-    attn_layer_cost c = layer_cost(plan, req, plan->layer[layer].window);
+    attn_layer_cost c = layer_cost(plan, req, cache, plan->layer[layer].window);
     if (!c.unsupported)
         accumulate(cost, &c, 1.0L, req->batch ? (long double)req->batch : 1.0L, elem);
     return finish(cost, &c, plan, diag);
@@ -107,7 +152,8 @@ int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, in
 void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
                            attn_roofline *out)
 {
-    long double bytes = cost->read_bytes + cost->write_bytes;
+    long double hbm = cost->read_bytes + cost->write_bytes;
+    long double bytes = cost->dram_bytes > 0 && cost->dram_bytes < hbm ? cost->dram_bytes : hbm;
     out->intensity = bytes > 0 ? cost->flops / bytes : 0;
     out->compute_s = peak_flops > 0 ? cost->flops / (long double)peak_flops : 0;
     out->memory_s = bandwidth > 0 ? bytes / (long double)bandwidth : 0;

@@ -15,7 +15,7 @@ enum { FLOP_REPEATS = 5, STREAM_REPEATS = 10, CLOCK_REPEATS = 5 };
 #define SGEMM_N 2048
 #define MIN_STREAM_BYTES ((uint64_t)64 << 20)
 
-static attn_spread spread_of(double *values, int n)
+attn_spread attn_spread_of(double *values, int n)
 {
     gsl_sort(values, 1, (size_t)n);
     return (attn_spread){values[0], gsl_stats_median_from_sorted_data(values, 1, (size_t)n),
@@ -64,6 +64,26 @@ static uint64_t stream_bytes(const attn_probe *p)
     return 4 * caches > MIN_STREAM_BYTES ? 4 * caches : MIN_STREAM_BYTES;
 }
 
+/* Half of each data cache: per thread for the private levels, in all for the last (shared)
+ * one, so the array stays in that level and not in the one below. */
+static int probe_levels(attn_probe *p, attn_diag *diag)
+{
+    int last = 0;
+    for (size_t i = 0; i < p->ncaches; i++)
+        last = p->caches[i].level > last ? p->caches[i].level : last;
+    for (size_t i = 0; i < p->ncaches && i < 16; i++) {
+        const attn_cpu_cache *c = &p->caches[i];
+        if (c->type == 'I')
+            continue;
+        uint64_t per = c->level == last ? 1 : (uint64_t)p->threads;
+        p->level_bytes[i] = (uint64_t)c->bytes / 2 * per;
+        if (attn_probe_level(p->level_bytes[i], &p->level_read[i]))
+            return attn_fail(diag, ATTN_ERR_NOMEM, "probe: cannot allocate %llu B for L%d",
+                             (unsigned long long)p->level_bytes[i], c->level);
+    }
+    return ATTN_OK;
+}
+
 int attn_probe_run(attn_probe *p, attn_diag *diag)
 {
     memset(p, 0, sizeof *p);
@@ -77,7 +97,7 @@ int attn_probe_run(attn_probe *p, attn_diag *diag)
     double clocks[CLOCK_REPEATS], fma[FLOP_REPEATS], sgemm[FLOP_REPEATS], rates[3][32];
     for (int r = 0; r < CLOCK_REPEATS; r++)
         clocks[r] = attn_probe_clock_hz();
-    p->measured_clock_hz = spread_of(clocks, CLOCK_REPEATS).max;
+    p->measured_clock_hz = attn_spread_of(clocks, CLOCK_REPEATS).max;
     p->clock_hz = p->measured_clock_hz > p->reported_clock_hz ? p->measured_clock_hz
                                                               : p->reported_clock_hz;
     p->flops_bound = p->threads * p->clock_hz * p->lanes * 2.0 * 2.0;
@@ -91,15 +111,15 @@ int attn_probe_run(attn_probe *p, attn_diag *diag)
         if (!(fma[r] > 0 && sgemm[r] > 0))
             return attn_fail(diag, ATTN_ERR_NOMEM, "probe: cannot allocate SGEMM matrices");
     }
-    p->fma = spread_of(fma, FLOP_REPEATS);
-    p->sgemm = spread_of(sgemm, FLOP_REPEATS);
+    p->fma = attn_spread_of(fma, FLOP_REPEATS);
+    p->sgemm = attn_spread_of(sgemm, FLOP_REPEATS);
 
     p->stream_bytes = stream_bytes(p);
     if (attn_probe_stream(p->stream_bytes, STREAM_REPEATS, rates))
         return attn_fail(diag, ATTN_ERR_NOMEM, "probe: cannot allocate 3 x %llu B for STREAM",
                          (unsigned long long)p->stream_bytes);
-    p->read = spread_of(rates[ATTN_STREAM_READ], STREAM_REPEATS);
-    p->copy = spread_of(rates[ATTN_STREAM_COPY], STREAM_REPEATS);
-    p->triad = spread_of(rates[ATTN_STREAM_TRIAD], STREAM_REPEATS);
-    return ATTN_OK;
+    p->read = attn_spread_of(rates[ATTN_STREAM_READ], STREAM_REPEATS);
+    p->copy = attn_spread_of(rates[ATTN_STREAM_COPY], STREAM_REPEATS);
+    p->triad = attn_spread_of(rates[ATTN_STREAM_TRIAD], STREAM_REPEATS);
+    return probe_levels(p, diag);
 }

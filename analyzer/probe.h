@@ -38,6 +38,10 @@ typedef struct attn_probe {
     attn_cpu_cache caches[16];
     size_t ncaches;
     uint64_t memory_bytes;     /* physical memory */
+    /* read bandwidth with the data in each data cache level (probe_levels.c), caches[] order;
+     * level_bytes 0 where a level was not measured (instruction caches) */
+    attn_spread level_read[16];
+    uint64_t level_bytes[16];
 } attn_probe;
 
 /* Measures the machine on the current thread count. Takes a few seconds. */
@@ -50,6 +54,10 @@ typedef enum { ATTN_STREAM_READ, ATTN_STREAM_COPY, ATTN_STREAM_TRIAD } attn_stre
 /* Rates of `repeats` passes of each kind over three arrays of `bytes` (rates[kind][repeat]). */
 int attn_probe_stream(uint64_t bytes, int repeats, double (*rates)[32]);
 double attn_probe_clock_hz(void);
+/* Read rate with `bytes` in all (over the threads) resident in one cache level. */
+int attn_probe_level(uint64_t bytes, attn_spread *out);
+/* min, median, max of n rates (sorts them). */
+attn_spread attn_spread_of(double *values, int n);
 /* Which FMA loop the CPU runs and its fp32 lanes. */
 const char *attn_probe_isa(int *lanes);
 

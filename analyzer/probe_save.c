@@ -28,10 +28,14 @@ static json_t *caches_json(const attn_probe *p)
     for (size_t i = 0; i < p->ncaches && list; i++) {
         const attn_cpu_cache *c = &p->caches[i];
         const char type[2] = {c->type, '\0'};
-        json_array_append_new(list, json_pack("{s:i, s:s, s:I, s:i, s:i}", "level", c->level,
-                                              "type", type, "bytes", (json_int_t)c->bytes,
-                                              "ways", (int)c->ways, "line_bytes",
-                                              (int)c->line_bytes));
+        json_t *entry = json_pack("{s:i, s:s, s:I, s:i, s:i}", "level", c->level, "type", type,
+                                  "bytes", (json_int_t)c->bytes, "ways", (int)c->ways,
+                                  "line_bytes", (int)c->line_bytes);
+        if (entry && i < 16 && p->level_bytes[i]) {
+            json_object_set_new(entry, "read_bytes_per_s", spread_json(p->level_read[i]));
+            json_object_set_new(entry, "read_array_bytes", json_integer((json_int_t)p->level_bytes[i]));
+        }
+        json_array_append_new(list, entry);
     }
     return list;
 }
@@ -60,13 +64,25 @@ static json_t *probe_json(const attn_probe *p)
         "peak_flops_fp16", "the fp32 SGEMM median: the CPU kernels compute in fp32",
         "shared_mem_per_sm_bytes", "sysfs: per-core L2, the flash tile budget on a CPU",
         "l2_bytes", "sysfs: the last-level cache");
-    return json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:i, s:I, s:o, s:o}", "name", "local",
+    json_object_set_new(sources, "l2_bandwidth_bytes_per_s",
+                        json_string("attnscope devices --probe: read with the data in the "
+                                    "last-level cache, median"));
+    return json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:i, s:I, s:b, s:o, s:o}", "name",
+                     "local",
                      "description", description, "memory_bytes", (json_int_t)p->memory_bytes,
                      "bandwidth_bytes_per_s", p->triad.median, "peak_flops_fp32",
                      p->sgemm.median, "peak_flops_fp16", p->sgemm.median,
                      "shared_mem_per_sm_bytes", (json_int_t)(l2 ? l2->bytes : 0), "sm_count",
-                     p->threads, "l2_bytes", (json_int_t)(last ? last->bytes : 0), "probe",
-                     detail, "sources", sources);
+                     p->threads, "l2_bytes", (json_int_t)(last ? last->bytes : 0),
+                     "cpu_caches", 1, "probe", detail, "sources", sources);
+}
+
+/* The last level's read rate, the L2 ceiling of the local hierarchical roofline. */
+static double last_level_read(const attn_probe *p)
+{
+    const attn_cpu_cache *last = attn_cpu_cache_find(p->caches, p->ncaches, 0, false);
+    size_t i = last ? (size_t)(last - p->caches) : 0;
+    return last && i < 16 && p->level_bytes[i] ? p->level_read[i].median : 0;
 }
 
 /* mkdir -p of the directories above path. */
@@ -88,6 +104,8 @@ int attn_probe_save(const attn_probe *p, const char *path, attn_diag *diag)
     json_t *root = probe_json(p);
     if (!root)
         return attn_fail(diag, ATTN_ERR_NOMEM, "%s: cannot build the preset", path);
+    if (last_level_read(p) > 0)
+        json_object_set_new(root, "l2_bandwidth_bytes_per_s", json_real(last_level_read(p)));
     attn_atomic_file f;
     int rc = make_parents(path, diag);
     if (!rc)

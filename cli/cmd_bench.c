@@ -242,12 +242,16 @@ static void print_traffic(const attn_result_row *r)
 {
     const char *sources[][2] = {{"sim", r->traffic_sim}, {"hw", r->traffic_hw}};
     double counted = (double)(r->m.stats.bytes_read + r->m.stats.bytes_written);
+    double dram = (double)r->model_cost.dram_bytes;
+    printf("%36s %-7s %12.4g bytes = %.3f x counted (cache-aware model)\n", "", "dram", dram,
+           counted > 0 ? dram / counted : 0);
     for (int i = 0; i < 2; i++) {
         char *end = NULL;
         double bytes = sources[i][1] ? strtod(sources[i][1], &end) : 0;
         if (sources[i][1] && end != sources[i][1])
-            printf("%36s %-7s %12.4g bytes = %.3f x counted\n", "", sources[i][0], bytes,
-                   counted > 0 ? bytes / counted : 0);
+            printf("%36s %-7s %12.4g bytes = %.3f x counted, %.3f x dram model\n", "",
+                   sources[i][0], bytes, counted > 0 ? bytes / counted : 0,
+                   dram > 0 ? bytes / dram : 0);
         else if (sources[i][1])
             printf("%36s %-7s %s\n", "", sources[i][0], sources[i][1]);
     }

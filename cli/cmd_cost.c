@@ -22,6 +22,9 @@ static const char COST_USAGE[] =
     "                     performer lowrank, or a head layout mha gqa mqa (standard attention)\n"
     "  --device NAME      roofline device preset (default h100-sxm; attnscope devices)\n"
     "  --sram SIZE        on-chip memory M for flash tiles (default: the device's per-SM)\n"
+    "  --tiles T          flash tiles: sram (ceil(M/4d)), fa2, fa3, splitkv (default: the\n"
+    "                     device's kernel; sram when --sram is given)\n"
+    "  --l2 SIZE          last-level cache for dram_bytes (default: the device's L2)\n"
     "  --batch B          sequences (default 1)\n"
     "  --kv-dtype D       precision of the cache and of every element counted (default: the\n"
     "                     model's torch_dtype)\n"
@@ -40,12 +43,14 @@ typedef struct cost_options {
     int64_t layer;
     uint64_t sram;
     cli_format format;
+    attn_cache_model cache;
+    bool tiles_set, l2_set;
 } cost_options;
 
 enum {
     OPT_PHASE = 256, OPT_SEQ, OPT_SWEEP, OPT_CAUSAL, OPT_VARIANT, OPT_DEVICE, OPT_SRAM,
     OPT_BATCH, OPT_DTYPE, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
-    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP
+    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP, OPT_TILES, OPT_L2
 };
 
 static const struct option cost_long_options[] = {
@@ -69,6 +74,8 @@ static const struct option cost_long_options[] = {
     {"mask", required_argument, NULL, OPT_MASK},
     {"dropout", required_argument, NULL, OPT_DROPOUT},
     {"help", no_argument, NULL, OPT_HELP},
+    {"tiles", required_argument, NULL, OPT_TILES},
+    {"l2", required_argument, NULL, OPT_L2},
     {NULL, 0, NULL, 0},
 };
 
@@ -96,6 +103,12 @@ static int parse_option(int opt, char *arg, void *ctx)
         o->per_layer = true;
         return cli_parse_int("--layer", arg, 0, 100000, &o->layer);
     case OPT_FORMAT: return cli_parse_format(arg, &o->format);
+    case OPT_TILES:
+        o->tiles_set = true;
+        if (attn_tiles_parse(arg, &o->cache.tiles))
+            return cli_fail(CLI_USAGE, "--tiles '%s': expected sram, fa2, fa3 or splitkv", arg);
+        return CLI_OK;
+    case OPT_L2: o->l2_set = true; return cli_parse_size("--l2", arg, &o->cache.llc_bytes);
     case OPT_MASK:
         if (strcmp(arg, "causal") && strcmp(arg, "none"))
             return cli_fail(CLI_USAGE, "--mask '%s': expected causal or none", arg);
@@ -130,6 +143,20 @@ static int parse_cost_options(int argc, char **argv, cost_options *o)
     return CLI_OK;
 }
 
+/* The cache-aware count's machine: the device's L2, SMs (threads) and flash kernel unless
+ * flags say otherwise; an explicit --sram asks about Algorithm 1's tiles. */
+static void cost_cache_defaults(cost_options *o, const attn_device *dev)
+{
+    attn_cache_model asked = o->cache;
+    o->cache = attn_device_cache(dev);
+    if (o->l2_set)
+        o->cache.llc_bytes = asked.llc_bytes;
+    if (o->tiles_set)
+        o->cache.tiles = asked.tiles;
+    else if (o->sram)
+        o->cache.tiles = ATTN_TILES_SRAM;
+}
+
 /* Rows for one variant over the sequence lengths; *count grows. */
 static int add_variant_rows(const cost_options *o, const attn_model *m, const char *variant,
                             bool skip_unsupported_quietly, cost_row *rows, size_t *count)
@@ -156,8 +183,10 @@ static int add_variant_rows(const cost_options *o, const attn_model *m, const ch
         row->batch = creq.batch;
         row->causal = creq.causal;
         row->layer = o->per_layer ? o->layer : -1;
-        rc = o->per_layer ? attn_plan_cost_layer(plan, &creq, o->layer, &row->cost, &diag)
-                          : attn_plan_cost(plan, &creq, &row->cost, &diag);
+        rc = o->per_layer
+                 ? attn_plan_cost_layer_cached(plan, &creq, &o->cache, o->layer, &row->cost,
+                                               &diag)
+                 : attn_plan_cost_cached(plan, &creq, &o->cache, &row->cost, &diag);
         if (rc == ATTN_ERR_UNSUPPORTED && skip_unsupported_quietly)
             rc = ATTN_OK; /* the row says n/a and why */
         else if (rc)
@@ -185,7 +214,7 @@ static int run_cost(const cost_options *o, const attn_model *m, const attn_devic
         rc = add_variant_rows(o, m, variants > 1 ? attn_variant_name(v) : o->variant,
                               variants > 1, rows, &count);
     cost_context ctx = {m->name, dev->name, attn_device_sram_bytes(dev, o->sram), o->cost.dtype,
-                        attn_device_peak_flops(dev, o->cost.dtype), dev->bandwidth_bytes_per_s};
+                        attn_device_peak_flops(dev, o->cost.dtype), dev->bandwidth_bytes_per_s, o->cache};
     for (size_t i = 0; i < count && !rc; i++)
         attn_roofline_compute(&rows[i].cost, ctx.peak_flops, ctx.bandwidth, &rows[i].roofline);
     if (!rc)
@@ -207,6 +236,7 @@ int cmd_cost(int argc, char **argv)
     o.cost.sram_bytes = attn_device_sram_bytes(&dev, o.sram);
     if (!o.cost.sram_bytes)
         return cli_fail(CLI_USAGE, "%s: no shared_mem_per_sm_bytes; give --sram", dev.path);
+    cost_cache_defaults(&o, &dev);
     attn_model model;
     if ((rc = attn_model_load(o.model, &model, &diag)))
         return cli_fail_diag(rc, &diag);

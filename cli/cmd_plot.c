@@ -24,7 +24,8 @@ static const char PLOT_USAGE[] =
     "  --fits CSV       time: write the fitted exponents (and a n^2 + b n + c) here\n"
     "  --variant LIST   comma-separated variants (default: a set per chart)\n"
     "  --gpu LIST       kv: free-memory lines for these GPUs; capacity: the GPU\n"
-    "  --device NAME    roofline, flops, traffic: device (default h100-sxm)\n"
+    "  --device NAME    roofline, flops, traffic: device (default h100-sxm; a roofline with\n"
+    "                   --in: the probed local preset when there is one)\n"
     "  --batch B        sequences (default 1)\n"
     "  --from N --to N  x range in tokens (default 1024 .. the model's context, or 131072)\n"
     "  --kv-dtype D     cache/element precision (default the model's)\n"
@@ -127,7 +128,7 @@ static int parse_plot_options(int argc, char **argv, plot_options *o)
     memset(o, 0, sizeof *o);
     o->batch = 1;
     o->mem_util = 0.9;
-    o->device = "h100-sxm";
+    o->device = NULL; /* plot_device picks */
     int rc = cli_options(argc, argv, plot_long_options, OPT_HELP, "plot", PLOT_USAGE,
                          parse_option, o);
     if (rc)
@@ -153,6 +154,22 @@ typedef struct plot_inputs {
     size_t ndevices;
 } plot_inputs;
 
+/* The device asked for; else, for a roofline of measured (CPU) rows, this machine's probed
+ * `local` preset when there is one, since CPU points under a GPU's roof say nothing; else
+ * h100-sxm. */
+static const char *plot_device(const plot_options *o)
+{
+    if (o->device)
+        return o->device;
+    attn_device local;
+    if (strcmp(o->kind, "roofline") == 0 && o->in && !attn_device_load("local", &local, NULL))
+        return "local";
+    if (strcmp(o->kind, "roofline") == 0 && o->in)
+        fprintf(stderr, "plot: no local preset (attnscope devices --probe): measured points "
+                        "drawn under h100-sxm's roof\n");
+    return "h100-sxm";
+}
+
 static int load_inputs(plot_options *o, plot_inputs *in)
 {
     const char *names[MAX_LIST];
@@ -167,7 +184,7 @@ static int load_inputs(plot_options *o, plot_inputs *in)
     bool roofline_like = strcmp(o->kind, "kv") != 0 && strcmp(o->kind, "capacity") != 0;
     char device_list[256];
     snprintf(device_list, sizeof device_list, "%s",
-             roofline_like || !o->gpu_list ? o->device : o->gpu_list);
+             roofline_like || !o->gpu_list ? plot_device(o) : o->gpu_list);
     if (!rc && (roofline_like || o->gpu_list))
         rc = split_list(device_list, names, &count, "--gpu");
     else
@@ -201,7 +218,8 @@ static int load_measured(const plot_options *o, const attn_table *t, const char 
     } else if (strcmp(o->kind, "flops") == 0) {
         rc = attn_measured_series(t, &q, &sets[(*nsets)++], diag);
     } else if (strcmp(o->kind, "roofline") == 0) {
-        q = (attn_series_query){model, "intensity_counted", "flops_per_s", "seq", "measured",
+        /* every row whatever its model name: bench names its rows by shape */
+        q = (attn_series_query){NULL, "intensity_counted", "flops_per_s", "seq", "measured",
                                 ATTN_STYLE_POINTS, phase};
         rc = attn_measured_series(t, &q, &sets[(*nsets)++], diag);
     }

@@ -12,14 +12,26 @@ static const char *phase_name(attn_phase phase)
     return phase == ATTN_PHASE_DECODE ? "decode" : phase == ATTN_PHASE_TRAIN ? "train" : "prefill";
 }
 
+/* What the DRAM column assumed, in one phrase. */
+static void cache_phrase(const cost_context *ctx, char *buf, size_t len)
+{
+    if (!ctx->cache.llc_bytes)
+        snprintf(buf, len, "no L2 size known: DRAM = HBM");
+    else
+        snprintf(buf, len, "L2 %llu B, %s tiles", (unsigned long long)ctx->cache.llc_bytes,
+                 attn_tiles_name(ctx->cache.tiles));
+}
+
 static int print_table(const cost_context *ctx, const cost_row *rows, size_t count)
 {
-    printf("%s on %s (%.4g TFLOP/s, %.4g TB/s, SRAM %llu B), %s elements\n", ctx->model,
+    char cache[96];
+    cache_phrase(ctx, cache, sizeof cache);
+    printf("%s on %s (%.4g TFLOP/s, %.4g TB/s, SRAM %llu B, %s), %s elements\n", ctx->model,
            ctx->device, ctx->peak_flops / 1e12, ctx->bandwidth / 1e12,
-           (unsigned long long)ctx->sram_bytes, attn_dtype_name(ctx->dtype));
-    printf("%-10s %-7s %8s %5s %12s %10s %11s %10s %10s %8s %10s %-7s\n", "variant", "phase",
-           "seq", "batch", "GFLOP", "other GF", "HBM GB", "KV GB", "extra GB", "FLOP/B",
-           "time ms", "bound");
+           (unsigned long long)ctx->sram_bytes, cache, attn_dtype_name(ctx->dtype));
+    printf("%-10s %-7s %8s %5s %12s %10s %11s %11s %10s %10s %8s %10s %-7s\n", "variant",
+           "phase", "seq", "batch", "GFLOP", "other GF", "HBM GB", "DRAM GB", "KV GB",
+           "extra GB", "FLOP/B", "time ms", "bound");
     for (size_t i = 0; i < count; i++) {
         const cost_row *r = &rows[i];
         printf("%-10s %-7s %8lld %5lld ", r->variant, phase_name(r->phase), (long long)r->seq,
@@ -29,9 +41,9 @@ static int print_table(const cost_context *ctx, const cost_row *rows, size_t cou
             continue;
         }
         const attn_cost *c = &r->cost;
-        printf("%12.4Lg %10.4Lg %11.4Lg %10.4Lg %10.4Lg %8.4Lg %10.4Lg %-7s\n", c->flops / 1e9L,
-               c->other_flops / 1e9L, (c->read_bytes + c->write_bytes) / 1e9L,
-               c->kv_bytes / 1e9L, c->extra_bytes / 1e9L, r->roofline.intensity,
+        printf("%12.4Lg %10.4Lg %11.4Lg %11.4Lg %10.4Lg %10.4Lg %8.4Lg %10.4Lg %-7s\n",
+               c->flops / 1e9L, c->other_flops / 1e9L, (c->read_bytes + c->write_bytes) / 1e9L,
+               c->dram_bytes / 1e9L, c->kv_bytes / 1e9L, c->extra_bytes / 1e9L, r->roofline.intensity,
                r->roofline.time_s * 1e3L, r->roofline.memory_bound ? "memory" : "compute");
     }
     return fflush(stdout) ? CLI_FAILED : CLI_OK;
@@ -40,7 +52,7 @@ static int print_table(const cost_context *ctx, const cost_row *rows, size_t cou
 static const char *const CSV_HEADER[] = {
     "model", "variant", "phase", "seq", "batch", "causal", "layer", "dtype", "device",
     "sram_bytes", "flops", "other_flops", "hbm_bytes", "hbm_read_bytes", "hbm_write_bytes",
-    "kv_bytes", "extra_bytes", "intensity_flop_per_byte", "compute_time_s", "memory_time_s",
+    "kv_bytes", "extra_bytes", "dram_bytes", "llc_bytes", "intensity_flop_per_byte", "compute_time_s", "memory_time_s",
     "time_s", "bound", "note"};
 enum { CSV_COLUMNS = sizeof CSV_HEADER / sizeof CSV_HEADER[0] };
 
@@ -50,16 +62,17 @@ static int print_csv(const cost_context *ctx, const cost_row *rows, size_t count
     for (size_t i = 0; i < count && !rc; i++) {
         const cost_row *r = &rows[i];
         const attn_cost *c = &r->cost;
-        char v[16][48];
+        char v[18][48];
         snprintf(v[0], 48, "%lld", (long long)r->seq);
         snprintf(v[1], 48, "%lld", (long long)r->batch);
         snprintf(v[2], 48, "%lld", (long long)r->layer);
         snprintf(v[3], 48, "%llu", (unsigned long long)ctx->sram_bytes);
         long double numbers[] = {c->flops, c->other_flops, c->read_bytes + c->write_bytes,
                                  c->read_bytes, c->write_bytes, c->kv_bytes, c->extra_bytes,
+                                 c->dram_bytes, (long double)ctx->cache.llc_bytes,
                                  r->roofline.intensity, r->roofline.compute_s,
                                  r->roofline.memory_s, r->roofline.time_s};
-        for (int k = 0; k < 11; k++) {
+        for (int k = 0; k < 13; k++) {
             v[4 + k][0] = '\0';
             if (c->supported)
                 snprintf(v[4 + k], 48, "%.10Lg", numbers[k]);
@@ -68,7 +81,7 @@ static int print_csv(const cost_context *ctx, const cost_row *rows, size_t count
             ctx->model, r->variant, phase_name(r->phase), v[0], v[1],
             r->causal ? "true" : "false", r->layer < 0 ? "all" : v[2],
             attn_dtype_name(ctx->dtype), ctx->device, v[3], v[4], v[5], v[6], v[7], v[8],
-            v[9], v[10], v[11], v[12], v[13], v[14],
+            v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16],
             c->supported ? (r->roofline.memory_bound ? "memory" : "compute") : "",
             c->note};
         rc = attn_csv_write_row(stdout, row, CSV_COLUMNS);
@@ -110,6 +123,9 @@ static int print_json(const cost_context *ctx, const cost_row *rows, size_t coun
             json_object_set_new(o, "hbm_write_bytes", json_number_of(c->write_bytes));
             json_object_set_new(o, "kv_bytes", json_number_of(c->kv_bytes));
             json_object_set_new(o, "extra_bytes", json_number_of(c->extra_bytes));
+            json_object_set_new(o, "dram_bytes", json_number_of(c->dram_bytes));
+            json_object_set_new(o, "llc_bytes", json_integer((json_int_t)ctx->cache.llc_bytes));
+            json_object_set_new(o, "tiles", json_string(attn_tiles_name(ctx->cache.tiles)));
             json_object_set_new(o, "intensity", json_real((double)r->roofline.intensity));
             json_object_set_new(o, "compute_time_s", json_real((double)r->roofline.compute_s));
             json_object_set_new(o, "memory_time_s", json_real((double)r->roofline.memory_s));

@@ -43,6 +43,15 @@ static void print_probe(const attn_probe *p)
                p->caches[i].bytes >> 10, p->caches[i].ways, p->caches[i].line_bytes,
                i + 1 < p->ncaches ? ";" : "");
     printf("%s\n", p->ncaches ? "" : " none in sysfs");
+    for (size_t i = 0; i < p->ncaches && i < 16; i++) {
+        if (!p->level_bytes[i])
+            continue;
+        char what[16];
+        snprintf(what, sizeof what, "L%d read", p->caches[i].level);
+        snprintf(detail, sizeof detail, "%llu KiB in all, in L%d",
+                 (unsigned long long)(p->level_bytes[i] >> 10), p->caches[i].level);
+        print_spread(what, p->level_read[i], 1e9, "GB/s", detail);
+    }
 }
 
 int cmd_devices_probe(int argc, char **argv)

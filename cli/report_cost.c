@@ -17,17 +17,20 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
         attn_cost c = {0};
         char cells[6][168];
         const char *row[] = {attn_variant_name(v), phase == ATTN_PHASE_DECODE ? "decode" : "causal prefill",
-                             cells[0], cells[1], cells[2], cells[3], cells[4]};
-        if (attn_plan_init(&plan, r->model, &req, NULL) || attn_plan_cost(plan, &creq, &c, NULL)) {
+                             cells[0], cells[1], cells[5], cells[2], cells[3], cells[4]};
+        attn_cache_model cache = attn_device_cache(dev);
+        if (attn_plan_init(&plan, r->model, &req, NULL) ||
+            attn_plan_cost_cached(plan, &creq, &cache, &c, NULL)) {
             snprintf(cells[0], 168, "n/a");
             snprintf(cells[1], 168, "%s", c.note[0] ? c.note : "no such form");
-            cells[2][0] = cells[3][0] = cells[4][0] = '\0';
+            cells[2][0] = cells[3][0] = cells[4][0] = cells[5][0] = '\0';
         } else {
             attn_roofline roof;
             attn_roofline_compute(&c, attn_device_peak_flops(dev, creq.dtype),
                                   dev->bandwidth_bytes_per_s, &roof);
             snprintf(cells[0], 168, "%.4Lg", c.flops / 1e9L);
             snprintf(cells[1], 168, "%.4Lg", (c.read_bytes + c.write_bytes) / 1e9L);
+            snprintf(cells[5], 168, "%.4Lg", c.dram_bytes / 1e9L);
             snprintf(cells[2], 168, "%.3Lg", roof.intensity);
             snprintf(cells[3], 168, "%.4Lg", roof.time_s * 1e3L);
             snprintf(cells[4], 168, "%s", roof.memory_bound ? "memory" : "compute");
@@ -40,20 +43,22 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
 int report_cost_section(report_context *r)
 {
     const attn_device *dev = r->roofline_device;
-    static const char *const header[] = {"variant", "step", "GFLOP", "HBM GB", "FLOP/byte",
-                                         "roofline time (ms)", "bound"};
+    static const char *const header[] = {"variant", "step", "GFLOP", "HBM GB", "DRAM GB",
+                                         "FLOP/byte", "roofline time (ms)", "bound"};
     attn_doc_heading(r->doc, "Analytic cost");
     attn_doc_paragraph(r->doc,
                        "Whole model, one sequence, %lld tokens, on %s (%.4g TFLOP/s, %.4g TB/s, "
                        "%llu B of shared memory per SM as the flash tile budget M). FLOPs count a "
                        "multiply-add as 2 and only the scored pairs (n(n+1)/2 when causal); "
                        "traffic follows FlashAttention's Algorithm 0 for standard attention and "
-                       "Theorem 2's tiling for flash (DESIGN.md).",
+                       "Theorem 2's tiling for flash (DESIGN.md); DRAM is the cache-aware count "
+                       "(the device's L2 keeps re-read K/V tiles), which FLOP/byte, time and "
+                       "bound use.",
                        (long long)r->context, dev->name,
                        attn_device_peak_flops(dev, r->model->dtype) / 1e12,
                        dev->bandwidth_bytes_per_s / 1e12,
                        (unsigned long long)attn_device_sram_bytes(dev, 0));
-    attn_doc_table(r->doc, header, 7);
+    attn_doc_table(r->doc, header, 8);
     cost_rows(r, ATTN_PHASE_PREFILL, dev);
     cost_rows(r, ATTN_PHASE_DECODE, dev);
     attn_chart_request req = {.models = r->model, .nmodels = 1, .devices = dev, .ndevices = 1,

@@ -241,6 +241,15 @@ ATTN_API const char *attn_variant_summary(size_t index);
  * shapes); variants without a defined backward answer ATTN_ERR_UNSUPPORTED. */
 typedef enum attn_phase { ATTN_PHASE_PREFILL, ATTN_PHASE_DECODE, ATTN_PHASE_TRAIN } attn_phase;
 
+/* Flash tiles: Algorithm 1's from the SRAM size (the CPU kernels' own rule), or a shipped
+ * kernel's fixed tiles (FlashAttention-2, FlashAttention-3, FA-2's split-KV decode). */
+typedef enum attn_tiles {
+    ATTN_TILES_SRAM, ATTN_TILES_FA2, ATTN_TILES_FA3, ATTN_TILES_SPLITKV
+} attn_tiles;
+const char *attn_tiles_name(attn_tiles kind);
+/* ATTN_ERR_UNKNOWN for a name that is not sram, fa2, fa3 or splitkv. */
+int attn_tiles_parse(const char *text, attn_tiles *kind);
+
 typedef struct attn_cost_request {
     attn_phase phase;
     int64_t seq;          /* prefill: n tokens per sequence; decode: t cached tokens */
@@ -250,6 +259,15 @@ typedef struct attn_cost_request {
     attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
     double dropout;       /* train only: dropout probability on P, 0 = none */
 } attn_cost_request;
+
+/* What the cache-aware count (dram_bytes) knows of the machine and kernel; a zeroed one (or
+ * NULL) means tiles from sram and no cache known, so dram_bytes = HBM bytes. */
+typedef struct attn_cache_model {
+    attn_tiles tiles;     /* flash prefill tiles (head dims a kernel lacks fall back to sram) */
+    uint64_t llc_bytes;   /* last-level cache (GPU L2, CPU LLC) */
+    int64_t units;        /* SMs (GPU) or threads (CPU) running tiles at once; 0 = 1 */
+    bool cpu_caches;      /* tiles share the LLC and stores write-allocate (a CPU) */
+} attn_cache_model;
 
 /* Whole model (every layer, the whole batch) or one layer of one sequence. FLOPs count a
  * multiply-add as 2; long double so that no total wraps (they are exact below 2^64). */
@@ -262,10 +280,12 @@ typedef struct attn_cost {
     long double extra_bytes;  /* peak HBM working memory beyond inputs, outputs and cache */
     bool supported;           /* false: the variant has no such form (low-rank is non-causal) */
     char note[160];           /* why not supported, or what is assumed */
+    long double dram_bytes;   /* cache-aware: compulsory + re-reads that miss the LLC; <= HBM */
 } attn_cost;
 
+/* From dram_bytes when the cost has them (the cache-aware model), else HBM bytes. */
 typedef struct attn_roofline {
-    long double intensity;  /* FLOPs per HBM byte */
+    long double intensity;  /* FLOPs per DRAM byte */
     long double compute_s;  /* FLOPs / peak FLOP/s */
     long double memory_s;   /* bytes / bandwidth */
     long double time_s;     /* the larger of the two: a lower bound */
@@ -279,6 +299,12 @@ ATTN_API int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request
                                   int64_t layer, attn_cost *cost, attn_diag *diag);
 ATTN_API void attn_roofline_compute(const attn_cost *cost, double peak_flops, double bandwidth,
                                     attn_roofline *out);
+/* The same two with the cache-aware count under `cache` (NULL: none). */
+int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
+                          const attn_cache_model *cache, attn_cost *total, attn_diag *diag);
+int attn_plan_cost_layer_cached(const attn_plan *plan, const attn_cost_request *req,
+                                const attn_cache_model *cache, int64_t layer, attn_cost *cost,
+                                attn_diag *diag);
 
 /* ---- scaling fits (GSL) ------------------------------------------------------------------ */
 
@@ -312,7 +338,15 @@ typedef struct attn_device {
     uint64_t shared_mem_per_sm_bytes;
     int64_t sm_count;
     uint64_t l2_bytes;
+    /* Optional (absent: sram tiles, a GPU): the flash kernel the device runs, and whether
+     * its tiles share the last-level cache with the data (a CPU, the probed `local`). */
+    attn_tiles flash_tiles;
+    bool cpu_caches;
+    double l2_bandwidth_bytes_per_s; /* optional: the L2 ceiling of the roofline (0 = none) */
 } attn_device;
+
+/* What the device tells the cache-aware count: its L2, SMs (threads) and flash kernel. */
+attn_cache_model attn_device_cache(const attn_device *device);
 
 /* spec: a preset name (models/devices/NAME.json) or a path to such a file. */
 ATTN_API int attn_device_load(const char *spec, attn_device *device, attn_diag *diag);

@@ -13,6 +13,23 @@
 #include "json_fields.h"
 #include "presets.h"
 
+/* The optional fields of the cache-aware model: a preset without them still loads. */
+static int read_cache_fields(const json_source *src, const char *path, attn_device *dev)
+{
+    char tiles[16] = "";
+    bool present;
+    int rc = json_field_string(src, "flash_tiles", tiles, sizeof tiles, &present);
+    if (!rc && present && attn_tiles_parse(tiles, &dev->flash_tiles))
+        rc = attn_fail(src->diag, ATTN_ERR_FIELD, "%s: field 'flash_tiles' is '%s': expected "
+                                                  "sram, fa2, fa3 or splitkv", path, tiles);
+    if (!rc)
+        rc = json_field_bool(src, "cpu_caches", &dev->cpu_caches, &present);
+    if (!rc)
+        rc = json_field_real(src, "l2_bandwidth_bytes_per_s", 1e6, 1e16,
+                             &dev->l2_bandwidth_bytes_per_s, &present);
+    return rc;
+}
+
 static int read_device(json_t *root, const char *path, attn_device *dev, attn_diag *diag)
 {
     json_source src = {path, "", root, NULL, NULL, diag};
@@ -43,6 +60,8 @@ static int read_device(json_t *root, const char *path, attn_device *dev, attn_di
         rc = json_field_int(&src, SMS, 1, 1 << 20, &dev->sm_count, &present);
     if (!rc)
         rc = json_field_int(&src, L2, 1, INT64_C(1) << 40, &l2, &present);
+    if (!rc)
+        rc = read_cache_fields(&src, path, dev);
     dev->memory_bytes = (uint64_t)memory;
     dev->shared_mem_per_sm_bytes = (uint64_t)smem;
     dev->l2_bytes = (uint64_t)l2;
@@ -96,6 +115,11 @@ int attn_device_load(const char *spec, attn_device *device, attn_diag *diag)
         snprintf(device->name, sizeof device->name, "%s", spec);
     json_decref(root);
     return rc;
+}
+
+attn_cache_model attn_device_cache(const attn_device *dev)
+{
+    return (attn_cache_model){dev->flash_tiles, dev->l2_bytes, dev->sm_count, dev->cpu_caches};
 }
 
 int attn_device_foreach(int (*visit)(const char *name, const char *path, void *user), void *user)

@@ -274,6 +274,39 @@ int attn_chart_cost(const attn_chart_request *req, bool traffic, const char *pat
     return rc;
 }
 
+/* One ceiling: min(peak, bandwidth x intensity) over the chart's intensities. */
+static void add_ceiling(chart_data *d, double peak, double bandwidth, const char *title)
+{
+    size_t s = d->nseries, n = 0;
+    for (double i = 0.01; i <= 1e5 && n < MAX_POINTS; i *= 1.2)
+        d->x[s][n] = i, d->y[s][n++] = fmin(peak, bandwidth * i);
+    snprintf(d->titles[s], 320, "%s", title);
+    d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], n, ATTN_STYLE_LINE, 7};
+    d->nseries++;
+}
+
+/* A variant at both intensities: FLOPs over the IO model's bytes and over the cache-aware
+ * bytes, each at the height the roof allows it. */
+static void add_variant_points(chart_data *d, const char *variant, const attn_cost *cost,
+                               double peak, double bandwidth)
+{
+    attn_cost io = *cost;
+    io.dram_bytes = 0; /* the roofline then takes HBM bytes */
+    const attn_cost *which[2] = {&io, cost};
+    static const char *const label[2] = {"IO model", "cache-aware"};
+    for (int k = 0; k < 2 && d->nseries < MAX_SERIES; k++) {
+        attn_roofline r;
+        size_t s = d->nseries;
+        attn_roofline_compute(which[k], peak, bandwidth, &r);
+        d->x[s][0] = (double)r.intensity;
+        d->y[s][0] = (double)(cost->flops / r.time_s);
+        snprintf(d->titles[s], 320, "%s (%s)", variant, label[k]);
+        d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], 1, ATTN_STYLE_POINTS,
+                                     attn_plot_color(variant)};
+        d->nseries++;
+    }
+}
+
 int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_diag *diag)
 {
     if (!req->ndevices)
@@ -283,19 +316,22 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     chart_data *d = calloc(1, sizeof *d);
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    size_t n = 0; /* the ceiling: min(peak, bandwidth x intensity) */
-    for (double i = 0.01; i <= 1e5 && n < MAX_POINTS; i *= 1.2)
-        d->x[0][n] = i, d->y[0][n++] = fmin(peak, dev->bandwidth_bytes_per_s * i);
-    snprintf(d->titles[0], 320, "%s roofline (%.4g TFLOP/s, %.4g TB/s)", dev->name, peak / 1e12,
-             dev->bandwidth_bytes_per_s / 1e12);
-    d->series[0] = (attn_series){d->titles[0], d->x[0], d->y[0], n, ATTN_STYLE_LINE, 7};
-    d->nseries = 1;
+    char ceiling[320];
+    snprintf(ceiling, sizeof ceiling, "%s DRAM roof (%.4g TFLOP/s, %.4g TB/s)", dev->name,
+             peak / 1e12, dev->bandwidth_bytes_per_s / 1e12);
+    add_ceiling(d, peak, dev->bandwidth_bytes_per_s, ceiling);
+    if (dev->l2_bandwidth_bytes_per_s > 0) {
+        snprintf(ceiling, sizeof ceiling, "%s L2 roof (%.4g TB/s)", dev->name,
+                 dev->l2_bandwidth_bytes_per_s / 1e12);
+        add_ceiling(d, peak, dev->l2_bandwidth_bytes_per_s, ceiling);
+    }
+    attn_cache_model cache = attn_device_cache(dev);
     const char *all[MAX_VARIANTS];
     size_t nall = cost_variants(all);
     const char *const *variants = req->variants ? req->variants : all;
     size_t nvariants = req->variants ? req->nvariants : nall;
     int rc = ATTN_OK;
-    for (size_t v = 0; v < nvariants && !rc && d->nseries < MAX_SERIES; v++) {
+    for (size_t v = 0; v < nvariants && !rc && d->nseries + 1 < MAX_SERIES; v++) {
         attn_plan *plan = NULL;
         if ((rc = open_plan(req, &req->models[0], variants[v], &plan, diag)))
             break;
@@ -303,19 +339,11 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
         c.seq = req->seq_to;
         c.batch = req->batch;
         attn_cost cost;
-        attn_roofline r;
-        size_t s = d->nseries;
-        int cost_rc = req->per_layer ? attn_plan_cost_layer(plan, &c, 0, &cost, NULL)
-                                     : attn_plan_cost(plan, &c, &cost, NULL);
-        if (cost_rc == ATTN_OK) {
-            attn_roofline_compute(&cost, peak, dev->bandwidth_bytes_per_s, &r);
-            d->x[s][0] = (double)r.intensity;
-            d->y[s][0] = (double)(cost.flops / r.time_s);
-            snprintf(d->titles[s], 320, "%s (model bound)", variants[v]);
-            d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], 1, ATTN_STYLE_POINTS,
-                                         attn_plot_color(variants[v])};
-            d->nseries++;
-        }
+        int cost_rc = req->per_layer
+                          ? attn_plan_cost_layer_cached(plan, &c, &cache, 0, &cost, NULL)
+                          : attn_plan_cost_cached(plan, &c, &cache, &cost, NULL);
+        if (cost_rc == ATTN_OK)
+            add_variant_points(d, variants[v], &cost, peak, dev->bandwidth_bytes_per_s);
         attn_plan_free(plan);
     }
     add_measured(req, d);
@@ -326,7 +354,7 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
              : req->cost.phase == ATTN_PHASE_TRAIN ? "training step"
                                                    : "prefill",
              (long long)req->seq_to, (long long)req->batch);
-    attn_plot plot = {req->title ? req->title : title, "arithmetic intensity (FLOP per HBM byte)",
+    attn_plot plot = {req->title ? req->title : title, "arithmetic intensity (FLOP per DRAM byte)",
                       "attainable FLOP/s", true, true, true, d->series, d->nseries, NULL, 0, 0, 0};
     if (!rc)
         rc = attn_plot_write(&plot, path, diag);

@@ -18,7 +18,8 @@ static const char *const COLUMNS[] = {
     "repeats", "time_s", "time_min_s", "time_max_s", "gflops", "gbps", "flops_per_s",
     "intensity_counted", "flops_model",
     "flops_counted", "hbm_bytes_model", "hbm_bytes_counted", "hbm_bytes_sim", "hbm_bytes_hw",
-    "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err", "validated", "note"};
+    "dram_bytes_model", "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err",
+    "validated", "note"};
 enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
 
 const char *attn_results_header(void)
@@ -58,19 +59,20 @@ static int write_row(FILE *out, const attn_result_row *r)
     snprintf(v[26], 64, "%llu", (unsigned long long)m->stats.flops);
     snprintf(v[27], 64, "%.0Lf", r->model_cost.read_bytes + r->model_cost.write_bytes);
     snprintf(v[28], 64, "%llu", (unsigned long long)counted);
-    snprintf(v[31], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
-    snprintf(v[32], 64, "%.0Lf", r->model_cost.extra_bytes);
-    v[33][0] = v[34][0] = '\0'; /* empty when not validated: never a made-up number */
+    snprintf(v[31], 64, "%.0Lf", r->model_cost.dram_bytes);
+    snprintf(v[32], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
+    snprintf(v[33], 64, "%.0Lf", r->model_cost.extra_bytes);
+    v[34][0] = v[35][0] = '\0'; /* empty when not validated: never a made-up number */
     if (m->validated) {
-        snprintf(v[33], 64, "%.3e", m->max_abs_err);
-        snprintf(v[34], 64, "%.3e", m->rel_err);
+        snprintf(v[34], 64, "%.3e", m->max_abs_err);
+        snprintf(v[35], 64, "%.3e", m->rel_err);
     }
     const char *row[NCOLUMNS] = {
         r->model, r->variant, r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
         v[4], v[5], v[6], v[7], v[8], v[9], r->causal ? "true" : "false", r->store, v[12],
         v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
         v[25], v[26], v[27], v[28], r->traffic_sim ? r->traffic_sim : "",
-        r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34],
+        r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34], v[35],
         m->validated ? "yes" : "no", m->note};
     return attn_csv_write_row(out, row, NCOLUMNS);
 }

@@ -3,14 +3,18 @@
  * It caches what standard caches; it changes traffic and working memory. Two loop orders:
  * "flash1" is the paper's Algorithm 1 (K/V blocks outer, Theorem 2's Theta(N^2 d^2 / M)
  * traffic), "flash" the FlashAttention-2 order (Q blocks outer). Tiles come from the on-chip
- * memory M: B_c = ceil(M / 4d), B_r = min(B_c, d). In prefill each query head reads its K/V
+ * memory M: B_c = ceil(M / 4d), B_r = min(B_c, d), unless the request names a shipped
+ * kernel's tiles (kernel_tiles.c; "flash" only: "flash1" is the paper's analysis). In prefill each query head reads its K/V
  * (as a per-head kernel does); in decode a KV head's cache is read once for its group.
  */
 #include "../train.h"
 
+typedef attn_traffic (*tile_traffic)(const attn_cost_point *, int64_t, int64_t);
+typedef long double (*cached_traffic)(const attn_shape *, const attn_cost_point *,
+                                      const attn_layer_cost *);
+
 static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_point *p,
-                                       attn_traffic (*traffic)(const attn_cost_point *,
-                                                               int64_t, int64_t),
+                                       tile_traffic traffic, cached_traffic dram,
                                        long double stats_per_row)
 {
     attn_layer_cost c = {0};
@@ -25,17 +29,18 @@ static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_poin
     c.write = h * t.write;
     c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
     c.extra = h * (long double)p->n * stats_per_row; /* softmax statistics in HBM */
+    c.dram = dram(s, p, &c);
     return c;
 }
 
 static attn_layer_cost flash2_cost(const attn_shape *s, const attn_cost_point *p)
 {
-    return flash_cost_with(s, p, attn_flash2_traffic, 1); /* logsumexp L */
+    return flash_cost_with(s, p, attn_flash2_traffic, attn_flash2_dram, 1); /* logsumexp L */
 }
 
 static attn_layer_cost flash1_cost(const attn_shape *s, const attn_cost_point *p)
 {
-    return flash_cost_with(s, p, attn_flash1_traffic, 2); /* running max m and sum l */
+    return flash_cost_with(s, p, attn_flash1_traffic, attn_flash1_dram, 2); /* running max m and sum l */
 }
 
 /* Training: the forward above, then the backward of the same loop family (train.h). */
@@ -57,7 +62,7 @@ static attn_layer_cost flash1_train(const attn_shape *s, const attn_cost_point *
 
 const attn_variant_type attn_variant_flash = {
     .name = "flash",
-    .summary = "FlashAttention-2 loop order (Q blocks outer), online softmax, tiles from SRAM",
+    .summary = "FlashAttention-2 loop order (Q blocks outer), online softmax, kernel or SRAM tiles",
     .shards_heads = true,
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,
@@ -69,7 +74,7 @@ const attn_variant_type attn_variant_flash = {
 
 const attn_variant_type attn_variant_flash1 = {
     .name = "flash1",
-    .summary = "FlashAttention-1 Algorithm 1 loop order (K/V blocks outer)",
+    .summary = "FlashAttention paper Algorithm 1 (K/V blocks outer), tiles ceil(M/4d)",
     .shards_heads = true,
     .kv_elems = attn_kv_elems_full,
     .kv_formula = attn_kv_formula_full,

@@ -47,7 +47,9 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
         c.write = h * dv;
         return c;
     }
-    attn_traffic t = attn_flash2_traffic(p, s->d_c + s->d_r, s->d_c);
+    attn_cost_point latent_tiles = *p; /* no shipped FA tile has head dim d_c + d_r */
+    latent_tiles.tile_rows = latent_tiles.tile_cols = 0;
+    attn_traffic t = attn_flash2_traffic(&latent_tiles, s->d_c + s->d_r, s->d_c);
     c.read = n * h * dn + h * t.read + n * h * dc;  /* q_n; attention; o_c for W_UV */
     c.write = n * h * dc + h * t.write + n * h * dv; /* q_c; o_c and L; o */
     c.extra = n * h * (2 * dc + 1);

@@ -58,6 +58,7 @@ static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point 
     c.write = h * (n * (long double)s->d_v + 2 * n * n);
     c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
     c.extra = h * n * n; /* every head's scores at once, as a batched implementation holds them */
+    c.dram = attn_standard_dram(s, p, &c);
     return c;
 }
 

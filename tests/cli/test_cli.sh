@@ -48,6 +48,13 @@ expect_error "cost unknown device" "'tpu-v9'" cost llama-3-8b --seq 1024 --devic
 expect_error "cost zero sram" "--sram '0'" cost llama-3-8b --seq 1024 --sram 0
 expect_error "cost no seq" "give --seq" cost llama-3-8b
 expect_error "cost layer out of range" "--layer 99" cost llama-3-8b --seq 10 --layer 99
+# cache-aware traffic (issue 17): L2 reuse makes H100 flash prefill compute-bound; a tiny L2
+# brings the IO model back; closed-form tile counts answer 16M tokens with 1-byte SRAM
+"$BIN" cost llama-3-70b --phase prefill --seq 8192 --causal --variant flash --format json >"$out" 2>"$err"
+if python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["bound"] == "compute" and r["dram_bytes"] == 24243077120 and r["tiles"] == "fa3" and r["dram_bytes"] < r["hbm_bytes"]' "$out"; then ok; else bad "cost dram compute-bound on h100"; fi
+expect_ok "cost --l2 tiny is memory-bound" '"bound": "memory"' cost llama-3-70b --seq 8192 --causal --variant flash --l2 1KiB --format json
+expect_ok "cost 16M causal, 1 B sram" 'flash ' cost llama-3-70b --seq 16M --causal --sram 1B --variant flash
+expect_error "cost bad tiles" "--tiles 'fa9'" cost llama-3-8b --seq 1024 --tiles fa9
 
 # --- plots: every kind through the CLI, judged by the files written ------------------------
 plots=$(mktemp -d)

@@ -68,6 +68,30 @@ static void test_bandwidth_from_dram(void **state)
     check_spread("triad", probe.triad, 1e8, 1e13);
 }
 
+/* Every data cache level has its read rate (a spread, positive), from an array that fits the
+ * level: half of it per thread (private levels) or in all (the last, shared one). */
+static void test_cache_levels(void **state)
+{
+    (void)state;
+    int last = 0, measured = 0;
+    for (size_t i = 0; i < probe.ncaches; i++)
+        last = probe.caches[i].level > last ? probe.caches[i].level : last;
+    for (size_t i = 0; i < probe.ncaches && i < 16; i++) {
+        const attn_cpu_cache *c = &probe.caches[i];
+        if (c->type == 'I') {
+            assert_int_equal(probe.level_bytes[i], 0);
+            continue;
+        }
+        uint64_t per = c->level == last ? 1 : (uint64_t)probe.threads;
+        assert_int_equal(probe.level_bytes[i], c->bytes / 2 * per);
+        char what[16];
+        snprintf(what, sizeof what, "L%d", c->level);
+        check_spread(what, probe.level_read[i], 1e8, 1e14);
+        measured++;
+    }
+    assert_true(measured > 0 || probe.ncaches == 0);
+}
+
 static void test_local_preset(void **state)
 {
     (void)state;
@@ -86,6 +110,9 @@ static void test_local_preset(void **state)
     assert_float_equal(d.bandwidth_bytes_per_s, probe.triad.median, probe.triad.median * 1e-5);
     assert_float_equal(d.peak_flops_fp32, probe.sgemm.median, probe.sgemm.median * 1e-5);
     assert_true(d.memory_bytes > 0);
+    assert_true(d.cpu_caches); /* the tiles share the LLC: the cache-aware model's CPU case */
+    const attn_cpu_cache *last = attn_cpu_cache_find(probe.caches, probe.ncaches, 0, false);
+    assert_int_equal(d.l2_bytes, last ? last->bytes : 0);
     unlink(file);
     snprintf(file, sizeof file, "%s/devices", path);
     rmdir(file);
@@ -97,6 +124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flops_within_bound),
         cmocka_unit_test(test_bandwidth_from_dram),
+        cmocka_unit_test(test_cache_levels),
         cmocka_unit_test(test_local_preset),
     };
     return cmocka_run_group_tests_name("sim", tests, run_probe, NULL);
