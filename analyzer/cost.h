@@ -20,6 +20,8 @@ typedef struct attn_cost_point {
     int64_t window;    /* 0 = global; windows apply to causal prefill and to decode */
     bool causal;
     long double sram;  /* M, in elements */
+    int64_t kv_block;  /* decode: paged cache block in tokens, 0 = contiguous */
+    long double index_elems, scale_elems; /* a 4-byte table entry, per-token scales, in elements */
 } attn_cost_point;
 
 /* One layer, one sequence, in elements. */

@@ -37,6 +37,9 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
         .window = window,
         .causal = req->phase == ATTN_PHASE_PREFILL && req->causal,
         .sram = floorl((long double)req->sram_bytes / elem),
+        .kv_block = req->kv_block_size,
+        .index_elems = 4.0L / elem,
+        .scale_elems = (long double)req->kv_scale_bytes / elem,
     };
     return plan->variant->cost(&plan->shape, &point);
 }

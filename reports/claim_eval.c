@@ -112,7 +112,7 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     attn_dtype dtype = dtype_of(c, t, side->model);
     rc = open_plan(c, &view, side->variant, dtype, &plan, why, len);
     attn_cost_request req = {c->s.phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
-                             c->s.sram ? c->s.sram : dev->shared_mem_per_sm_bytes, dtype};
+                             c->s.sram ? c->s.sram : dev->shared_mem_per_sm_bytes, dtype, 0, 0};
     attn_diag diag = {{0}};
     if (!rc && (rc = c->s.per_layer ? attn_plan_cost_layer(plan, &req, 0, cost, &diag)
                                     : attn_plan_cost(plan, &req, cost, &diag)))
