@@ -9,7 +9,9 @@
  */
 #include "decode_isa.h"
 
-enum { DEC_TJ = 4, DEC_GB = 2, DEC_NE = 8 };
+/* scores: DEC_TJ keys x DEC_GB heads; P·V: DEC_GB heads x DEC_NE vectors of d_v (AVX2's 16
+ * registers hold 2 x 4 accumulators beside the operands; AVX-512's 32 hold 2 x 8) */
+enum { DEC_TJ = 4, DEC_GB = 2, DEC_NE = W == 16 ? 8 : 4 };
 
 #if ATTN_SIMD_LANES == 16
 ATTN_SIMD_FN float BODY(hsum)(vf x) { return _mm512_reduce_add_ps(x); }
@@ -125,27 +127,50 @@ ATTN_SIMD_FN void BODY(dec_softmax)(const attn_dtile *t, int64_t g, const float 
     t->m[g] = new_max;
 }
 
-/* acc[g][e0 .. e0 + ne·W) = acc · corr[g] + Σ_j w[g][j] · v_j. */
-ATTN_SIMD_FN void BODY(dec_pv)(const attn_dtile *t, int64_t g, const float *v, int64_t count,
-                               int64_t e0, const int ne)
+/* acc rows g0 .. g0 + gn - 1, columns [e0, e0 + ne·W): acc = acc · corr + Σ_j w[g][j] · v_j.
+ * Two heads share each V vector load, so P·V needs fewer loads than FMAs. */
+ATTN_SIMD_FN void BODY(dec_pv)(const attn_dtile *t, int64_t g0, const int gn, const float *v,
+                               int64_t count, int64_t e0, const int ne)
 {
-    float *out = t->acc + g * t->ldo + e0;
-    const float *w = t->s + g * DECODE_CHUNK;
-    const vf corr = vf_set1(t->corr[g]);
-    vf acc[DEC_NE];
-#pragma GCC unroll 8
-    for (int i = 0; i < ne; i++)
-        acc[i] = vf_mul(vf_load(out + i * W), corr);
-    for (int64_t j = 0; j < count; j++) {
-        const vf weight = vf_set1(w[j]);
-        const float *row = v + j * t->ldo + e0;
+    vf acc[DEC_GB][DEC_NE];
+#pragma GCC unroll 2
+    for (int g = 0; g < gn; g++) {
+        const vf corr = vf_set1(t->corr[g0 + g]);
+        const float *out = t->acc + (g0 + g) * t->ldo + e0;
 #pragma GCC unroll 8
         for (int i = 0; i < ne; i++)
-            acc[i] = vf_fma(weight, vf_load(row + i * W), acc[i]);
+            acc[g][i] = vf_mul(vf_load(out + i * W), corr);
     }
+    for (int64_t j = 0; j < count; j++) {
+        const float *row = v + j * t->ldo + e0;
+        vf weight[DEC_GB];
+#pragma GCC unroll 2
+        for (int g = 0; g < gn; g++)
+            weight[g] = vf_set1(t->s[(g0 + g) * DECODE_CHUNK + j]);
 #pragma GCC unroll 8
-    for (int i = 0; i < ne; i++)
-        vf_store(out + i * W, acc[i]);
+        for (int i = 0; i < ne; i++) {
+            const vf value = vf_load(row + i * W);
+#pragma GCC unroll 2
+            for (int g = 0; g < gn; g++)
+                acc[g][i] = vf_fma(weight[g], value, acc[g][i]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int g = 0; g < gn; g++)
+#pragma GCC unroll 8
+        for (int i = 0; i < ne; i++)
+            vf_store(t->acc + (g0 + g) * t->ldo + e0 + i * W, acc[g][i]);
+}
+
+/* P·V of heads g0 .. g0 + gn - 1 over every column block. */
+ATTN_SIMD_FN void BODY(dec_pv_heads)(const attn_dtile *t, int64_t g0, const int gn,
+                                     const float *v, int64_t count)
+{
+    int64_t e0 = 0;
+    for (; e0 + DEC_NE * W <= t->ldo; e0 += DEC_NE * W)
+        BODY(dec_pv)(t, g0, gn, v, count, e0, DEC_NE);
+    for (; e0 < t->ldo; e0 += W)
+        BODY(dec_pv)(t, g0, gn, v, count, e0, 1);
 }
 
 static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k,
@@ -155,14 +180,13 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
     for (int64_t g0 = 0; g0 < t->rows; g0 += DEC_GB)
         for (int64_t j0 = 0; j0 < count; j0 += DEC_TJ)
             BODY(dec_scores)(t, k, k_scale, count, j0, g0);
-    for (int64_t g = 0; g < t->rows; g++) {
+    for (int64_t g = 0; g < t->rows; g++)
         BODY(dec_softmax)(t, g, v_scale, count);
-        int64_t e0 = 0;
-        for (; e0 + DEC_NE * W <= t->ldo; e0 += DEC_NE * W)
-            BODY(dec_pv)(t, g, v, count, e0, DEC_NE);
-        for (; e0 < t->ldo; e0 += W)
-            BODY(dec_pv)(t, g, v, count, e0, 1);
-    }
+    int64_t g0 = 0;
+    for (; g0 + 2 <= t->rows; g0 += 2)
+        BODY(dec_pv_heads)(t, g0, 2, v, count);
+    if (g0 < t->rows)
+        BODY(dec_pv_heads)(t, g0, 1, v, count);
 }
 
 static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_store store, const void *src, size_t count,
