@@ -143,9 +143,10 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
                    const float *v, float *o, attn_kernel_stats *stats);
 
 /* Decode (flash-decoding): n_q == 1 query per head against n_kv = t cached tokens stored as
- * `store` in the K/V layouts above. Each (batch, KV head) cache is split across threads; a
- * split reads its tokens once for the whole group of query heads, and the partial softmaxes
- * (max, sum, unnormalised output, in workspace) are merged. Counted:
+ * `store` in the K/V layouts above: attn_cpu_decode_cache on a contiguous cache without
+ * scales (so ATTN_ERR_RANGE for int8, which needs them). Each (batch, KV head) cache is split
+ * across threads; a split reads its tokens once for the whole group of query heads, and the
+ * partial softmaxes (max, sum, unnormalised output, in workspace) are merged. Counted:
  *   read  = batch·kv_heads·t·(d_qk + d_v)·store_size + 4·batch·heads·d_qk,
  *   write = 4·batch·heads·d_v;  flops = 2·batch·heads·t·(d_qk + d_v). t = 0 outputs zeros.
  * dims->causal does not matter: the one query sits at the last position and sees every token.
@@ -153,7 +154,8 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
 int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
                     const void *k_cache, const void *v_cache, float *o,
                     attn_kernel_stats *stats);
-/* The reference on the cache values as stored (fp16/bf16 rounded), i.e. what decode computes. */
+/* The reference on the cache values as stored (fp16/bf16/fp8 rounded), i.e. what decode
+ * computes; int8 values are taken unscaled (use attn_ref_decode_cache). */
 int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
                     const void *k_cache, const void *v_cache, double *o);
 

@@ -2,22 +2,25 @@
  *
  * Decode is bandwidth-bound for small GQA groups and FMA-bound for large ones; either way the
  * cache must be read once, by all cores, even at batch 1. So each (sequence, KV head) cache is
- * split into ranges of whole blocks (split-K, as FlashDecoding and llama.cpp's CPU
- * flash-attention split the KV sequence); a task walks its range run by run (a run is
- * contiguous memory: the whole range, or one block of a paged pool), converts 32-row chunks
- * into fp32 tiles that stay in L1, and hands them to the chunk kernel (decode_isa.h), which
- * serves every query head of the group from that one read and keeps one online softmax per
- * head. No barrier between blocks: the partials (max, sum, unnormalised output: workspace,
- * not traffic) are merged once at the end. A paged task prefetches the next block while it
- * computes on this one, since the hardware prefetcher does not cross into a scattered block.
- * Counted bytes are added up by the tasks as they read, and equal attn_decode_cache_count.
- */
+ * split into ranges of whole blocks (split-K over the sequence, as Flash-Decoding does: Dao et
+ * al., "Flash-Decoding for long-context inference", 2023); a task walks its range run by run
+ * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
+ * 32 rows (from several blocks when blocks are smaller) into fp32 tiles that stay in L1, and
+ * hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
+ * from that one read and keeps one online softmax per head. No barrier between blocks: the
+ * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
+ * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
+ * prefetcher does not follow a scattered block. Counted bytes are added up by the tasks as
+ * they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 
 #include "decode_isa.h"
 
-enum { DECODE_SPLITS_PER_THREAD = 4 }; /* ranges per thread: balance on a busy machine */
+enum {
+    DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
+    DECODE_PREFETCH_BLOCKS = 2,   /* paged: blocks prefetched ahead of the one being read */
+};
 
 typedef struct decode_plan {
     const attn_decode_isa *isa;
@@ -27,7 +30,7 @@ typedef struct decode_plan {
     int64_t group, ldq, ldo;
     int64_t splits, split_len, tasks; /* splits per (sequence, KV head) */
     int64_t tile_floats;
-    bool in_place_k, in_place_v;
+    bool in_place;                    /* an fp32 cache whose rows need no padding */
 } decode_plan;
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -49,9 +52,8 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan->group = dims->heads / dims->kv_heads;
     plan->ldq = attn_round_up(dims->d_qk, w);
     plan->ldo = attn_round_up(dims->d_v, w);
-    const bool fp32 = plan->cache->store == ATTN_STORE_FP32;
-    plan->in_place_k = fp32 && plan->ldq == dims->d_qk;
-    plan->in_place_v = fp32 && plan->ldo == dims->d_v;
+    plan->in_place = plan->cache->store == ATTN_STORE_FP32 && plan->ldq == dims->d_qk
+                     && plan->ldo == dims->d_v;
     int64_t quantum = DECODE_CHUNK;
     if (plan->cache->layout == ATTN_KV_PAGED) {
         const int64_t bs = plan->cache->block_size;
@@ -68,7 +70,7 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan->tasks = caches * plan->splits;
     const int64_t g = plan->group;
     plan->tile_floats = g * (plan->ldq + 3 + plan->ldo + DECODE_CHUNK)
-                        + DECODE_CHUNK * (plan->ldq + plan->ldo);
+                        + DECODE_CHUNK * (plan->ldq + plan->ldo + 2);
 }
 
 /* Partial online softmax of one task: m [group], l [group], acc [group][d_v]. */
@@ -118,62 +120,108 @@ static void prefetch_rows(const void *base, int64_t row, int64_t rows, int64_t d
     const char *first = (const char *)base + (size_t)(row * d) * size;
     const size_t bytes = (size_t)(rows * d) * size;
     for (size_t at = 0; at < bytes; at += 64)
-        __builtin_prefetch(first + at, 0, 0);
+        __builtin_prefetch(first + at, 0, 1);
 }
 
-/* `count` rows from row `row` into fp32 (in place when the store allows): the tile's rows are
- * ld wide, their padding columns stay zero. */
-static const float *rows_f32(const decode_plan *plan, const void *base, int64_t row,
-                             int64_t count, int64_t d, int64_t ld, bool in_place, float *tile)
+/* A chunk being gathered: up to DECODE_CHUNK fp32 rows (and int8 scales), possibly from
+ * several blocks, so a paged cache of 16-token blocks still runs full 32-row chunks. */
+typedef struct decode_fill {
+    float *k, *v, *k_scale, *v_scale;
+    int64_t rows;
+} decode_fill;
+
+static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill *f)
 {
-    const attn_store store = plan->cache->store;
-    const size_t size = attn_store_size(store);
-    const char *src = (const char *)base + (size_t)(row * d) * size;
-    if (in_place)
-        return (const float *)src;
-    if (ld == d) {
-        plan->isa->to_f32(store, src, (size_t)(count * d), tile);
-        return tile;
-    }
-    for (int64_t r = 0; r < count; r++)
-        plan->isa->to_f32(store, src + (size_t)(r * d) * size, (size_t)d, tile + r * ld);
-    return tile;
+    const bool int8 = plan->cache->store == ATTN_STORE_INT8;
+    if (f->rows > 0)
+        plan->isa->chunk(t, f->k, f->v, int8 ? f->k_scale : NULL, int8 ? f->v_scale : NULL,
+                         f->rows);
+    f->rows = 0;
 }
 
-/* Tokens [first, end) of (cur->b, cur->kv_head), run by run, chunk by chunk. */
-static void decode_range(decode_cursor *cur, const attn_dtile *t, float *k_tile, float *v_tile,
+/* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
+ * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
+ * columns staying zero. */
+static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill *f, int64_t row,
+                      int64_t count)
+{
+    const attn_kv_cache *c = plan->cache;
+    const attn_dims *d = plan->dims;
+    const size_t size = attn_store_size(c->store);
+    const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
+    const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
+    if (plan->in_place) {
+        plan->isa->chunk(t, (const float *)k, (const float *)v, NULL, NULL, count);
+        return;
+    }
+    const struct {
+        const char *src;
+        int64_t d, ld;
+        float *tile;
+    } parts[2] = {{k, d->d_qk, plan->ldq, f->k}, {v, d->d_v, plan->ldo, f->v}};
+    for (int p = 0; p < 2; p++) {
+        float *dst = parts[p].tile + f->rows * parts[p].ld;
+        if (parts[p].ld == parts[p].d)
+            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst);
+        else
+            for (int64_t r = 0; r < count; r++)
+                plan->isa->to_f32(c->store, parts[p].src + (size_t)(r * parts[p].d) * size,
+                                  (size_t)parts[p].d, dst + r * parts[p].ld);
+    }
+    if (c->store == ATTN_STORE_INT8)
+        for (int64_t r = 0; r < count; r++) {
+            f->k_scale[f->rows + r] = c->k_scale[row + r];
+            f->v_scale[f->rows + r] = c->v_scale[row + r];
+        }
+    f->rows += count;
+    if (f->rows == DECODE_CHUNK)
+        fill_flush(plan, t, f);
+}
+
+/* Tokens [first, end) of (cur->b, cur->kv_head), run by run (a run is contiguous memory: the
+ * whole range, or one block). A paged range keeps the table entries of the next
+ * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
+ * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
+ * spread over the block instead of bursting, and land before the block is reached. */
+static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
+    enum { RING = DECODE_PREFETCH_BLOCKS + 1 };
     const decode_plan *plan = cur->plan;
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
-    const bool paged = c->layout == ATTN_KV_PAGED, int8 = c->store == ATTN_STORE_INT8;
+    const bool paged = c->layout == ATTN_KV_PAGED;
     const size_t size = attn_store_size(c->store);
-    int64_t block = paged ? block_of(cur, first) : 0;
-    for (int64_t j = first; j < end && block >= 0;) {
-        int64_t run_end = end, next = -1;
-        if (paged) {
-            run_end = attn_min64(end, (j / c->block_size + 1) * c->block_size);
-            if (run_end < end && (next = block_of(cur, run_end)) >= 0) {
-                prefetch_rows(c->k, row_of(cur, next, run_end), c->block_size, d->d_qk, size);
-                prefetch_rows(c->v, row_of(cur, next, run_end), c->block_size, d->d_v, size);
+    const uint64_t row_bytes = (uint64_t)(d->d_qk + d->d_v) * size
+                               + (c->store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0);
+    const int64_t bs = paged ? c->block_size : end - first;
+    const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
+    int64_t ring[RING] = {0};
+    for (int64_t r = 0; paged && r < RING && r < runs; r++)
+        ring[r] = block_of(cur, (base + r) * bs);
+    for (int64_t r = 0; r < runs; r++) {
+        const int64_t block = ring[r % RING];
+        const bool prefetch = paged && r + DECODE_PREFETCH_BLOCKS < runs
+                              && ring[(r + DECODE_PREFETCH_BLOCKS) % RING] >= 0;
+        if (block < 0)
+            break;
+        const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
+        const int64_t run_end = paged ? attn_min64(end, (base + r + 1) * bs) : end;
+        for (int64_t at = run_first; at < run_end;) {
+            const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            if (prefetch) {
+                const int64_t ahead = ring[(r + DECODE_PREFETCH_BLOCKS) % RING];
+                prefetch_rows(c->k, row_of(cur, ahead, at), count, d->d_qk, size);
+                prefetch_rows(c->v, row_of(cur, ahead, at), count, d->d_v, size);
             }
+            fill_rows(plan, t, fill, row_of(cur, block, at), count);
+            cur->bytes_read += (uint64_t)count * row_bytes;
+            at += count;
         }
-        for (int64_t at = j; at < run_end; at += DECODE_CHUNK) {
-            const int64_t count = attn_min64(DECODE_CHUNK, run_end - at);
-            const int64_t row = row_of(cur, block, at);
-            const float *k = rows_f32(plan, c->k, row, count, d->d_qk, plan->ldq,
-                                      plan->in_place_k, k_tile);
-            const float *v = rows_f32(plan, c->v, row, count, d->d_v, plan->ldo,
-                                      plan->in_place_v, v_tile);
-            plan->isa->chunk(t, k, v, int8 ? c->k_scale + row : NULL,
-                             int8 ? c->v_scale + row : NULL, count);
-            cur->bytes_read += (uint64_t)count * ((uint64_t)(d->d_qk + d->d_v) * size
-                                                  + (int8 ? 2 * sizeof(float) : 0));
-        }
-        j = run_end;
-        block = next;
+        if (paged && r + RING < runs)
+            ring[r % RING] = block_of(cur, (base + r + RING) * bs);
     }
+    fill_flush(plan, t, fill);
 }
 
 /* One task: split `split` of KV head kv_head of sequence b. */
@@ -190,7 +238,10 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     t.corr = t.l + g;
     t.acc = t.corr + g;
     t.s = t.acc + g * plan->ldo;
-    float *k_tile = t.s + g * DECODE_CHUNK, *v_tile = k_tile + DECODE_CHUNK * plan->ldq;
+    decode_fill fill = {.k = t.s + g * DECODE_CHUNK};
+    fill.v = fill.k + DECODE_CHUNK * plan->ldq;
+    fill.k_scale = fill.v + DECODE_CHUNK * plan->ldo;
+    fill.v_scale = fill.k_scale + DECODE_CHUNK;
     for (int64_t f = 0; f < plan->tile_floats; f++)
         tiles[f] = 0.0f;
     const float scale = 1.0f / sqrtf((float)d->d_qk);
@@ -204,7 +255,7 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     const int64_t first = split * plan->split_len;
     const int64_t end = attn_min64(first + plan->split_len, plan->lens[cur->b]);
     if (first < end)
-        decode_range(cur, &t, k_tile, v_tile, first, end);
+        decode_range(cur, &t, &fill, first, end);
     for (int64_t r = 0; r < g; r++) {
         part.m[r] = t.m[r];
         part.l[r] = t.l[r];
