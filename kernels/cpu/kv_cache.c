@@ -6,7 +6,6 @@
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "cpu_internal.h"
 
@@ -66,29 +65,11 @@ static int32_t *scattered_blocks(int64_t count, uint64_t seed)
     return order;
 }
 
-/* Zeroed cache memory. Large pools are 2 MiB aligned and asked for transparent huge pages, as
- * a server's pool is (PyTorch's CPU allocator does the same for buffers of 2 MiB and up when
- * THP_MEM_ALLOC_ENABLE is set, c10/core/alloc_cpu.cpp): a paged cache touches a new 4 KiB page
- * per block and KV head, and in a VM each of those TLB misses is a nested page walk. Both
- * layouts get the same memory, so contiguous and paged are compared fairly. */
-static void *pool_alloc(size_t bytes)
-{
-    enum { HUGE = 2u << 20 };
-    if (bytes < HUGE)
-        return calloc(bytes + 1, 1);
-    void *pool = NULL;
-    if (posix_memalign(&pool, HUGE, bytes))
-        return NULL;
-    madvise(pool, bytes, MADV_HUGEPAGE); /* a hint: without THP the pool still works */
-    memset(pool, 0, bytes);
-    return pool;
-}
-
 static int build_alloc(attn_kv_owned *o, const attn_dims *dims, int64_t rows, bool int8)
 {
     const size_t size = attn_store_size(o->cache.store);
-    o->k = pool_alloc((size_t)(rows * dims->d_qk) * size);
-    o->v = pool_alloc((size_t)(rows * dims->d_v) * size);
+    o->k = calloc((size_t)(rows * dims->d_qk) * size + 1, 1);
+    o->v = calloc((size_t)(rows * dims->d_v) * size + 1, 1);
     if (int8) {
         o->k_scale = calloc((size_t)rows + 1, sizeof(float));
         o->v_scale = calloc((size_t)rows + 1, sizeof(float));
