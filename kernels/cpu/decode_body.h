@@ -3,9 +3,8 @@
  * vector exp it uses.
  *
  * Scores: 4 keys x 2 heads of accumulators, each key vector loaded once for both heads, each
- * query vector once for the 4 keys; 8 independent FMA chains hide the FMA latency even for
- * one head (MHA), where the second head's lanes repeat the first and are dropped. A group of
- * 8 heads thus reads each key row from L1 four times per chunk, never from memory twice.
+ * query vector once for the 4 keys (a lone head, as in MHA, runs 4 keys x 1). A group of 8
+ * heads thus reads each key row from L1 four times per chunk, never from memory twice.
  */
 #include "decode_isa.h"
 
@@ -65,34 +64,34 @@ ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p) { return attn_e5m2_to_f32(*p);
 ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p) { return attn_e4m3_to_f32(*p); }
 #endif
 
-/* s[g][j] = k_j · q_g (x k_scale[j]) for keys j0 .. j0 + 3 and heads g0, g0 + 1; keys past
- * count and heads past rows repeat the last one and are not stored. */
+/* s[g][j] = k_j · q_g (x k_scale[j]) for keys j0 .. j0 + 3 and heads g0 .. g0 + gb - 1; keys
+ * past count repeat the last one and are not stored. */
 ATTN_SIMD_FN void BODY(dec_scores)(const attn_dtile *t, const float *k, const float *k_scale,
-                                   int64_t count, int64_t j0, int64_t g0)
+                                   int64_t count, int64_t j0, int64_t g0, const int gb)
 {
     const float *key[DEC_TJ], *query[DEC_GB];
     for (int i = 0; i < DEC_TJ; i++)
         key[i] = k + (j0 + i < count ? j0 + i : count - 1) * t->ldq;
-    for (int g = 0; g < DEC_GB; g++)
-        query[g] = t->q + (g0 + g < t->rows ? g0 + g : t->rows - 1) * t->ldq;
+    for (int g = 0; g < gb; g++)
+        query[g] = t->q + (g0 + g) * t->ldq;
     vf acc[DEC_TJ][DEC_GB];
     for (int i = 0; i < DEC_TJ; i++)
-        for (int g = 0; g < DEC_GB; g++)
+        for (int g = 0; g < gb; g++)
             acc[i][g] = vf_set1(0.0f);
     for (int64_t e = 0; e < t->ldq; e += W) {
         vf qv[DEC_GB];
 #pragma GCC unroll 2
-        for (int g = 0; g < DEC_GB; g++)
+        for (int g = 0; g < gb; g++)
             qv[g] = vf_load(query[g] + e);
 #pragma GCC unroll 4
         for (int i = 0; i < DEC_TJ; i++) {
             vf kv = vf_load(key[i] + e);
 #pragma GCC unroll 2
-            for (int g = 0; g < DEC_GB; g++)
+            for (int g = 0; g < gb; g++)
                 acc[i][g] = vf_fma(kv, qv[g], acc[i][g]);
         }
     }
-    for (int g = 0; g < DEC_GB && g0 + g < t->rows; g++)
+    for (int g = 0; g < gb; g++)
         for (int i = 0; i < DEC_TJ && j0 + i < count; i++) {
             float score = BODY(hsum)(acc[i][g]);
             t->s[(g0 + g) * DECODE_CHUNK + j0 + i] = k_scale ? score * k_scale[j0 + i] : score;
@@ -178,8 +177,12 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
                                              const float *v_scale, int64_t count)
 {
     for (int64_t g0 = 0; g0 < t->rows; g0 += DEC_GB)
-        for (int64_t j0 = 0; j0 < count; j0 += DEC_TJ)
-            BODY(dec_scores)(t, k, k_scale, count, j0, g0);
+        for (int64_t j0 = 0; j0 < count; j0 += DEC_TJ) {
+            if (g0 + 1 < t->rows)
+                BODY(dec_scores)(t, k, k_scale, count, j0, g0, 2);
+            else
+                BODY(dec_scores)(t, k, k_scale, count, j0, g0, 1);
+        }
     for (int64_t g = 0; g < t->rows; g++)
         BODY(dec_softmax)(t, g, v_scale, count);
     int64_t g0 = 0;
