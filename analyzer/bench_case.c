@@ -5,16 +5,39 @@
 #include "diag.h"
 #include "plan_internal.h"
 
+static const char *const store_names[ATTN_STORE_COUNT] = {"fp32", "fp16", "bf16",
+                                                          "fp8-e4m3", "fp8-e5m2", "int8"};
+
 const char *attn_store_name(attn_store store)
 {
-    static const char *const names[] = {"fp32", "fp16", "bf16"};
-    return store <= ATTN_STORE_BF16 ? names[store] : "?";
+    return store < ATTN_STORE_COUNT ? store_names[store] : "?";
+}
+
+int attn_store_parse(const char *name, attn_store *store)
+{
+    for (attn_store s = ATTN_STORE_FP32; s < ATTN_STORE_COUNT; s++)
+        if (strcmp(name, store_names[s]) == 0) {
+            *store = s;
+            return ATTN_OK;
+        }
+    if (strcmp(name, "fp8") == 0) { /* vLLM's kv_cache_dtype "fp8" is e4m3 */
+        *store = ATTN_STORE_FP8_E4M3;
+        return ATTN_OK;
+    }
+    return ATTN_ERR_UNKNOWN;
+}
+
+const char *attn_kv_layout_name(attn_kv_layout layout)
+{
+    return layout == ATTN_KV_PAGED ? "paged" : "contiguous";
 }
 
 static attn_dtype store_dtype(attn_store store)
 {
-    return store == ATTN_STORE_FP16 ? ATTN_DTYPE_FP16
-           : store == ATTN_STORE_BF16 ? ATTN_DTYPE_BF16 : ATTN_DTYPE_FP32;
+    static const attn_dtype dtypes[ATTN_STORE_COUNT] = {
+        ATTN_DTYPE_FP32, ATTN_DTYPE_FP16, ATTN_DTYPE_BF16,
+        ATTN_DTYPE_FP8,  ATTN_DTYPE_FP8,  ATTN_DTYPE_INT8};
+    return store < ATTN_STORE_COUNT ? dtypes[store] : ATTN_DTYPE_FP32;
 }
 
 static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
@@ -25,6 +48,8 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .d_n = s->d_n, .features = s->features, .rank = s->rank,
         .causal = c->phase == ATTN_PHASE_PREFILL && c->causal,
         .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32,
+        .kv_layout = c->phase == ATTN_PHASE_DECODE ? c->kv_layout : ATTN_KV_CONTIGUOUS,
+        .block_size = c->block_size,
         .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
     };
     return p;
@@ -68,8 +93,14 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         .store = attn_store_name(p.store), .features = p.features, .rank = p.rank,
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
     };
+    const bool paged = p.phase == ATTN_PHASE_DECODE && p.kv_layout == ATTN_KV_PAGED;
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes,
-                              store_dtype(p.store), 0};
+                              store_dtype(p.store), .kv_block_size = paged ? p.block_size : 0,
+                              .kv_scale_bytes = p.store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0};
+    row->kv_layout = attn_kv_layout_name(p.kv_layout);
+    row->block_size = paged ? p.block_size : 0;
+    row->roof_flops = c->roof_flops;
+    row->roof_read_bps = c->roof_read_bps;
     attn_cache_model cache = cache_of(c);
     if (!ops)
         rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",

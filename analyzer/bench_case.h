@@ -25,6 +25,9 @@ typedef struct attn_bench_case {
     int64_t seq, batch;
     bool causal;
     attn_store store;     /* decode cache storage */
+    attn_kv_layout kv_layout; /* decode cache: contiguous or paged */
+    int64_t block_size;   /* paged: tokens per block */
+    double roof_flops, roof_read_bps; /* the local roofline (0: none saved); roofline_frac */
     size_t sram_bytes;    /* 0 = the backend's (CPU: L2; GPU: local memory) */
     uint64_t seed;
     int threads;
@@ -40,6 +43,9 @@ typedef struct attn_bench_case {
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag);
 
 const char *attn_store_name(attn_store store);
+/* The store named `name` (fp32 ... int8); ATTN_ERR_UNKNOWN when none is. */
+int attn_store_parse(const char *name, attn_store *store);
+const char *attn_kv_layout_name(attn_kv_layout layout);
 
 /* Fills row->traffic_sim / traffic_hw as c->traffic asks (bench_traffic.c). */
 void attn_bench_traffic(const attn_bench_case *c, const char *variant,

@@ -20,6 +20,8 @@ typedef struct attn_cost_point {
     int64_t window;    /* 0 = global; windows apply to causal prefill and to decode */
     bool causal;
     long double sram;  /* M, in elements */
+    int64_t kv_block;  /* decode: paged cache block in tokens, 0 = contiguous */
+    long double index_elems, scale_elems; /* a 4-byte table entry, per-token scales, in elements */
     /* A kernel's fixed tiles (kernel_tiles.c); 0 = Algorithm 1's from M. */
     int64_t tile_rows, tile_cols;
     /* The cache-aware model (cost_dram.c); llc 0 = no cache known, dram = the IO model. */

@@ -21,6 +21,9 @@ typedef struct attn_result_row {
     attn_cost model_cost;      /* the analytic prediction for the same shape */
     const char *traffic_sim;   /* "" when not asked; a number, or "unavailable: why" */
     const char *traffic_hw;
+    const char *kv_layout;     /* decode cache layout ("contiguous", "paged") */
+    int64_t block_size;        /* paged: tokens per block; 0 otherwise */
+    double roof_flops, roof_read_bps; /* the probed local roofline; 0: none saved */
 } attn_result_row;
 
 #endif

@@ -17,17 +17,18 @@
 #include "traffic.h"
 #include "variant.h"
 
-enum { SPEC_FIELDS = 16 };
+enum { SPEC_FIELDS = 18 };
 
 int attn_sim_spec_format(const char *variant, const attn_problem *p, char *spec, size_t len)
 {
     int n = snprintf(spec, len,
-                     "%s,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%zu,%llu",
+                     "%s,%d,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%d,%d,%zu,%llu,%d,%lld",
                      variant, (int)p->phase, (long long)p->batch, (long long)p->heads,
                      (long long)p->kv_heads, (long long)p->n, (long long)p->d_qk,
                      (long long)p->d_v, (long long)p->d_c, (long long)p->d_r, (long long)p->d_n,
                      (long long)p->features, (long long)p->rank, (int)p->causal, (int)p->store,
-                     p->sram_bytes, (unsigned long long)p->seed);
+                     p->sram_bytes, (unsigned long long)p->seed, (int)p->kv_layout,
+                     (long long)p->block_size);
     return n > 0 && (size_t)n < len && !strchr(variant, ',') ? ATTN_OK : ATTN_ERR_RANGE;
 }
 
@@ -52,8 +53,9 @@ static int spec_parse(const char *spec, char *variant, size_t len, attn_problem 
         .kv_heads = v[3], .n = v[4], .d_qk = v[5], .d_v = v[6], .d_c = v[7], .d_r = v[8],
         .d_n = v[9], .features = v[10], .rank = v[11], .causal = v[12] != 0,
         .store = (attn_store)v[13], .sram_bytes = (size_t)v[14], .seed = (uint64_t)v[15],
+        .kv_layout = (attn_kv_layout)v[16], .block_size = v[17],
     };
-    return v[13] <= ATTN_STORE_BF16 ? ATTN_OK : ATTN_ERR_PARSE;
+    return v[13] < ATTN_STORE_COUNT && v[16] <= ATTN_KV_PAGED ? ATTN_OK : ATTN_ERR_PARSE;
 }
 
 static volatile uint64_t evict_sink;

@@ -116,7 +116,7 @@ static int step(const attn_serve *s, attn_phase phase, int64_t batch, int64_t se
     long double tp = (long double)s->req.tp;
     attn_cost_request creq = {phase, seq, batch, phase == ATTN_PHASE_PREFILL,
                               s->req.device->shared_mem_per_sm_bytes ? s->req.device->shared_mem_per_sm_bytes : 1,
-                              s->req.kv_bits > 0 ? ATTN_DTYPE_FP32 : s->req.kv_dtype, 0};
+                              s->req.kv_bits > 0 ? ATTN_DTYPE_FP32 : s->req.kv_dtype};
     attn_cost attn;
     int rc = attn_plan_cost(s->plan, &creq, &attn, diag);
     if (rc)

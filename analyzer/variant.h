@@ -113,7 +113,7 @@ void attn_kv_formula_full(const attn_shape *shape, char *buf, size_t len);
 void attn_exact_flops(const attn_shape *shape, const attn_cost_point *point,
                       attn_layer_cost *cost);
 /* Decode of exact attention without materialising scores: the cache read once per KV head,
- * q read, o written. */
+ * q read, o written; with a paged cache its block-table entries, and per-token scales. */
 void attn_exact_decode_traffic(const attn_shape *shape, const attn_cost_point *point,
                                attn_layer_cost *cost);
 

@@ -40,8 +40,8 @@ bench() { echo "== attnscope bench $*"; "$BIN" bench "$@" --traffic counted,hw -
 {
     bench --heads 32 --kv-heads 8 --head-dim 128 --seq 4096 --variant flash,standard,performer,lowrank --backend cuda
     bench --heads 32 --kv-heads 8 --head-dim 128 --seq 4096 --causal --variant flash,standard,performer --backend cuda
-    bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-store fp16 --variant flash,standard,performer,lowrank --backend cuda
-    bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-store bf16 --variant flash --backend cuda
+    bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-dtype fp16 --variant flash,standard,performer,lowrank --backend cuda
+    bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-dtype bf16 --variant flash --backend cuda
     bench deepseek-v3 --phase decode --seq 4096 --batch 16 --variant mla,mla-naive --backend cuda
     bench deepseek-v3 --seq 1024 --variant mla,mla-naive --backend cuda
     if [ -e /etc/OpenCL/vendors/nvidia.icd ]; then
@@ -57,7 +57,7 @@ if [ -n "$NCU" ]; then
         --backend cuda --repeat 1 --min-time 0 >"$OUT/ncu.csv" 2>&1
     "$NCU" --csv --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum \
         --launch-skip 2 --launch-count 2 \
-        "$BIN" bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-store fp16 \
+        "$BIN" bench llama-3-8b --phase decode --seq 32768 --batch 8 --kv-dtype fp16 \
         --variant flash --backend cuda --repeat 1 --min-time 0 >>"$OUT/ncu.csv" 2>&1
 fi
 echo done

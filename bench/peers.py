@@ -271,7 +271,7 @@ def main():
     for store in ("fp16", "fp32", "bf16"):
         decode[store] = ours(build, th, work, "decode_" + store, "--phase", "decode", "--heads",
                              str(HEADS), "--kv-heads", str(DECODE_KV_HEADS), "--head-dim",
-                             str(HEAD_DIM), "--seq", str(t), "--kv-store", store)
+                             str(HEAD_DIM), "--seq", str(t), "--kv-dtype", store)
 
     # the peers, in a child without the OpenBLAS overrides
     spec_path = os.path.join(work, "spec.json")

@@ -13,6 +13,7 @@
 #include "bench_case.h"
 #include "results_csv.h"
 #include "cli.h"
+#include "roofline_local.h"
 #include "traffic.h"
 
 #define MAX_LIST 16
@@ -26,8 +27,12 @@ static const char BENCH_USAGE[] =
     "  --backend B        cpu (default), opencl, cuda or all (attnscope backends)\n"
     "  --device-index N   OpenCL/CUDA device (sets ATTNSCOPE_OPENCL_DEVICE, ..._CUDA_DEVICE)\n"
     "  --batch B          sequences (default 1)\n"
-    "  --kv-dtype D       decode cache precision: fp32 (default), fp16, bf16; the kernels\n"
+    "  --kv-dtype D       decode cache precision: fp32 (default), fp16, bf16, fp8-e4m3 (fp8),\n"
+    "                     fp8-e5m2, int8 (one fp32 scale per token and KV head); the kernels\n"
     "                     compute in fp32 whatever the cache holds\n"
+    "  --kv-layout L      decode cache contiguous (default) or paged (vLLM block table,\n"
+    "                     blocks scattered at random in a pool)\n"
+    "  --block-size N     paged: tokens per block (default 16)\n"
     "  --features M       Performer features (default 256); --rank K low-rank size (256)\n"
     "  --sram SIZE        flash tile budget (default: CPU L2, GPU local memory)\n"
     "  --threads N        OpenMP and OpenBLAS threads (default: all cores)\n"
@@ -54,8 +59,8 @@ typedef struct bench_options {
 
 enum {
     OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
-    OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_FEATURES, OPT_RANK, OPT_SRAM,
-    OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP,
+    OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_LAYOUT, OPT_BLOCK_SIZE, OPT_FEATURES,
+    OPT_RANK, OPT_SRAM, OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP,
     OPT_TRAFFIC, OPT_SIM_LLC
 };
 
@@ -72,6 +77,8 @@ static const struct option bench_long_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"kv-dtype", required_argument, NULL, OPT_STORE},
     {"kv-store", required_argument, NULL, OPT_STORE}, /* the old name, kept for scripts */
+    {"kv-layout", required_argument, NULL, OPT_LAYOUT},
+    {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
     {"sram", required_argument, NULL, OPT_SRAM},
@@ -100,15 +107,20 @@ static void on_interrupt(int sig)
  * of it. */
 static int parse_store(const char *arg, attn_store *store)
 {
-    attn_dtype dtype;
-    if (attn_dtype_parse(arg, &dtype) == ATTN_OK)
-        for (attn_store s = ATTN_STORE_FP32; s <= ATTN_STORE_BF16; s++)
-            if (strcmp(attn_dtype_name(dtype), attn_store_name(s)) == 0) {
-                *store = s;
-                return CLI_OK;
-            }
-    return cli_fail(CLI_USAGE, "--kv-dtype '%s': the kernels hold a cache of fp32, fp16 or bf16",
-                    arg);
+    if (attn_store_parse(arg, store) == ATTN_OK)
+        return CLI_OK;
+    return cli_fail(CLI_USAGE,
+                    "--kv-dtype '%s': the kernels hold a cache of fp32, fp16, bf16, fp8-e4m3 "
+                    "(fp8), fp8-e5m2 or int8", arg);
+}
+
+static int parse_layout(const char *arg, attn_kv_layout *layout)
+{
+    if (strcmp(arg, "contiguous") == 0 || strcmp(arg, "paged") == 0) {
+        *layout = arg[0] == 'p' ? ATTN_KV_PAGED : ATTN_KV_CONTIGUOUS;
+        return CLI_OK;
+    }
+    return cli_fail(CLI_USAGE, "--kv-layout '%s': expected contiguous or paged", arg);
 }
 
 /* The GPU backends read the index from the environment when they first start. */
@@ -156,6 +168,8 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_BACKEND: o->backend = arg; return CLI_OK;
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, 1 << 20, &c->batch);
     case OPT_STORE: return parse_store(arg, &c->store);
+    case OPT_LAYOUT: return parse_layout(arg, &c->kv_layout);
+    case OPT_BLOCK_SIZE: return cli_parse_int("--block-size", arg, 1, 1 << 20, &c->block_size);
     case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &c->whatif.features);
     case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &c->whatif.rank);
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
@@ -185,6 +199,7 @@ static int parse_bench_options(int argc, char **argv, bench_options *o)
     o->repeat = 5;
     o->proto.batch = 1;
     o->proto.seed = 1;
+    o->proto.block_size = 16;
     o->proto.options = (attn_measure_options){1, 5, 0.2, 4e9};
     int rc = cli_options(argc, argv, bench_long_options, OPT_HELP, "bench", BENCH_USAGE,
                          parse_option, o);
@@ -360,6 +375,7 @@ int cmd_bench(int argc, char **argv)
     attn_kernels_set_threads((int)o.threads);
     o.proto.threads = attn_kernels_threads();
     o.proto.sram_bytes = o.sram;
+    attn_local_roofline(&o.proto.roof_flops, &o.proto.roof_read_bps); /* none: column empty */
     attn_model model;
     attn_diag diag = {{0}};
     if (o.model)

@@ -257,6 +257,11 @@ typedef struct attn_cost_request {
     bool causal;          /* prefill only; decode is causal by nature */
     uint64_t sram_bytes;  /* on-chip memory M for tiled (flash) traffic */
     attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
+    /* decode over a paged cache (vLLM's PagedAttention): tokens per block, 0 = contiguous;
+     * each KV head reads one 4-byte block-table entry per block it touches, and a partial
+     * last block is read only up to the last token */
+    int64_t kv_block_size;
+    uint32_t kv_scale_bytes; /* decode: scale bytes per cached token per KV head (int8: 8) */
     double dropout;       /* train only: dropout probability on P, 0 = none */
 } attn_cost_request;
 

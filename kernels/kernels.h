@@ -37,7 +37,18 @@ typedef struct attn_dims {
     bool causal;
 } attn_dims;
 
-typedef enum attn_store { ATTN_STORE_FP32, ATTN_STORE_FP16, ATTN_STORE_BF16 } attn_store;
+/* Cache storage. fp8 follows the OCP 8-bit formats vLLM's fp8 caches use (e4m3fn: no
+ * infinities, saturates at 448; e5m2: binary16's top byte), scale 1. int8 is symmetric with
+ * one fp32 scale per (token, KV head) for K and one for V: value = scale x int8. */
+typedef enum attn_store {
+    ATTN_STORE_FP32,
+    ATTN_STORE_FP16,
+    ATTN_STORE_BF16,
+    ATTN_STORE_FP8_E4M3,
+    ATTN_STORE_FP8_E5M2,
+    ATTN_STORE_INT8,
+    ATTN_STORE_COUNT
+} attn_store;
 
 typedef struct attn_kernel_stats {
     uint64_t flops;          /* matmul multiply-adds x 2 (softmax/exp not included) */
@@ -62,10 +73,21 @@ float attn_f16_to_f32(uint16_t bits);
 uint16_t attn_f32_to_bf16(float value);
 float attn_bf16_to_f32(uint16_t bits);
 size_t attn_store_size(attn_store store); /* bytes per element; 0 for an unknown store */
+/* Element-wise rounding (int8: round and clamp to [-127, 127] with no scale). */
 void attn_store_from_f32(attn_store store, const float *src, size_t count, void *dst);
-/* dst[i] = element first + i of the store-typed array src. */
+/* dst[i] = element first + i of the store-typed array src (int8: the integer, unscaled). */
 void attn_store_to_f32(attn_store store, const void *src, size_t first, size_t count,
                        float *dst);
+/* rows x d values into the store; int8 also writes scales[r] = max |row r| / 127 (1 for an
+ * all-zero row), others leave scales alone (it may be NULL for them). */
+void attn_store_rows(attn_store store, const float *src, size_t rows, size_t d, void *dst,
+                     float *scales);
+/* OCP fp8, round to nearest even; e4m3 saturates to +-448 (never writes its NaN code),
+ * e5m2 overflows to infinity like binary16. */
+uint8_t attn_f32_to_e4m3(float value);
+float attn_e4m3_to_f32(uint8_t bits);
+uint8_t attn_f32_to_e5m2(float value);
+float attn_e5m2_to_f32(uint8_t bits);
 
 /* ---- shapes and tiles ---------------------------------------------------------------- */
 
@@ -121,9 +143,10 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
                    const float *v, float *o, attn_kernel_stats *stats);
 
 /* Decode (flash-decoding): n_q == 1 query per head against n_kv = t cached tokens stored as
- * `store` in the K/V layouts above. Each (batch, KV head) cache is split across threads; a
- * split reads its tokens once for the whole group of query heads, and the partial softmaxes
- * (max, sum, unnormalised output, in workspace) are merged. Counted:
+ * `store` in the K/V layouts above: attn_cpu_decode_cache on a contiguous cache without
+ * scales (so ATTN_ERR_RANGE for int8, which needs them). Each (batch, KV head) cache is split
+ * across threads; a split reads its tokens once for the whole group of query heads, and the
+ * partial softmaxes (max, sum, unnormalised output, in workspace) are merged. Counted:
  *   read  = batch·kv_heads·t·(d_qk + d_v)·store_size + 4·batch·heads·d_qk,
  *   write = 4·batch·heads·d_v;  flops = 2·batch·heads·t·(d_qk + d_v). t = 0 outputs zeros.
  * dims->causal does not matter: the one query sits at the last position and sees every token.
@@ -131,9 +154,69 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
 int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
                     const void *k_cache, const void *v_cache, float *o,
                     attn_kernel_stats *stats);
-/* The reference on the cache values as stored (fp16/bf16 rounded), i.e. what decode computes. */
+/* The reference on the cache values as stored (fp16/bf16/fp8 rounded), i.e. what decode
+ * computes; int8 values are taken unscaled (use attn_ref_decode_cache). */
 int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
                     const void *k_cache, const void *v_cache, double *o);
+
+/* ---- decode over a serving cache: any store, contiguous or paged (decode_cache.c) ------ */
+
+/* Contiguous: k [batch][kv_heads][n_kv][d_qk], v likewise with d_v; int8 scales
+ * [batch][kv_heads][n_kv]. Paged, as vLLM's PagedAttention addresses it: a pool of blocks of
+ * block_size tokens, k [num_blocks][kv_heads][block_size][d_qk] (each KV head's part of a block
+ * is one contiguous run), scales [num_blocks][kv_heads][block_size], and block_table
+ * [batch][max_blocks]: token j of sequence b lies in block block_table[b][j / block_size] at
+ * slot j % block_size. vLLM's CUDA pool puts the head dimension in x-wide slices
+ * (csrc/attention/attention_kernels.cuh: k_cache [num_blocks, num_kv_heads, head_size/x,
+ * block_size, x]); a CPU reads a token's row whole, so this pool keeps rows intact. */
+typedef enum attn_kv_layout { ATTN_KV_CONTIGUOUS, ATTN_KV_PAGED } attn_kv_layout;
+
+typedef struct attn_kv_cache {
+    attn_store store;
+    attn_kv_layout layout;
+    const void *k, *v;
+    const float *k_scale, *v_scale; /* int8 only */
+    int64_t block_size, max_blocks; /* paged only: tokens per block, table row length */
+    int64_t num_blocks;             /* paged only: blocks in the pool (entries are checked) */
+    const int32_t *block_table;     /* paged only */
+    const int32_t *seq_lens;        /* [batch] tokens per sequence (<= n_kv); NULL: all n_kv */
+} attn_kv_cache;
+
+/* Flash-decoding over the cache: each (sequence, KV head) is split into ranges of whole
+ * blocks and 32-token chunks (no barrier between blocks); a task converts a chunk into fp32
+ * tiles that stay in L1, serves every query head of the GQA group from that one read, keeps
+ * an online softmax per head, and the partials are merged at the end. Paged runs prefetch the
+ * next block. Counted (L_b = seq_lens[b]; S = store size; scales only for int8; table only
+ * when paged; lens only when seq_lens is given):
+ *   read  = kv_heads * sum_b L_b * ((d_qk + d_v) * S + 8)     cache (+ 4 B per K and V scale)
+ *         + 4 * kv_heads * sum_b ceil(L_b / block_size)         block-table entries
+ *         + 4 * batch (lens) + 4 * batch * heads * d_qk         (q)
+ *   write = 4 * batch * heads * d_v
+ *   flops = 2 * heads * sum_b L_b * (d_qk + d_v).
+ * A partial last block is read only up to L_b (its padding slots are held, not read). */
+int attn_cpu_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, const float *q,
+                          float *o, attn_kernel_stats *stats);
+/* The double reference, addressing the cache on its own. */
+int attn_ref_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, const float *q,
+                          double *o);
+/* The counted formula above, for callers that predict (bench, tests). */
+void attn_decode_cache_count(const attn_dims *dims, const attn_kv_cache *cache,
+                             attn_kernel_stats *stats);
+
+/* A cache built from fp32 K and V in the kernels.h layouts: quantised to `store`, either kept
+ * contiguous or paged into a pool whose blocks are placed at random (GSL shuffle of `seed`).
+ * seq_lens may be NULL (all n_kv); it is copied. The owner frees with attn_kv_cache_free. */
+typedef struct attn_kv_owned {
+    attn_kv_cache cache;
+    void *k, *v;
+    float *k_scale, *v_scale;
+    int32_t *block_table, *seq_lens;
+    int64_t num_blocks;
+} attn_kv_owned;
+int attn_kv_cache_build(const attn_dims *dims, attn_store store, attn_kv_layout layout,
+                        int64_t block_size, uint64_t seed, const int32_t *seq_lens,
+                        const float *k, const float *v, attn_kv_owned *out);
+void attn_kv_cache_free(attn_kv_owned *owned);
 
 /* ---- Performer (FAVOR+) ---------------------------------------------------------------- */
 

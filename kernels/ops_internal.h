@@ -19,15 +19,15 @@ void attn_qkv_free(attn_qkv *qkv);
  * v [batch][kv_heads][d_v], as the recurrent decode kernels take them. */
 void attn_qkv_token(const attn_qkv *qkv, int64_t i, float *k, float *v);
 /* Inputs of standard and flash (ops_exact.c), shared with their GPU ops: Q, K, V, and in
- * decode the cache as stored when it is fp16/bf16 (NULL otherwise). */
+ * decode the cache as stored when it is not contiguous fp32 (cache.k NULL otherwise). */
 typedef struct attn_exact_work {
     attn_qkv qkv;
-    void *k_store, *v_store;
+    attn_kv_owned cache;
 } attn_exact_work;
 int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems);
 void attn_exact_teardown(void *work);
 int attn_exact_reference(const attn_problem *p, void *work, double *out);
-/* The decode cache as the kernels read it: the stored copy, or the fp32 K and V. */
+/* The contiguous decode cache as the GPU kernels read it: the stored copy, or the fp32 K and V. */
 const void *attn_exact_cache_k(const attn_exact_work *w);
 const void *attn_exact_cache_v(const attn_exact_work *w);
 

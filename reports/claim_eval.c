@@ -119,7 +119,7 @@ static int cost_value(const claim *c, const claim_twist *t, const cost_side *sid
     attn_phase phase = t && t->phase_set ? t->phase : c->s.phase;
     attn_cost_request req = {phase, side->seq, c->s.batch ? c->s.batch : 1, c->s.causal,
                              attn_device_sram_bytes(dev, c->s.sram), dtype,
-                             c->s.dropout};
+                             .dropout = c->s.dropout};
     attn_diag diag = {{0}};
     if (!rc && (rc = c->s.per_layer ? attn_plan_cost_layer(plan, &req, 0, cost, &diag)
                                     : attn_plan_cost(plan, &req, cost, &diag)))

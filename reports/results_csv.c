@@ -19,7 +19,7 @@ static const char *const COLUMNS[] = {
     "intensity_counted", "flops_model",
     "flops_counted", "hbm_bytes_model", "hbm_bytes_counted", "hbm_bytes_sim", "hbm_bytes_hw",
     "dram_bytes_model", "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err",
-    "validated", "note"};
+    "validated", "note", "kv_layout", "block_size", "roofline_frac"};
 enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
 
 const char *attn_results_header(void)
@@ -67,13 +67,22 @@ static int write_row(FILE *out, const attn_result_row *r)
         snprintf(v[34], 64, "%.3e", m->max_abs_err);
         snprintf(v[35], 64, "%.3e", m->rel_err);
     }
+    /* the roofline's time, max(FLOPs / FMA peak, counted bytes / read bandwidth), over the
+     * measured time: 1 is the machine's limit (above 1: the cache sat in a faster level) */
+    v[40][0] = '\0';
+    snprintf(v[39], 64, "%lld", (long long)r->block_size);
+    if (r->roof_flops > 0 && r->roof_read_bps > 0 && m->median_s > 0) {
+        double roof = (double)m->stats.flops / r->roof_flops;
+        double memory = (double)counted / r->roof_read_bps;
+        snprintf(v[40], 64, "%.4f", (roof > memory ? roof : memory) / m->median_s);
+    }
     const char *row[NCOLUMNS] = {
         r->model, r->variant, r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill",
         v[4], v[5], v[6], v[7], v[8], v[9], r->causal ? "true" : "false", r->store, v[12],
         v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
         v[25], v[26], v[27], v[28], r->traffic_sim ? r->traffic_sim : "",
         r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34], v[35],
-        m->validated ? "yes" : "no", m->note};
+        m->validated ? "yes" : "no", m->note, r->kv_layout ? r->kv_layout : "", v[39], v[40]};
     return attn_csv_write_row(out, row, NCOLUMNS);
 }
 

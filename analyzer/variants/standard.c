@@ -6,6 +6,7 @@
  * shrink what is materialised). Each query head reads its own K and V, in prefill and in
  * decode: Algorithm 0 shares nothing within a GQA group. FLOPs count only the scored pairs, n(n+1)/2 when causal.
  */
+#include <math.h>
 #include <stdio.h>
 
 #include "../train.h"
@@ -34,8 +35,11 @@ void attn_exact_decode_traffic(const attn_shape *s, const attn_cost_point *p,
                                attn_layer_cost *c)
 {
     long double t = (long double)attn_tokens_held(p), h = (long double)s->heads;
-    c->kv = t * (long double)s->kv_heads * (long double)(s->d_qk + s->d_v);
-    c->read = c->kv + h * (long double)s->d_qk;
+    const long double kv_heads = (long double)s->kv_heads;
+    c->kv = t * kv_heads * (long double)(s->d_qk + s->d_v);
+    c->read = c->kv + h * (long double)s->d_qk + t * kv_heads * p->scale_elems;
+    if (p->kv_block > 0) /* one block-table entry per block per KV head */
+        c->read += kv_heads * ceill(t / (long double)p->kv_block) * p->index_elems;
     c->write = h * (long double)s->d_v;
 }
 

@@ -1,51 +1,76 @@
-/* decode.c — one new query per head against a KV cache in fp32, fp16 or bf16 (flash-decoding).
+/* decode.c — one new query per head against a serving KV cache (flash-decoding).
  *
- * Decode is bandwidth-bound: the cache must be read once, not once per query head, and all
- * cores must share the reading even at batch 1. So each (batch, KV head) cache is split into
- * ranges of tokens; a task converts its range block by block into fp32 tiles (vectorised,
- * F16C for fp16; an fp32 cache is used in place), and runs the group of query heads that
- * share the KV head as one query tile through the flash micro-kernels (isa.h), keeping a
- * partial online softmax; the partials (max, sum, unnormalised output: workspace, not
- * traffic) are merged per head.
- */
+ * Decode is bandwidth-bound for small GQA groups and FMA-bound for large ones; either way the
+ * cache must be read once, by all cores, even at batch 1. So each (sequence, KV head) cache is
+ * split into ranges of whole blocks (split-K over the sequence, as Flash-Decoding does: Dao et
+ * al., "Flash-Decoding for long-context inference", 2023); a task walks its range run by run
+ * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
+ * 32 rows (from several blocks when blocks are smaller) into fp32 tiles that stay in L1, and
+ * hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
+ * from that one read and keeps one online softmax per head. No barrier between blocks: the
+ * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
+ * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
+ * prefetcher does not follow a scattered block. Counted bytes are added up by the tasks as
+ * they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 
-#include "isa.h"
+#include "decode_isa.h"
 
 enum {
-    DECODE_BLOCK = 64,            /* cache tokens per tile: converted fp16 K and V stay in L1/L2 */
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
+    DECODE_PREFETCH_BLOCKS = 2,   /* paged: blocks prefetched ahead of the one being read */
 };
 
 typedef struct decode_plan {
-    const attn_isa *isa;
-    int64_t group;              /* query heads per KV head: the rows of a query tile */
-    int64_t rows_pad, d_v_pad;
-    int64_t splits, split_len;  /* per (batch, KV head) */
-    int64_t tasks;
-    int64_t tile_floats;        /* one thread's workspace */
+    const attn_decode_isa *isa;
+    const attn_dims *dims;
+    const attn_kv_cache *cache;
+    const int32_t *lens;             /* [batch], read once */
+    int64_t group, ldq, ldo;
+    int64_t splits, split_len, tasks; /* splits per (sequence, KV head) */
+    int64_t tile_floats;
+    bool in_place;                    /* an fp32 cache whose rows need no padding */
 } decode_plan;
 
-/* Enough splits that every thread has work, none shorter than a block. */
-static decode_plan decode_plan_for(const attn_dims *dims, int threads)
+static int64_t gcd64(int64_t a, int64_t b)
 {
-    decode_plan plan = {.group = dims->heads / dims->kv_heads};
-    plan.isa = attn_isa_for_rows(plan.group);
-    plan.rows_pad = attn_round_up(plan.group, plan.isa->row_quantum);
-    plan.d_v_pad = attn_round_up(dims->d_v, plan.isa->col_quantum);
-    const int64_t t = dims->n_kv, caches = dims->batch * dims->kv_heads;
+    while (b) {
+        int64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* Enough splits that every thread has work; each a whole number of blocks and chunks, so no
+ * two tasks share a block (or its block-table entry). */
+static void decode_plan_for(decode_plan *plan, int threads)
+{
+    const attn_dims *dims = plan->dims;
+    const int64_t w = plan->isa->lanes, t = dims->n_kv, caches = dims->batch * dims->kv_heads;
+    plan->group = dims->heads / dims->kv_heads;
+    plan->ldq = attn_round_up(dims->d_qk, w);
+    plan->ldo = attn_round_up(dims->d_v, w);
+    plan->in_place = plan->cache->store == ATTN_STORE_FP32 && plan->ldq == dims->d_qk
+                     && plan->ldo == dims->d_v;
+    int64_t quantum = DECODE_CHUNK;
+    if (plan->cache->layout == ATTN_KV_PAGED) {
+        const int64_t bs = plan->cache->block_size;
+        quantum = bs / gcd64(bs, DECODE_CHUNK) * DECODE_CHUNK;
+    }
+    plan->splits = 0;
+    plan->split_len = quantum;
     if (t > 0) {
         int64_t wanted = attn_ceil_div(DECODE_SPLITS_PER_THREAD * (int64_t)threads, caches);
-        plan.splits = attn_min64(wanted, attn_ceil_div(t, DECODE_BLOCK));
-        plan.split_len = attn_round_up(attn_ceil_div(t, plan.splits), DECODE_BLOCK);
-        plan.splits = attn_ceil_div(t, plan.split_len);
+        plan->splits = attn_min64(wanted, attn_ceil_div(t, quantum));
+        plan->split_len = attn_round_up(attn_ceil_div(t, plan->splits), quantum);
+        plan->splits = attn_ceil_div(t, plan->split_len);
     }
-    plan.tasks = caches * plan.splits;
-    plan.tile_floats = DECODE_BLOCK * (dims->d_qk + dims->d_v)
-                       + plan.rows_pad * (dims->d_qk + 3 + plan.d_v_pad
-                                          + attn_round_up(DECODE_BLOCK, plan.isa->key_quantum));
-    return plan;
+    plan->tasks = caches * plan->splits;
+    const int64_t g = plan->group;
+    plan->tile_floats = g * (plan->ldq + 3 + plan->ldo + DECODE_CHUNK)
+                        + DECODE_CHUNK * (plan->ldq + plan->ldo + 2);
 }
 
 /* Partial online softmax of one task: m [group], l [group], acc [group][d_v]. */
@@ -53,84 +78,209 @@ typedef struct decode_partial {
     float *m, *l, *acc;
 } decode_partial;
 
-static decode_partial partial_of(float *partials, const decode_plan *plan, int64_t d_v,
-                                 int64_t task)
+static decode_partial partial_of(float *partials, const decode_plan *plan, int64_t task)
 {
-    float *base = partials + task * plan->group * (d_v + 2);
+    float *base = partials + task * plan->group * (plan->dims->d_v + 2);
     return (decode_partial){.m = base, .l = base + plan->group, .acc = base + 2 * plan->group};
 }
 
-/* One thread's tiles: fp32 K and V blocks, then the query tile's buffers. */
-static attn_qtile decode_tile_carve(const attn_dims *dims, const decode_plan *plan,
-                                    float *floats, int32_t *limit)
+/* One task's view of the cache: (sequence b, KV head) rows as element offsets. */
+typedef struct decode_cursor {
+    const decode_plan *plan;
+    int64_t b, kv_head;
+    uint64_t bytes_read;
+    bool bad_block;
+} decode_cursor;
+
+/* Row index (in rows of d elements) of token j in block `block` (paged) or of the sequence. */
+static int64_t row_of(const decode_cursor *cur, int64_t block, int64_t j)
 {
-    const int64_t rp = plan->rows_pad;
-    attn_qtile t = {.rows = plan->group, .rows_pad = rp, .d_qk = dims->d_qk, .d_v = dims->d_v,
-                    .d_v_pad = plan->d_v_pad, .limit = limit};
-    t.qt = floats + DECODE_BLOCK * (dims->d_qk + dims->d_v);
-    t.m = t.qt + rp * dims->d_qk;
-    t.l = t.m + rp;
-    t.corr = t.l + rp;
-    t.acc = t.corr + rp;
-    t.st = t.acc + rp * plan->d_v_pad;
-    return t;
+    const attn_kv_cache *c = cur->plan->cache;
+    const attn_dims *d = cur->plan->dims;
+    if (c->layout == ATTN_KV_PAGED)
+        return (block * d->kv_heads + cur->kv_head) * c->block_size + j % c->block_size;
+    return (cur->b * d->kv_heads + cur->kv_head) * d->n_kv + j;
 }
 
-/* One task: cache tokens [first, end) of KV head kv_head of sequence b. */
-static void decode_range(const attn_dims *dims, attn_store store, const decode_plan *plan,
-                         int64_t b, int64_t kv_head, int64_t first, int64_t end, const float *q,
-                         const void *k_cache, const void *v_cache, float *tiles,
-                         int32_t *limit, decode_partial part)
+/* The block-table entry of token j, counted as read; -1 (and bad_block) when out of the pool. */
+static int64_t block_of(decode_cursor *cur, int64_t j)
 {
-    const int64_t d_qk = dims->d_qk, d_v = dims->d_v, group = plan->group;
-    const size_t cache = (size_t)((b * dims->kv_heads + kv_head) * dims->n_kv);
-    const float *q_group = q + (b * dims->heads + kv_head * group) * d_qk;
-    const attn_qtile t = decode_tile_carve(dims, plan, tiles, limit);
-    const float scale = 1.0f / sqrtf((float)d_qk);
-    for (int64_t e = 0; e < d_qk; e++)
-        for (int64_t r = 0; r < t.rows_pad; r++)
-            t.qt[e * t.rows_pad + r] = r < group ? scale * q_group[r * d_qk + e] : 0.0f;
-    for (int64_t r = 0; r < t.rows_pad; r++)
-        limit[r] = r < group ? (int32_t)dims->n_kv : 0;
-    attn_qtile_reset(&t);
-    float *k_tile = tiles, *v_tile = tiles + DECODE_BLOCK * d_qk;
-    const bool in_place = store == ATTN_STORE_FP32;
-    for (int64_t j0 = first; j0 < end; j0 += DECODE_BLOCK) {
-        const int64_t cols = attn_min64(DECODE_BLOCK, end - j0);
-        const size_t k_first = (cache + (size_t)j0) * (size_t)d_qk;
-        const size_t v_first = (cache + (size_t)j0) * (size_t)d_v;
-        const float *k_block = (const float *)k_cache + k_first;
-        const float *v_block = (const float *)v_cache + v_first;
-        if (!in_place) {
-            plan->isa->to_f32(store, k_cache, k_first, (size_t)(cols * d_qk), k_tile);
-            plan->isa->to_f32(store, v_cache, v_first, (size_t)(cols * d_v), v_tile);
-            k_block = k_tile;
-            v_block = v_tile;
-        }
-        plan->isa->block(&t, k_block, d_qk, v_block, d_v, j0, cols);
+    const attn_kv_cache *c = cur->plan->cache;
+    int64_t block = c->block_table[cur->b * c->max_blocks + j / c->block_size];
+    cur->bytes_read += sizeof *c->block_table;
+    if (block < 0 || block >= c->num_blocks) {
+        cur->bad_block = true;
+        return -1;
     }
-    for (int64_t r = 0; r < group; r++) {
+    return block;
+}
+
+static void prefetch_rows(const void *base, int64_t row, int64_t rows, int64_t d, size_t size)
+{
+    const char *first = (const char *)base + (size_t)(row * d) * size;
+    const size_t bytes = (size_t)(rows * d) * size;
+    for (size_t at = 0; at < bytes; at += 64)
+        __builtin_prefetch(first + at, 0, 1);
+}
+
+/* A chunk being gathered: up to DECODE_CHUNK fp32 rows (and int8 scales), possibly from
+ * several blocks, so a paged cache of 16-token blocks still runs full 32-row chunks. */
+typedef struct decode_fill {
+    float *k, *v, *k_scale, *v_scale;
+    int64_t rows;
+} decode_fill;
+
+static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill *f)
+{
+    const bool int8 = plan->cache->store == ATTN_STORE_INT8;
+    if (f->rows > 0)
+        plan->isa->chunk(t, f->k, f->v, int8 ? f->k_scale : NULL, int8 ? f->v_scale : NULL,
+                         f->rows);
+    f->rows = 0;
+}
+
+/* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
+ * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
+ * columns staying zero. */
+static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill *f, int64_t row,
+                      int64_t count)
+{
+    const attn_kv_cache *c = plan->cache;
+    const attn_dims *d = plan->dims;
+    const size_t size = attn_store_size(c->store);
+    const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
+    const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
+    if (plan->in_place) {
+        plan->isa->chunk(t, (const float *)k, (const float *)v, NULL, NULL, count);
+        return;
+    }
+    const struct {
+        const char *src;
+        int64_t d, ld;
+        float *tile;
+    } parts[2] = {{k, d->d_qk, plan->ldq, f->k}, {v, d->d_v, plan->ldo, f->v}};
+    for (int p = 0; p < 2; p++) {
+        float *dst = parts[p].tile + f->rows * parts[p].ld;
+        if (parts[p].ld == parts[p].d)
+            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst);
+        else
+            for (int64_t r = 0; r < count; r++)
+                plan->isa->to_f32(c->store, parts[p].src + (size_t)(r * parts[p].d) * size,
+                                  (size_t)parts[p].d, dst + r * parts[p].ld);
+    }
+    if (c->store == ATTN_STORE_INT8)
+        for (int64_t r = 0; r < count; r++) {
+            f->k_scale[f->rows + r] = c->k_scale[row + r];
+            f->v_scale[f->rows + r] = c->v_scale[row + r];
+        }
+    f->rows += count;
+    if (f->rows == DECODE_CHUNK)
+        fill_flush(plan, t, f);
+}
+
+/* Tokens [first, end) of (cur->b, cur->kv_head), run by run (a run is contiguous memory: the
+ * whole range, or one block). A paged range keeps the table entries of the next
+ * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
+ * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
+ * spread over the block instead of bursting, and land before the block is reached. */
+static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
+                         int64_t first, int64_t end)
+{
+    enum { RING = DECODE_PREFETCH_BLOCKS + 1 };
+    const decode_plan *plan = cur->plan;
+    const attn_kv_cache *c = plan->cache;
+    const attn_dims *d = plan->dims;
+    const bool paged = c->layout == ATTN_KV_PAGED;
+    const size_t size = attn_store_size(c->store);
+    const uint64_t row_bytes = (uint64_t)(d->d_qk + d->d_v) * size
+                               + (c->store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0);
+    const int64_t bs = paged ? c->block_size : end - first;
+    const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
+    int64_t ring[RING] = {0};
+    for (int64_t r = 0; paged && r < RING && r < runs; r++)
+        ring[r] = block_of(cur, (base + r) * bs);
+    for (int64_t r = 0; r < runs; r++) {
+        const int64_t block = ring[r % RING];
+        const bool prefetch = paged && r + DECODE_PREFETCH_BLOCKS < runs
+                              && ring[(r + DECODE_PREFETCH_BLOCKS) % RING] >= 0;
+        if (block < 0)
+            break;
+        const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
+        const int64_t run_end = paged ? attn_min64(end, (base + r + 1) * bs) : end;
+        for (int64_t at = run_first; at < run_end;) {
+            const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            if (prefetch) {
+                const int64_t ahead = ring[(r + DECODE_PREFETCH_BLOCKS) % RING];
+                prefetch_rows(c->k, row_of(cur, ahead, at), count, d->d_qk, size);
+                prefetch_rows(c->v, row_of(cur, ahead, at), count, d->d_v, size);
+            }
+            fill_rows(plan, t, fill, row_of(cur, block, at), count);
+            cur->bytes_read += (uint64_t)count * row_bytes;
+            at += count;
+        }
+        if (paged && r + RING < runs)
+            ring[r % RING] = block_of(cur, (base + r + RING) * bs);
+    }
+    fill_flush(plan, t, fill);
+}
+
+/* One task: split `split` of KV head kv_head of sequence b. */
+static void decode_task(const decode_plan *plan, int64_t task, const float *q, float *tiles,
+                        decode_partial part, decode_cursor *cur)
+{
+    const attn_dims *d = plan->dims;
+    const int64_t g = plan->group, split = task % plan->splits, cache = task / plan->splits;
+    *cur = (decode_cursor){.plan = plan, .b = cache / d->kv_heads, .kv_head = cache % d->kv_heads};
+    attn_dtile t = {.rows = g, .ldq = plan->ldq, .ldo = plan->ldo};
+    float *qt = tiles;
+    t.m = qt + g * plan->ldq;
+    t.l = t.m + g;
+    t.corr = t.l + g;
+    t.acc = t.corr + g;
+    t.s = t.acc + g * plan->ldo;
+    decode_fill fill = {.k = t.s + g * DECODE_CHUNK};
+    fill.v = fill.k + DECODE_CHUNK * plan->ldq;
+    fill.k_scale = fill.v + DECODE_CHUNK * plan->ldo;
+    fill.v_scale = fill.k_scale + DECODE_CHUNK;
+    for (int64_t f = 0; f < plan->tile_floats; f++)
+        tiles[f] = 0.0f;
+    const float scale = 1.0f / sqrtf((float)d->d_qk);
+    const float *q_group = q + (cur->b * d->heads + cur->kv_head * g) * d->d_qk;
+    for (int64_t r = 0; r < g; r++) {
+        for (int64_t e = 0; e < d->d_qk; e++)
+            qt[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
+        t.m[r] = -INFINITY;
+    }
+    t.q = qt;
+    const int64_t first = split * plan->split_len;
+    const int64_t end = attn_min64(first + plan->split_len, plan->lens[cur->b]);
+    if (first < end)
+        decode_range(cur, &t, &fill, first, end);
+    for (int64_t r = 0; r < g; r++) {
         part.m[r] = t.m[r];
         part.l[r] = t.l[r];
-        for (int64_t e = 0; e < d_v; e++)
-            part.acc[r * d_v + e] = t.acc[r * t.d_v_pad + e];
+        for (int64_t e = 0; e < d->d_v; e++)
+            part.acc[r * d->d_v + e] = t.acc[r * plan->ldo + e];
     }
 }
 
 /* o = the splits' partial softmaxes of one query head combined; zeros when no token. */
-static void decode_merge(const decode_plan *plan, int64_t d_v, float *partials,
-                         int64_t first_task, int64_t member, float *o)
+static void decode_merge(const decode_plan *plan, float *partials, int64_t first_task,
+                         int64_t member, float *o)
 {
+    const int64_t d_v = plan->dims->d_v;
     float max = -INFINITY;
     for (int64_t s = 0; s < plan->splits; s++)
-        max = fmaxf(max, partial_of(partials, plan, d_v, first_task + s).m[member]);
+        max = fmaxf(max, partial_of(partials, plan, first_task + s).m[member]);
     for (int64_t e = 0; e < d_v; e++)
         o[e] = 0.0f;
     if (max == -INFINITY)
         return;
     float sum = 0.0f;
     for (int64_t s = 0; s < plan->splits; s++) {
-        decode_partial part = partial_of(partials, plan, d_v, first_task + s);
+        decode_partial part = partial_of(partials, plan, first_task + s);
+        if (part.m[member] == -INFINITY)
+            continue;
         float weight = expf(part.m[member] - max);
         sum += part.l[member] * weight;
         for (int64_t e = 0; e < d_v; e++)
@@ -140,58 +290,107 @@ static void decode_merge(const decode_plan *plan, int64_t d_v, float *partials,
         o[e] /= sum;
 }
 
-static void count_decode(const attn_dims *dims, attn_store store, attn_kernel_stats *stats)
+static int cache_check(const attn_dims *dims, const attn_kv_cache *c)
 {
-    const uint64_t t = (uint64_t)dims->n_kv, batch = (uint64_t)dims->batch;
-    const uint64_t heads = (uint64_t)dims->heads, kv_heads = (uint64_t)dims->kv_heads;
-    const uint64_t d_qk = (uint64_t)dims->d_qk, d_v = (uint64_t)dims->d_v;
-    stats->bytes_read = batch * kv_heads * t * (d_qk + d_v) * attn_store_size(store)
-                        + 4 * batch * heads * d_qk;
-    stats->bytes_written = 4 * batch * heads * d_v;
-    stats->flops = 2 * batch * heads * t * (d_qk + d_v);
-    stats->other_flops = 5 * batch * heads * t + batch * heads * d_v;
+    if (dims->n_q != 1 || attn_store_size(c->store) == 0 || !c->k || !c->v)
+        return ATTN_ERR_RANGE;
+    if (c->store == ATTN_STORE_INT8 && (!c->k_scale || !c->v_scale))
+        return ATTN_ERR_RANGE;
+    if (c->layout == ATTN_KV_PAGED)
+        return c->block_size > 0 && c->block_table && c->num_blocks > 0
+                       && c->max_blocks >= attn_ceil_div(dims->n_kv, c->block_size)
+                   ? ATTN_OK
+                   : ATTN_ERR_RANGE;
+    return c->layout == ATTN_KV_CONTIGUOUS ? ATTN_OK : ATTN_ERR_RANGE;
+}
+
+static void decode_run(const decode_plan *plan, const float *q, float *partials, float *tiles,
+                       attn_counter *counter, bool *bad_block)
+{
+#pragma omp parallel
+    {
+        const int thread = omp_get_thread_num();
+        attn_kernel_stats mine = {0};
+        bool bad = false;
+#pragma omp for schedule(dynamic)
+        for (int64_t task = 0; task < plan->tasks; task++) {
+            decode_cursor cur;
+            decode_task(plan, task, q, tiles + thread * plan->tile_floats,
+                        partial_of(partials, plan, task), &cur);
+            mine.bytes_read += cur.bytes_read;
+            bad = bad || cur.bad_block;
+        }
+        attn_counter_add(counter, &mine);
+        if (bad) {
+#pragma omp atomic write
+            *bad_block = true;
+        }
+    }
+}
+
+int attn_cpu_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, const float *q,
+                          float *o, attn_kernel_stats *stats)
+{
+    int rc = attn_dims_check(dims);
+    if (rc)
+        return rc;
+    if ((rc = cache_check(dims, cache)))
+        return rc;
+    attn_counter counter;
+    attn_counter_begin(&counter);
+    const int threads = omp_get_max_threads();
+    decode_plan plan = {.isa = attn_decode_isa_best(), .dims = dims, .cache = cache};
+    decode_plan_for(&plan, threads);
+    int32_t *lens = attn_kalloc((size_t)dims->batch * sizeof *lens);
+    float *partials = attn_kalloc((size_t)(plan.tasks * plan.group * (dims->d_v + 2) + 1)
+                                  * sizeof(float));
+    float *tiles = attn_kalloc((size_t)(threads * plan.tile_floats) * sizeof *tiles);
+    rc = lens && partials && tiles ? ATTN_OK : ATTN_ERR_NOMEM;
+    for (int64_t b = 0; rc == ATTN_OK && b < dims->batch; b++) {
+        lens[b] = cache->seq_lens ? cache->seq_lens[b] : (int32_t)dims->n_kv;
+        if (lens[b] < 0 || lens[b] > dims->n_kv)
+            rc = ATTN_ERR_RANGE;
+    }
+    bool bad_block = false;
+    if (rc == ATTN_OK) {
+        plan.lens = lens;
+        decode_run(&plan, q, partials, tiles, &counter, &bad_block);
+        rc = bad_block ? ATTN_ERR_RANGE : ATTN_OK;
+    }
+    if (rc == ATTN_OK) {
+        /* a few hundred floats per head: not worth a second fork and barrier */
+        for (int64_t bh = 0; bh < dims->batch * dims->heads; bh++) {
+            const int64_t b = bh / dims->heads, h = bh % dims->heads;
+            const int64_t kv = b * dims->kv_heads + h / plan.group;
+            decode_merge(&plan, partials, kv * plan.splits, h % plan.group, o + bh * dims->d_v);
+        }
+        attn_kernel_stats rest = {0};
+        const uint64_t heads = (uint64_t)(dims->batch * dims->heads);
+        rest.bytes_read = 4 * heads * (uint64_t)dims->d_qk
+                          + (cache->seq_lens ? 4 * (uint64_t)dims->batch : 0);
+        rest.bytes_written = 4 * heads * (uint64_t)dims->d_v;
+        uint64_t tokens = 0;
+        for (int64_t b = 0; b < dims->batch; b++)
+            tokens += (uint64_t)lens[b];
+        const uint64_t per_head = (uint64_t)dims->heads * tokens;
+        rest.flops = 2 * per_head * (uint64_t)(dims->d_qk + dims->d_v);
+        rest.other_flops = 5 * per_head + heads * (uint64_t)dims->d_v;
+        attn_counter_add(&counter, &rest);
+    }
+    attn_kfree(lens);
+    attn_kfree(partials);
+    attn_kfree(tiles);
+    attn_counter_end(&counter, stats);
+    return rc;
 }
 
 int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
                     const void *k_cache, const void *v_cache, float *o,
                     attn_kernel_stats *stats)
 {
-    int rc = attn_dims_check(dims);
-    if (rc)
-        return rc;
-    if (dims->n_q != 1 || attn_store_size(store) == 0)
-        return ATTN_ERR_RANGE;
-    attn_counter counter;
-    attn_counter_begin(&counter);
-    const int threads = omp_get_max_threads();
-    const decode_plan plan = decode_plan_for(dims, threads);
-    const int64_t d_v = dims->d_v;
-    float *partials = attn_kalloc((size_t)(plan.tasks * plan.group * (d_v + 2)) * sizeof(float));
-    float *tiles = attn_kalloc((size_t)(threads * plan.tile_floats) * sizeof *tiles);
-    int32_t *limits = attn_kalloc((size_t)(threads * plan.rows_pad) * sizeof *limits);
-    rc = partials && tiles && limits ? ATTN_OK : ATTN_ERR_NOMEM;
-    if (rc == ATTN_OK) {
-#pragma omp parallel for schedule(dynamic)
-        for (int64_t task = 0; task < plan.tasks; task++) {
-            const int64_t split = task % plan.splits, cache = task / plan.splits;
-            const int64_t first = split * plan.split_len;
-            const int thread = omp_get_thread_num();
-            decode_range(dims, store, &plan, cache / dims->kv_heads, cache % dims->kv_heads,
-                         first, attn_min64(first + plan.split_len, dims->n_kv), q, k_cache,
-                         v_cache, tiles + thread * plan.tile_floats,
-                         limits + thread * plan.rows_pad, partial_of(partials, &plan, d_v, task));
-        }
-        /* a few hundred floats per head: not worth a second fork and barrier */
-        for (int64_t bh = 0; bh < dims->batch * dims->heads; bh++) {
-            const int64_t b = bh / dims->heads, h = bh % dims->heads;
-            const int64_t cache = b * dims->kv_heads + h / plan.group;
-            decode_merge(&plan, d_v, partials, cache * plan.splits, h % plan.group, o + bh * d_v);
-        }
-        count_decode(dims, store, &counter.stats);
-    }
-    attn_kfree(partials);
-    attn_kfree(tiles);
-    attn_kfree(limits);
-    attn_counter_end(&counter, stats);
-    return rc;
+    if (store == ATTN_STORE_INT8)
+        return ATTN_ERR_RANGE; /* needs scales: attn_cpu_decode_cache */
+    const attn_kv_cache cache = {.store = store, .layout = ATTN_KV_CONTIGUOUS, .k = k_cache,
+                                 .v = v_cache};
+    return attn_cpu_decode_cache(dims, &cache, q, o, stats);
 }

@@ -2,8 +2,7 @@
  *
  * ATTNSCOPE_CPU_ISA=avx2 or =scalar selects a lower instruction set, so that the kernel tests
  * cover every path on one machine; a name the CPU cannot run, or an unknown one, is ignored.
- * Prefill takes the widest table; decode the one whose row quantum wastes the fewest lanes on
- * its group of query heads (8 heads fill an AVX2 vector exactly, half an AVX-512 one).
+ * Prefill and decode take the widest table.
  */
 #include <math.h>
 #if defined(__x86_64__)
@@ -12,15 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "isa.h"
+#include "decode_isa.h"
 
 extern const attn_isa attn_isa_scalar;
+extern const attn_decode_isa attn_decode_isa_scalar;
 #if defined(__x86_64__)
 extern const attn_isa attn_isa_avx512, attn_isa_avx2;
+extern const attn_decode_isa attn_decode_isa_avx512, attn_decode_isa_avx2;
 #endif
 
-/* The usable tables, widest first, ending with the scalar one. */
+/* The usable tables, widest first, ending with the scalar one; decode's beside them. */
 static const attn_isa *usable[3];
+static const attn_decode_isa *usable_decode[3];
 static int usable_count;
 
 #if defined(__x86_64__)
@@ -41,11 +43,16 @@ static void isa_detect(void)
     bool below_avx2 = asked && !strcmp(asked, "scalar");
     __builtin_cpu_init();
     bool f16c = cpu_has_f16c();
-    if (!below_avx512 && __builtin_cpu_supports("avx512f") && f16c)
+    if (!below_avx512 && __builtin_cpu_supports("avx512f") && f16c) {
+        usable_decode[n] = &attn_decode_isa_avx512;
         usable[n++] = &attn_isa_avx512;
-    if (!below_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c)
+    }
+    if (!below_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
+        usable_decode[n] = &attn_decode_isa_avx2;
         usable[n++] = &attn_isa_avx2;
+    }
 #endif
+    usable_decode[n] = &attn_decode_isa_scalar;
     usable[n++] = &attn_isa_scalar;
     usable_count = n;
 }
@@ -63,14 +70,10 @@ const attn_isa *attn_isa_best(void)
     return usable[0];
 }
 
-const attn_isa *attn_isa_for_rows(int64_t rows)
+const attn_decode_isa *attn_decode_isa_best(void)
 {
     isa_once();
-    const attn_isa *best = usable[0];
-    for (int i = 1; i < usable_count; i++)
-        if (attn_round_up(rows, usable[i]->row_quantum) < attn_round_up(rows, best->row_quantum))
-            best = usable[i];
-    return best;
+    return usable_decode[0];
 }
 
 void attn_qtile_reset(const attn_qtile *tile)

@@ -1,4 +1,4 @@
-/* isa.h — the fast tile kernels of flash prefill and decode, one table per instruction set.
+/* isa.h — the fast tile kernels of flash prefill, one table per instruction set.
  *
  * A query tile holds up to rows_pad query rows *transposed*: Q^T [d_qk][rows_pad], so a score
  * tile S^T [key][row] has the query rows along the vector lanes. The online softmax is then
@@ -37,10 +37,8 @@ typedef struct attn_isa {
     void (*to_f32)(attn_store store, const void *src, size_t first, size_t count, float *dst);
 } attn_isa;
 
-/* The table for prefill (the widest available), and the one whose row quantum best fits
- * `rows` query rows (decode's group of heads): fewest padded lanes, widest on a tie. */
+/* The table for prefill: the widest available. */
 const attn_isa *attn_isa_best(void);
-const attn_isa *attn_isa_for_rows(int64_t rows);
 
 /* Empty query tile: m = -inf, l = 0, acc = 0. */
 void attn_qtile_reset(const attn_qtile *tile);

@@ -14,4 +14,5 @@
 #define PV_MR 8
 #define PV_NR 2
 #include "tile_body.h"
+#include "decode_body.h"
 #endif

@@ -9,3 +9,4 @@
 #define PV_MR 4
 #define PV_NR 4
 #include "tile_body.h"
+#include "decode_body.h"

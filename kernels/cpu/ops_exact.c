@@ -1,12 +1,19 @@
 /* ops_exact.c — standard and flash attention as backend ops (CPU).
  *
  * Prefill runs attn_cpu_standard / attn_cpu_flash; decode runs the standard kernel on one
- * query row (fp32 cache) or flash-decoding over a cache stored as fp32, fp16 or bf16. The
+ * query row (fp32 cache) or flash-decoding over a cache in any store, contiguous or paged. The
  * inputs and the reference are shared with the GPU ops of the same variants (ops_gpu_exact.c).
  */
 #include <stdlib.h>
 
 #include "ops_internal.h"
+
+/* The cache as a server holds it: any store, contiguous or paged (attn_kv_cache_build). */
+static bool needs_cache(const attn_problem *p)
+{
+    return p->phase == ATTN_PHASE_DECODE
+           && (p->store != ATTN_STORE_FP32 || p->kv_layout != ATTN_KV_CONTIGUOUS);
+}
 
 int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
 {
@@ -15,19 +22,15 @@ int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
         free(w);
         return ATTN_ERR_NOMEM;
     }
-    if (p->phase == ATTN_PHASE_DECODE && p->store != ATTN_STORE_FP32) {
-        size_t size = attn_store_size(p->store);
-        w->k_store = malloc(w->qkv.k_elems * size + 1);
-        w->v_store = malloc(w->qkv.v_elems * size + 1);
-        if (!w->k_store || !w->v_store) {
-            free(w->k_store);
-            free(w->v_store);
+    if (needs_cache(p)) {
+        int rc = attn_kv_cache_build(&w->qkv.dims, p->store, p->kv_layout, p->block_size,
+                                     p->seed ^ 0x9e3779b97f4a7c15ull, NULL, w->qkv.k, w->qkv.v,
+                                     &w->cache);
+        if (rc) {
             attn_qkv_free(&w->qkv);
             free(w);
-            return ATTN_ERR_NOMEM;
+            return rc;
         }
-        attn_store_from_f32(p->store, w->qkv.k, w->qkv.k_elems, w->k_store);
-        attn_store_from_f32(p->store, w->qkv.v, w->qkv.v_elems, w->v_store);
     }
     *work = w;
     *out_elems = w->qkv.o_elems;
@@ -39,20 +42,28 @@ void attn_exact_teardown(void *work)
     attn_exact_work *w = work;
     if (!w)
         return;
-    free(w->k_store);
-    free(w->v_store);
+    attn_kv_cache_free(&w->cache);
     attn_qkv_free(&w->qkv);
     free(w);
 }
 
 const void *attn_exact_cache_k(const attn_exact_work *w)
 {
-    return w->k_store ? w->k_store : w->qkv.k;
+    return w->cache.k ? w->cache.k : w->qkv.k;
 }
 
 const void *attn_exact_cache_v(const attn_exact_work *w)
 {
-    return w->v_store ? w->v_store : w->qkv.v;
+    return w->cache.v ? w->cache.v : w->qkv.v;
+}
+
+/* The cache decode reads: the built one, or the fp32 K and V in place. */
+static attn_kv_cache cache_of(const attn_exact_work *w)
+{
+    if (w->cache.k)
+        return w->cache.cache;
+    return (attn_kv_cache){.store = ATTN_STORE_FP32, .layout = ATTN_KV_CONTIGUOUS,
+                           .k = w->qkv.k, .v = w->qkv.v};
 }
 
 static int standard_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
@@ -65,25 +76,28 @@ static int standard_run(const attn_problem *p, void *work, float *out, attn_kern
 static int flash_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
     attn_exact_work *w = work;
-    if (p->phase == ATTN_PHASE_DECODE)
-        return attn_cpu_decode(&w->qkv.dims, p->store, w->qkv.q, attn_exact_cache_k(w),
-                               attn_exact_cache_v(w), out, stats);
+    if (p->phase == ATTN_PHASE_DECODE) {
+        const attn_kv_cache cache = cache_of(w);
+        return attn_cpu_decode_cache(&w->qkv.dims, &cache, w->qkv.q, out, stats);
+    }
     return attn_cpu_flash(&w->qkv.dims, p->sram_bytes, w->qkv.q, w->qkv.k, w->qkv.v, out, stats);
 }
 
 int attn_exact_reference(const attn_problem *p, void *work, double *out)
 {
     attn_exact_work *w = work;
-    if (p->phase == ATTN_PHASE_DECODE)
-        return attn_ref_decode(&w->qkv.dims, p->store, w->qkv.q, attn_exact_cache_k(w),
-                               attn_exact_cache_v(w), out);
+    if (p->phase == ATTN_PHASE_DECODE) {
+        const attn_kv_cache cache = cache_of(w);
+        return attn_ref_decode_cache(&w->qkv.dims, &cache, w->qkv.q, out);
+    }
     return attn_ref_attention(&w->qkv.dims, w->qkv.q, w->qkv.k, w->qkv.v, out);
 }
 
 static const char *standard_unsupported(const attn_problem *p)
 {
-    if (p->phase == ATTN_PHASE_DECODE && p->store != ATTN_STORE_FP32)
-        return "the standard kernel reads an fp32 cache (flash-decoding reads fp16/bf16)";
+    if (needs_cache(p))
+        return "the standard kernel reads a contiguous fp32 cache (flash-decoding reads every "
+               "store and layout)";
     return NULL;
 }
 

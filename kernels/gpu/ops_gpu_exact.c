@@ -189,7 +189,10 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
 
 static const char *gpu_flash_unsupported(const attn_problem *p)
 {
-    (void)p;
+    if (p->phase == ATTN_PHASE_DECODE && p->kv_layout != ATTN_KV_CONTIGUOUS)
+        return "the GPU decode kernel reads a contiguous cache (paged: CPU only)";
+    if (p->phase == ATTN_PHASE_DECODE && p->store > ATTN_STORE_BF16)
+        return "the GPU decode kernel reads fp32, fp16 or bf16 caches (fp8/int8: CPU only)";
     return NULL;
 }
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""peers_decode.py — our CPU decode kernels against the machine's roofline and the peers.
+
+One run (a few minutes at most on an idle 2-core machine):
+  * probes the machine (`attnscope devices --probe` into a private preset): the FMA loop's and
+    the STREAM read loop's medians are the roofs;
+  * runs our flash-decoding through `attnscope bench --phase decode` on the issue's shapes
+    (fp16, t = --seq, head dim 128: 8 query heads on 8 KV heads, memory-bound, and 32 on 4,
+    FMA-bound here), each contiguous and paged (vLLM block table, block 16, blocks scattered),
+    then the other cache stores, a cache in L2, one in L3, and a batch of 32; every row's
+    roofline_frac is the results CSV's: max(FLOPs / FMA peak, counted bytes / read peak)
+    over the measured median time;
+  * times PyTorch's scaled_dot_product_attention on the same decode shapes (fp16 and fp32
+    caches, enable_gqa) when torch is installed (bench/peers.py installs it);
+  * says why llama.cpp's CPU flash-attention is not a peer here (--llama-cpp tells how).
+
+  python3 bench/peers_decode.py [--build DIR] [--threads 2] [--seq 131072] [--quick]
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEAD_DIM = 128
+
+LLAMA_CPP = (
+    "llama.cpp: not run. Debian 12 packages neither llama.cpp nor ggml (apt-cache search llama, "
+    "ggml: nothing), and PyPI has no wheel for this platform: llama-cpp-python 0.3.36 and "
+    "ggml-python 0.0.45 are source distributions that compile the vendored ggml with cmake "
+    "(pip download --only-binary=:all: finds none). To add it on a quiet machine: "
+    "python3 -m pip install llama-cpp-python==0.3.36, then time ggml_flash_attn_ext through "
+    "its low-level bindings on the shapes above.")
+
+
+def log(text):
+    print(text, flush=True)
+
+
+def run(cmd, env=None):
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit("peers_decode: %s failed:\n%s%s" % (" ".join(map(str, cmd)), done.stdout,
+                                                       done.stderr))
+    return done.stdout
+
+
+def find_build(asked):
+    for name in ([asked] if asked else ["build-fast", "build", "build-dev"]):
+        path = os.path.join(ROOT, name)
+        if os.path.exists(os.path.join(path, "build.ninja")):
+            return path
+    sys.exit("peers_decode: no configured meson build (give --build DIR)")
+
+
+def probe(build, env):
+    """The FMA and read medians the bench rows are held against."""
+    run([os.path.join(build, "attnscope"), "devices", "--probe"], env)
+    preset = json.load(open(env["ATTNSCOPE_LOCAL_DEVICE"]))["probe"]
+    return preset["fma_flops"]["median"], preset["read_bytes_per_s"]["median"]
+
+
+def ours(build, env, work, label, heads, kv_heads, seq, store, layout, batch=1, validate=True):
+    out = os.path.join(work, label + ".csv")
+    cmd = [os.path.join(build, "attnscope"), "bench", "--variant", "flash", "--phase", "decode",
+           "--heads", heads, "--kv-heads", kv_heads, "--head-dim", HEAD_DIM, "--seq", seq,
+           "--batch", batch, "--kv-dtype", store, "--kv-layout", layout, "--block-size", 16,
+           "--threads", env["OMP_NUM_THREADS"], "--out", out]
+    if not validate:
+        cmd += ["--validate-limit", 0]
+    run(cmd, env)
+    return list(csv.DictReader(open(out)))[-1]
+
+
+def torch_decode(threads, shapes):
+    """Median seconds of SDPA decode per (heads, kv_heads, seq, batch, dtype), or a reason."""
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return None, "PyTorch not installed (python3 bench/peers.py installs it)"
+    import statistics
+    import time
+    torch.set_num_threads(threads)
+    results = {}
+    with torch.inference_mode():
+        for heads, kv_heads, seq, batch in shapes:
+            for dtype in (torch.float16, torch.float32):
+                q = torch.rand(batch, heads, 1, HEAD_DIM, dtype=dtype)
+                k = torch.rand(batch, kv_heads, seq, HEAD_DIM, dtype=dtype)
+                v = torch.rand(batch, kv_heads, seq, HEAD_DIM, dtype=dtype)
+                extra = {"enable_gqa": True} if heads != kv_heads else {}
+
+                def call():
+                    F.scaled_dot_product_attention(q, k, v, **extra)
+                call()
+                times = []
+                while len(times) < 5 or sum(times) < 0.5:
+                    start = time.perf_counter()
+                    call()
+                    times.append(time.perf_counter() - start)
+                results[(heads, kv_heads, seq, batch, str(dtype).split(".")[-1])] = \
+                    statistics.median(times)
+                del q, k, v
+    return results, "torch %s" % torch.__version__
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", help="meson build directory (default build-fast, build)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seq", type=int, default=131072)
+    parser.add_argument("--quick", action="store_true",
+                        help="only the issue's four fp16 rows and their peers")
+    a = parser.parse_args()
+    build = find_build(a.build)
+    run(["ninja", "-C", build, "attnscope"])
+    work = tempfile.mkdtemp(prefix="attnscope-decode-")
+    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads),
+               ATTNSCOPE_LOCAL_DEVICE=os.path.join(work, "local.json"))
+    t = a.seq
+    fma, read = probe(build, env)
+    log("attnscope decode peers: head dim 128, t = %d, %d threads, build %s" % (t, a.threads, build))
+    log("roofs (devices --probe, medians): FMA loop %.1f GFLOP/s, read %.1f GB/s"
+        % (fma / 1e9, read / 1e9))
+
+    # (label, heads, kv_heads, seq, store, layout, batch, validate)
+    runs = []
+    for heads, kv_heads in ((8, 8), (32, 4)):
+        for layout in ("contiguous", "paged"):
+            runs.append(("%d/%d fp16 %s" % (heads, kv_heads, layout), heads, kv_heads, t, "fp16",
+                         layout, 1, heads == 8 and layout == "contiguous"))
+    if not a.quick:
+        for store in ("fp32", "bf16", "fp8-e4m3", "int8"):
+            runs.append(("8/8 %s contiguous" % store, 8, 8, t // 4, store, "contiguous", 1, False))
+        runs.append(("32/8 fp16 paged (GQA 4)", 32, 8, t // 4, "fp16", "paged", 1, False))
+        runs.append(("8/8 fp16 in L2 (t 256)", 8, 8, 256, "fp16", "contiguous", 1, True))
+        runs.append(("8/8 fp16 in L3 (t 4096)", 8, 8, 4096, "fp16", "contiguous", 1, True))
+        runs.append(("batch 32, 32/8 fp16 paged", 32, 8, 2048, "fp16", "paged", 32, False))
+    rows = {}
+    log("\n%-28s %11s %9s %9s %10s %7s %9s" % ("ours (flash-decoding)", "median ms", "GB/s",
+                                                 "GFLOP/s", "bound", "roof", "rel err"))
+    for label, heads, kv_heads, seq, store, layout, batch, validate in runs:
+        row = ours(build, env, work, label.replace(" ", "_").replace("/", "-"), heads, kv_heads,
+                   seq, store, layout, batch, validate)
+        rows[label] = row
+        flops, counted = float(row["flops_counted"]), float(row["hbm_bytes_counted"])
+        bound = "FMA" if flops / fma > counted / read else "read"
+        log("%-28s %11.3f %9.2f %9.2f %10s %7s %9s"
+            % (label, float(row["time_s"]) * 1e3, float(row["gbps"]), float(row["gflops"]), bound,
+               row["roofline_frac"], row["rel_err"] or "-"))
+
+    log("\nthe issue's acceptance (fp16, t = %d):" % t)
+    log("  8/8 contiguous   %s of the read roof   (target >= 0.70)"
+        % rows["8/8 fp16 contiguous"]["roofline_frac"])
+    log("  32/4 contiguous  %s of the FMA roof    (target >= 0.70)"
+        % rows["32/4 fp16 contiguous"]["roofline_frac"])
+    for shape in ("8/8", "32/4"):
+        c = float(rows[shape + " fp16 contiguous"]["time_s"])
+        p = float(rows[shape + " fp16 paged"]["time_s"])
+        log("  %-5s paged / contiguous time %.3f   (target <= 1.10)" % (shape, p / c))
+
+    peer_shapes = [(8, 8, t, 1), (32, 4, t, 1)]
+    results, why = torch_decode(a.threads, peer_shapes)
+    log("\nPyTorch scaled_dot_product_attention, same shapes (%s)" % why)
+    if results:
+        for (heads, kv_heads, seq, batch, dtype), seconds in results.items():
+            mine = float(rows["%d/%d fp16 contiguous" % (heads, kv_heads)]["time_s"])
+            log("  %d/%d %-8s %9.3f ms   ours fp16 is %.2fx faster"
+                % (heads, kv_heads, dtype, seconds * 1e3, seconds / mine))
+    log("\n" + LLAMA_CPP)
+    shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+/* decode_isa.h — decode's chunk kernel and cache conversion, one table per instruction set.
+ *
+ * A decode task holds the `rows` query heads of one GQA group against one KV head: q
+ * [rows][ldq] (scaled, zero-padded to ldq, a multiple of the vector width), the running max m,
+ * sum l and unnormalised output acc [rows][ldo] of an online softmax, and a score scratch s
+ * [rows][DECODE_CHUNK]. One call takes up to DECODE_CHUNK cache rows already in fp32 (k
+ * [count][ldk], v [count][ldv], ldk == ldq, ldv == ldo, padding columns zero): every key row
+ * is read once for all heads of the group (4 keys x 2 heads register-blocked dot products),
+ * the softmax is vectorised over the chunk's keys, and P·V is register-blocked along d_v.
+ * decode_body.h writes both once over simd.h; isa_*.c instantiate them.
+ */
+#ifndef ATTN_DECODE_ISA_H
+#define ATTN_DECODE_ISA_H
+
+#include "isa.h"
+
+enum { DECODE_CHUNK = 32 }; /* cache rows per tile: 32 x 128 fp32 K and V = 32 KiB */
+
+typedef struct attn_dtile {
+    int64_t rows, ldq, ldo;
+    const float *q;
+    float *m, *l, *corr, *acc, *s;
+} attn_dtile;
+
+typedef struct attn_decode_isa {
+    const char *name;
+    int64_t lanes;
+    /* k_scale, v_scale: per-row factors (int8) or NULL. */
+    void (*chunk)(const attn_dtile *t, const float *k, const float *v, const float *k_scale,
+                  const float *v_scale, int64_t count);
+    /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. */
+    void (*to_f32)(attn_store store, const void *src, size_t count, float *dst);
+} attn_decode_isa;
+
+/* The widest table the CPU runs (the same choice and override as attn_isa_best). */
+const attn_decode_isa *attn_decode_isa_best(void);
+
+#endif
