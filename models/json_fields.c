@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../analyzer/diag.h"
+#include "input_file.h"
 
 enum { JSON_FILE_LIMIT = 64 << 20 };
 
@@ -167,9 +168,9 @@ int json_parse_text(const char *text, size_t len, const char *label, json_t **ro
 
 int json_read_file(const char *path, json_t **root, attn_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = attn_input_open(path, diag);
     if (!f)
-        return attn_fail(diag, ATTN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return ATTN_ERR_IO;
     char *text = malloc(JSON_FILE_LIMIT + 1);
     if (!text) {
         fclose(f);
