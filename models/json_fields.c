@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../analyzer/diag.h"
 #include "input_file.h"
@@ -171,12 +172,16 @@ int json_read_file(const char *path, json_t **root, attn_diag *diag)
     FILE *f = attn_input_open(path, diag);
     if (!f)
         return ATTN_ERR_IO;
-    char *text = malloc(JSON_FILE_LIMIT + 1);
+    /* sized to the file (one byte more, to see it grow past the limit), not to the limit */
+    struct stat st;
+    size_t size = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+    size = size < JSON_FILE_LIMIT ? size : JSON_FILE_LIMIT;
+    char *text = malloc(size + 2);
     if (!text) {
         fclose(f);
         return attn_fail(diag, ATTN_ERR_NOMEM, "%s: out of memory", path);
     }
-    size_t len = fread(text, 1, JSON_FILE_LIMIT + 1, f);
+    size_t len = fread(text, 1, size + 1, f);
     int read_error = ferror(f);
     fclose(f);
     int rc;
