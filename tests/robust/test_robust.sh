@@ -17,6 +17,7 @@ trap cleanup EXIT
 cd "$work" || exit 1
 pass=0
 fail=0
+# check MESSAGE STATUS (take the status into a variable first: a $(...) in MESSAGE resets $?)
 check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 finish() {
     echo "$GROUP: $pass passed, $fail failed"
@@ -50,7 +51,8 @@ oversize) # 1: element counts that wrap size_t: one line, exit 2, no crash, noth
             # a variant with no CPU kernel is skipped (exit 0), never run
             if grep -q 'skipped' err; then check "$v $phase skipped cleanly (rc=$rc)" "$rc"; continue; fi
             [ "$rc" -eq 2 ] && [ "$(wc -l <err)" -eq 1 ] && grep -q 'needs' err
-            check "$v $phase: oversize shape refused with one line (rc=$rc: $(head -c 200 err))" $?
+            st=$?
+            check "$v $phase: oversize shape refused with one line (rc=$rc: $(head -c 200 err))" $st
         done
     done
     ;;
@@ -60,18 +62,21 @@ preflight) # 12: bytes compared with memory before anything is allocated; thread
         --variant flash >out 2>err)
     rc=$?
     [ "$rc" -eq 2 ] && grep -q 'ulimit -v' err && grep -q 'needs' err
-    check "2.1 GB run under ulimit -v 1.5 GB refused before allocating (rc=$rc: $(head -c 300 err))" $?
+    st=$?
+    check "2.1 GB run under ulimit -v 1.5 GB refused before allocating (rc=$rc: $(head -c 300 err))" $st
     timeout 60 "$BIN" bench --batch 4096 --heads 64 --head-dim 128 --seq 65536 --variant flash \
         >out 2>err
     rc=$?
     [ "$rc" -eq 2 ] && grep -q 'MemAvailable' err
-    check "a run larger than the machine's memory refused (rc=$rc: $(head -c 300 err))" $?
+    st=$?
+    check "a run larger than the machine's memory refused (rc=$rc: $(head -c 300 err))" $st
     cores=$(nproc)
     "$BIN" "${small_bench[@]}" --seq 16 --variant flash --threads 1000 --out t.csv >out 2>err
     rc=$?
     threads=$(python3 -c 'import csv,sys; print(next(csv.DictReader(open("t.csv")))["threads"])')
     [ "$rc" -eq 0 ] && [ "$threads" = "$cores" ] && grep -q "using $cores" err
-    check "--threads 1000 clamped to the $cores cores (rc=$rc, row says $threads)" $?
+    st=$?
+    check "--threads 1000 clamped to the $cores cores (rc=$rc, row says $threads)" $st
     ;;
 
 fulldisk) # 2 and 10: a full disk is an error, never a truncated success
@@ -82,27 +87,35 @@ fulldisk) # 2 and 10: a full disk is an error, never a truncated success
     mounted=$work/mnt
     "$BIN" "${small_bench[@]}" --seq 16 --variant flash --out mnt/r.csv >/dev/null 2>&1
     cp mnt/r.csv r.before
-    dd if=/dev/zero of=mnt/fill bs=4k >/dev/null 2>&1 # until the disk is full
+    # 8 KiB left: room to start a chart, not to finish it (a truncated file is the danger)
+    avail=$(df -k --output=avail mnt | tail -1)
+    dd if=/dev/zero of=mnt/fill bs=1k count=$((avail - 8)) >/dev/null 2>&1
     for ext in png svg pdf; do
         "$BIN" plot kv gpt2 --out "mnt/k.$ext" >out 2>err
         rc=$?
         [ "$rc" -ne 0 ] && [ ! -e "mnt/k.$ext" ] && grep -q "k.$ext" err
-        check "plot .$ext on a full disk fails and leaves no file (rc=$rc: $(head -c 200 err))" $?
+        st=$?
+        check "plot .$ext on a full disk fails and leaves no file (rc=$rc: $(head -c 200 err))" $st
     done
+    dd if=/dev/zero of=mnt/fill2 bs=4k >/dev/null 2>&1 # now until the disk is full
     "$BIN" report gpt2 --out mnt/rep --no-measure >out 2>err
     rc=$?
     [ "$rc" -ne 0 ] && [ ! -e mnt/rep ] && grep -q 'not written' err
-    check "report on a full disk fails and leaves no folder (rc=$rc: $(head -c 200 err))" $?
+    st=$?
+    check "report on a full disk fails and leaves no folder (rc=$rc: $(head -c 200 err))" $st
     "$BIN" "${small_bench[@]}" --seq 32 --variant flash --out mnt/r.csv >out 2>err
     rc=$?
     [ "$rc" -ne 0 ] && cmp -s r.before mnt/r.csv
-    check "bench append on a full disk fails and keeps the file as it was (rc=$rc)" $?
+    st=$?
+    check "bench append on a full disk fails and keeps the file as it was (rc=$rc)" $st
     "$BIN" kv llama-3-8b --per-layer --format json >mnt/out.json 2>err
     rc=$?
     [ "$rc" -ne 0 ] && grep -q 'cannot write the output' err
-    check "kv --format json onto a full disk is an error (rc=$rc)" $?
+    st=$?
+    check "kv --format json onto a full disk is an error (rc=$rc)" $st
     no_temporaries mnt
-    check "no temporaries left on the full disk: $(ls -A mnt | tr '\n' ' ')" $?
+    st=$?
+    check "no temporaries left on the full disk: $(ls -A mnt | tr '\n' ' ')" $st
     ;;
 
 report_folder) # 3: a user's folder is never overwritten; a report folder is replaced whole
@@ -113,31 +126,41 @@ report_folder) # 3: a user's folder is never overwritten; a report folder is rep
     rc=$?
     [ "$rc" -eq 2 ] && grep -q 'refusing' err && [ "$(cat user/results.csv)" = "my own bench rows" ] &&
         [ "$(cat user/index.html)" = "<p>mine</p>" ] && [ "$(ls -A user | wc -l)" -eq 2 ]
-    check "non-empty non-report folder refused, its files untouched (rc=$rc)" $?
+    st=$?
+    check "non-empty non-report folder refused, its files untouched (rc=$rc)" $st
     no_temporaries .
-    check "no temporary sibling after the refusal" $?
+    st=$?
+    check "no temporary sibling after the refusal" $st
     "$BIN" report gpt2 --out rep --no-measure >out 2>err
-    check "report into a new folder (rc=$?)" $?
+    st=$?
+    check "report into a new folder (rc=$st)" $st
     [ -f rep/.attnscope-report ] && [ -s rep/index.html ] && [ -s rep/report.md ]
-    check "the report folder carries the marker" $?
+    st=$?
+    check "the report folder carries the marker" $st
     before=$(md5sum rep/index.html)
     ATTNSCOPE_GNUPLOT=false "$BIN" report llama-3-8b --out rep --no-measure >out 2>err
     rc=$?
     [ "$rc" -ne 0 ] && [ "$(md5sum rep/index.html)" = "$before" ] && grep -q 'intact' err
-    check "a report that fails half-way keeps the previous one (rc=$rc)" $?
+    st=$?
+    check "a report that fails half-way keeps the previous one (rc=$rc)" $st
     "$BIN" report llama-3-8b --out rep --no-measure >out 2>err
-    check "a marked report folder is replaced (rc=$?)" $?
+    st=$?
+    check "a marked report folder is replaced (rc=$st)" $st
     grep -q 'llama-3-8b' rep/report.md && ! grep -q 'gpt2' rep/report.md && [ -f rep/.attnscope-report ]
-    check "the replaced folder holds only the new report" $?
+    st=$?
+    check "the replaced folder holds only the new report" $st
     mkdir empty
     "$BIN" report gpt2 --out empty --no-measure >out 2>err
-    check "an empty folder is accepted (rc=$?)" $?
+    st=$?
+    check "an empty folder is accepted (rc=$st)" $st
     "$BIN" report no-such-model --out fresh --no-measure >out 2>err
     rc=$?
     [ "$rc" -eq 2 ] && [ ! -e fresh ]
-    check "a bad model leaves no --out folder behind (rc=$rc)" $?
+    st=$?
+    check "a bad model leaves no --out folder behind (rc=$rc)" $st
     no_temporaries .
-    check "no temporaries left" $?
+    st=$?
+    check "no temporaries left" $st
     ;;
 
 report_signals) # 4: SIGINT and SIGTERM at several points of a report
@@ -152,37 +175,44 @@ report_signals) # 4: SIGINT and SIGTERM at several points of a report
             want=$([ "$sig" = INT ] && echo 130 || echo 143)
             [ "$status" = "$want" ] && grep -q "interrupted (SIG$sig)" err &&
                 grep -q 'was not written' err
-            check "report SIG$sig after ${point}s: exit $want with what was not done (status $status: $(head -c 200 err))" $?
+            st=$?
+            check "report SIG$sig after ${point}s: exit $want with what was not done (status $status: $(head -c 200 err))" $st
             awk -v e="$elapsed" 'BEGIN { exit !(e < 1.5) }'
-            check "report SIG$sig after ${point}s honoured within a second (took ${elapsed}s)" $?
+            st=$?
+            check "report SIG$sig after ${point}s honoured within a second (took ${elapsed}s)" $st
             [ "$(md5sum rep/index.html)" = "$before" ] && [ -f rep/.attnscope-report ]
-            check "report SIG$sig after ${point}s: the previous report is intact" $?
+            st=$?
+            check "report SIG$sig after ${point}s: the previous report is intact" $st
             no_temporaries .
-            check "report SIG$sig after ${point}s: no temporaries ($(find . -name '*.tmp*' | head -3))" $?
+            st=$?
+            check "report SIG$sig after ${point}s: no temporaries ($(find . -name '*.tmp*' | head -3))" $st
         done
     done
     ;;
 
 bench_signals) # 7: signals in bench, inside a long kernel call too
     for sig in INT TERM; do
-        for point in 1 4; do
+        for point in 1.5 3; do
             rm -f s.csv
-            "$BIN" bench --heads 8 --head-dim 64 --sweep 64:16384:x2 --variant standard \
-                --repeat 3 --min-time 1 --out s.csv >out 2>err &
+            # n = 256 is done at once; one call at n = 8192 is ~1.4e11 FLOPs, seconds long
+            "$BIN" bench --heads 8 --head-dim 64 --sweep 256:8192:x32 --variant flash \
+                --repeat 1 --min-time 0 --out s.csv >out 2>err &
             pid=$!
             sleep "$point"
             signal_and_time "$pid" "$sig"
             want=$([ "$sig" = INT ] && echo 130 || echo 143)
-            [ "$status" = "$want" ] && grep -q 'not run: standard' err
-            check "bench SIG$sig after ${point}s: exit $want saying what was not run (status $status: $(head -c 200 err))" $?
+            [ "$status" = "$want" ] && grep -q 'not run: flash on cpu from n=8192' err
+            st=$?
+            check "bench SIG$sig after ${point}s: exit $want saying what was not run (status $status: $(head -c 200 err))" $st
             awk -v e="$elapsed" 'BEGIN { exit !(e < 1.5) }'
-            check "bench SIG$sig after ${point}s honoured within a second (took ${elapsed}s)" $?
+            st=$?
+            check "bench SIG$sig after ${point}s honoured within a second (took ${elapsed}s)" $st
             no_temporaries .
-            check "bench SIG$sig after ${point}s: no temporaries ($(ls -A | tr '\n' ' '))" $?
-            if [ -f s.csv ]; then
-                python3 -c 'import csv; rows = list(csv.DictReader(open("s.csv"))); assert all(r["note"] is not None for r in rows)'
-                check "bench SIG$sig after ${point}s: the rows written are whole" $?
-            fi
+            st=$?
+            check "bench SIG$sig after ${point}s: no temporaries ($(ls -A | tr '\n' ' '))" $st
+            python3 -c 'import csv; rows = list(csv.DictReader(open("s.csv"))); assert [r["seq"] for r in rows] == ["256"] and rows[0]["note"] is not None'
+            st=$?
+            check "bench SIG$sig after ${point}s: the row that finished is kept whole" $st
         done
     done
     ;;
@@ -198,14 +228,17 @@ concurrent) # 5 and 6: two reports into one folder, three bench appends into one
         wait $p2
         r2=$?
         [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ]
-        check "round $round: both reports succeed one after the other (rc $r1 $r2: $(cat err1 err2 | head -c 200))" $?
+        st=$?
+        check "round $round: both reports succeed one after the other (rc $r1 $r2: $(cat err1 err2 | head -c 200))" $st
         title_md=$(head -1 rep/report.md)
         title_html=$(grep -o '<title>[^<]*' rep/index.html)
         { [[ $title_md == *gpt2* ]] && [[ $title_html == *gpt2* ]]; } ||
             { [[ $title_md == *llama-3-8b* ]] && [[ $title_html == *llama-3-8b* ]]; }
-        check "round $round: the folder holds one model's report, not a mix ($title_md / $title_html)" $?
+        st=$?
+        check "round $round: the folder holds one model's report, not a mix ($title_md / $title_html)" $st
         no_temporaries .
-        check "round $round: no temporaries" $?
+        st=$?
+        check "round $round: no temporaries" $st
     done
     for i in 1 2 3; do
         "$BIN" "${small_bench[@]}" --variant flash,standard --sweep 16:256:x2 --out all.csv \
@@ -215,13 +248,15 @@ concurrent) # 5 and 6: two reports into one folder, three bench appends into one
     printed=$(cat b1.out b2.out b3.out | grep -cE '^(flash|standard) ')
     kept=$(($(wc -l <all.csv) - 1))
     [ "$printed" -eq 30 ] && [ "$kept" -eq "$printed" ]
-    check "three concurrent appends keep every row ($printed printed, $kept kept)" $?
+    st=$?
+    check "three concurrent appends keep every row ($printed printed, $kept kept)" $st
     touch real.csv
     chmod 600 real.csv
     ln -s real.csv link.csv
     "$BIN" "${small_bench[@]}" --seq 16 --variant flash --out link.csv >/dev/null 2>&1
     [ -L link.csv ] && [ "$(stat -c %a real.csv)" = 600 ] && [ "$(wc -l <real.csv)" -eq 2 ]
-    check "an append through a symlink keeps the link and the file's mode 0600" $?
+    st=$?
+    check "an append through a symlink keeps the link and the file's mode 0600" $st
     ;;
 
 claims) # 8, 9 and the claims items: no infinite HOLDS, no dropped JSON row, bad rows UNCHECKABLE
@@ -241,9 +276,11 @@ rows = {r["id"]: r["verdict"] for r in json.load(open(sys.argv[1]))}
 assert rows == {"inf-value": "UNCHECKABLE", "inf-tolerance": "UNCHECKABLE",
                 "inf-abs-tolerance": "UNCHECKABLE", "good": "HOLDS"}, rows
 PY
-    check "infinite values and tolerances are UNCHECKABLE, never HOLDS (rc=$rc)" $?
+    st=$?
+    check "infinite values and tolerances are UNCHECKABLE, never HOLDS (rc=$rc)" $st
     [ "$rc" -eq 2 ]
-    check "a file with uncheckable rows exits 2 (rc=$rc)" $?
+    st=$?
+    check "a file with uncheckable rows exits 2 (rc=$rc)" $st
     long=$(python3 -c 'print("é" * 200)')
     {
         echo "$header"
@@ -265,22 +302,26 @@ verdicts = [r["verdict"] for r in rows]
 assert verdicts[2:] == ["UNCHECKABLE", "UNCHECKABLE", "HOLDS"], verdicts
 assert "2 fields" in rows[2]["explanation"], rows[2]
 PY
-    check "JSON keeps every row: invalid UTF-8, text cut at a character, a short row (rc=$rc)" $?
+    st=$?
+    check "JSON keeps every row: invalid UTF-8, text cut at a character, a short row (rc=$rc)" $st
     printf '\xef\xbb\xbf' >bom.csv
     echo "$header" >>bom.csv
     echo "bom,x,y,kv_bytes,llama-3-70b,batch=8;context=1000;kv_dtype=fp16,2.62144 GB," >>bom.csv
     "$BIN" check bom.csv >out 2>err
-    check "a claims CSV with a UTF-8 BOM (as Excel writes) is read (rc=$?)" $?
+    st=$?
+    check "a claims CSV with a UTF-8 BOM (as Excel writes) is read (rc=$st)" $st
     {
         echo "$header"
         printf 'pipe|and\x1b[31mesc,"two\nlines",y,kv_bytes,llama-3-70b,batch=8;context=1000;kv_dtype=fp16,2.62144 GB,\n'
     } >esc.csv
     "$BIN" check esc.csv --format md >out 2>err
     ! grep -q $'\x1b' out && grep -qF 'pipe\|and\x1b' out && [ "$(grep -c '^|' out)" -eq 3 ]
-    check "| and ESC from a claims file are escaped in Markdown" $?
+    st=$?
+    check "| and ESC from a claims file are escaped in Markdown" $st
     "$BIN" check esc.csv >out 2>err
     ! grep -q $'\x1b' out
-    check "ESC from a claims file is escaped in the table" $?
+    st=$?
+    check "ESC from a claims file is escaped in the table" $st
     ;;
 
 devfull) # 10: every command's output into /dev/full is an error
@@ -293,7 +334,8 @@ devfull) # 10: every command's output into /dev/full is an error
         "$BIN" "${args[@]}" >/dev/full 2>err
         rc=$?
         [ "$rc" -ne 0 ] && grep -q 'cannot write' err
-        check "attnscope $line > /dev/full is an error (rc=$rc: $(head -c 200 err))" $?
+        st=$?
+        check "attnscope $line > /dev/full is an error (rc=$rc: $(head -c 200 err))" $st
     done <<EOF
 kv gpt2
 kv gpt2 --format json
@@ -325,13 +367,15 @@ causal_bound) # 11: the causal tile count has a closed form, so any n answers qu
     timeout 10 "$BIN" cost gpt2 --variant flash --causal --seq 1099511627776 --sram 1B >out 2>err
     rc=$?
     [ "$rc" -eq 0 ]
-    check "causal cost at n = 2^40 with a 1-byte SRAM answers within 10 s (rc=$rc)" $?
+    st=$?
+    check "causal cost at n = 2^40 with a 1-byte SRAM answers within 10 s (rc=$rc)" $st
     echo "id,text,source,metric,model,settings,claimed,tolerance" >bound.csv
     echo "huge,x,y,hbm_bytes,gpt2,seq=9e15;causal=true;sram=1B;variant=flash,1 TB," >>bound.csv
     timeout 10 "$BIN" check bound.csv >out 2>err
     rc=$?
     [ "$rc" -ne 124 ]
-    check "a claims row at seq = 9e15 answers within 10 s (rc=$rc)" $?
+    st=$?
+    check "a claims row at seq = 9e15 answers within 10 s (rc=$rc)" $st
     ;;
 
 minor) # the smaller items of issue 16
@@ -339,56 +383,71 @@ minor) # the smaller items of issue 16
     timeout 10 "$BIN" kv ./fifo.json >out 2>err
     rc=$?
     [ "$rc" -eq 2 ] && grep -q 'FIFO' err
-    check "a FIFO as config is refused at once (rc=$rc)" $?
+    st=$?
+    check "a FIFO as config is refused at once (rc=$rc)" $st
     timeout 10 "$BIN" check fifo.csv >out 2>err
     rc=$?
     [ "$rc" -eq 2 ] && grep -q 'FIFO' err
-    check "a FIFO as claims file is refused at once (rc=$rc)" $?
+    st=$?
+    check "a FIFO as claims file is refused at once (rc=$rc)" $st
     timeout 10 "$BIN" "${small_bench[@]}" --seq 16 --variant flash --out fifo.csv >out 2>err
     rc=$?
     [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ -p fifo.csv ]
-    check "a FIFO as bench --out is refused at once (rc=$rc)" $?
+    st=$?
+    check "a FIFO as bench --out is refused at once (rc=$rc)" $st
     ln -s loop1 loop2
     ln -s loop2 loop1
     "$BIN" kv ./loop1 >out 2>err
     grep -q 'symbolic links' err
-    check "a symlink loop says so, not 'no such file': $(cat err)" $?
+    st=$?
+    check "a symlink loop says so, not 'no such file': $(cat err)" $st
     printf '\xef\xbb\xbf' >bom.json
     cat "$ATTNSCOPE_TEST_DATA/hf_dir/config.json" >>bom.json
     "$BIN" kv ./bom.json --format json >out 2>err
-    check "config.json with a UTF-8 BOM is read (rc=$?)" $?
+    st=$?
+    check "config.json with a UTF-8 BOM is read (rc=$st)" $st
     "$BIN" kv gpt2 --context 0 >out 2>err
-    check "--context 0 is refused, not 'max batch 9,223,...' (rc=$?)" $(($? != 2))
+    st=$?
+    check "--context 0 is refused, not 'max batch 9,223,...' (rc=$st)" $(($st != 2))
     "$BIN" kv gpt2 --mem 18000000000000000000B >out 2>err
     ! grep -q unbounded out
-    check "a huge --mem does not call a growing cache unbounded" $?
+    st=$?
+    check "a huge --mem does not call a growing cache unbounded" $st
     "$BIN" "${small_bench[@]}" --seq 0 --variant flash >out 2>err
-    check "bench --seq 0 exits 2" $(($? != 2))
+    st=$?
+    check "bench --seq 0 exits 2" $(($st != 2))
     "$BIN" "${small_bench[@]}" --seq 16 --variant no-such >out 2>err
-    check "bench with an unknown variant exits 2" $(($? != 2))
+    st=$?
+    check "bench with an unknown variant exits 2" $(($st != 2))
     "$BIN" "${small_bench[@]}" --seq 16 --variant "$(echo flash{,,,,,,,,,,,,,,,,} | tr ' ' ,)" >out 2>err
-    check "more than 16 variants is an error, not a silent cut" $(($? != 2))
+    st=$?
+    check "more than 16 variants is an error, not a silent cut" $(($st != 2))
     if ! "$BIN" backends 2>/dev/null | grep -q '^cuda *yes'; then
         "$BIN" "${small_bench[@]}" --seq 16 --variant flash --backend cuda >out 2>err
-        check "--backend cuda without a driver is not a silent success" $(($? == 0))
+        st=$?
+        check "--backend cuda without a driver is not a silent success" $(($st == 0))
     fi
     mkdir "tab	dir"
     "$BIN" plot kv gpt2 --out "tab	dir/k.png" >out 2>err
     rc=$?
     [ "$rc" -eq 0 ] && [ -s "tab	dir/k.png" ]
-    check "a tab in the --out path (rc=$rc: $(head -c 200 err))" $?
+    st=$?
+    check "a tab in the --out path (rc=$rc: $(head -c 200 err))" $st
     sed 's/"num_hidden_layers"/"text_config": 5, "num_hidden_layers"/' \
         "$ATTNSCOPE_TEST_DATA/hf_dir/config.json" >text_config.json
     "$BIN" kv ./text_config.json >out 2>err
-    check "a text_config that is not an object is an error" $(($? != 2))
+    st=$?
+    check "a text_config that is not an object is an error" $(($st != 2))
     sed 's/"num_hidden_layers"/"quantization_config": "fp8", "num_hidden_layers"/' \
         "$ATTNSCOPE_TEST_DATA/hf_dir/config.json" >quant.json
     "$BIN" kv ./quant.json >out 2>err
-    check "a quantization_config that is not an object is an error" $(($? != 2))
+    st=$?
+    check "a quantization_config that is not an object is an error" $(($st != 2))
     cp "$ATTNSCOPE_TEST_DATA/hf_dir/config.json" "=HYPERLINK.json"
     "$BIN" kv "=HYPERLINK.json" --format csv >out 2>err
     tail -1 out | grep -q "^'=HYPERLINK"
-    check "a model name starting with = is not a spreadsheet formula: $(tail -1 out | head -c 40)" $?
+    st=$?
+    check "a model name starting with = is not a spreadsheet formula: $(tail -1 out | head -c 40)" $st
     python3 - >many.csv <<'PY'
 print("id,text,source,metric,model,settings,claimed,tolerance")
 for i in range(200000):
@@ -399,7 +458,8 @@ PY
             "$BIN" check many.csv --format json >rss
     kib=$(tail -1 rss)
     [ "$kib" -lt 100000 ]
-    check "200,000 claims rows checked in flat memory (${kib} KiB peak)" $?
+    st=$?
+    check "200,000 claims rows checked in flat memory (${kib} KiB peak)" $st
     ;;
 
 *)
