@@ -130,13 +130,15 @@ int cmd_check(int argc, char **argv)
     check_output out = {format[0] == 'j' ? OUT_JSON : format[0] == 'm' ? OUT_MD : OUT_TABLE, 0, 0};
     attn_diag diag = {{0}};
     int rc = attn_claims_each(argv[optind], &o, on_result, &out, &diag);
+    /* rows already printed stay well-formed: a JSON array is closed even when the file
+     * turned out bad further down (the exit status says so) */
+    if (out.format == OUT_JSON && (out.rows || !rc))
+        fputs(out.rows ? "\n]\n" : "[]\n", stdout);
+    else if (!out.rows && !rc)
+        print_header(&out);
     if (rc == ATTN_ERR_IO && !diag.msg[0])
         return CLI_FAILED; /* a row could not be written; on_result said why */
     if (rc)
         return cli_fail_diag(rc, &diag);
-    if (out.format == OUT_JSON)
-        fputs(out.rows ? "\n]\n" : "[]\n", stdout);
-    else if (!out.rows)
-        print_header(&out);
     return out.unchecked ? CLI_USAGE : CLI_OK;
 }
