@@ -20,7 +20,7 @@ static bool ends_with(const char *name, const char *ext)
     return n >= e && strcasecmp(name + n - e, ext) == 0;
 }
 
-static bool png_complete(FILE *f)
+static bool png_complete(FILE *f, off_t size)
 {
     static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     unsigned char head[8];
@@ -31,9 +31,8 @@ static bool png_complete(FILE *f)
             return false;
         uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
                        (uint32_t)head[2] << 8 | head[3];
-        if (memcmp(head + 4, "IEND", 4) == 0)
-            return len == 0 && fseeko(f, 4, SEEK_CUR) == 0 && fgetc(f) == EOF &&
-                   ftello(f) >= 8 + 12; /* the CRC is there */
+        if (memcmp(head + 4, "IEND", 4) == 0) /* its CRC must end the file */
+            return len == 0 && ftello(f) + 4 == size;
         if (len > 0x7fffffffu || fseeko(f, (off_t)len + 4, SEEK_CUR) != 0)
             return false;
     }
@@ -78,7 +77,7 @@ int attn_file_verify(const char *path, const char *name, attn_diag *diag)
     const char *missing = NULL;
     char last[2];
     if (ends_with(name, ".png"))
-        missing = png_complete(f) ? NULL : "no IEND chunk: the PNG is truncated";
+        missing = png_complete(f, st.st_size) ? NULL : "no IEND chunk: the PNG is truncated";
     else if (ends_with(name, ".svg"))
         missing = text_ends_with(f, st.st_size, "</svg>") ? NULL : "the SVG is not closed";
     else if (ends_with(name, ".pdf")) {
