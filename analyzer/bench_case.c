@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "bench_case.h"
+#include "bench_preflight.h"
 #include "diag.h"
 #include "plan_internal.h"
 
@@ -107,6 +108,9 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
                        plan->variant->name, c->backend->name);
     if (!rc)
         rc = attn_plan_cost_layer_cached(plan, &creq, &cache, 0, &row->model_cost, diag);
+    if (!rc) /* the reference runs below this many FLOPs (measure.h) */
+        rc = attn_bench_preflight(&p, &row->model_cost,
+                                  row->model_cost.flops <= c->options.validate_max_flops, diag);
     if (!rc)
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
     if (!rc && c->traffic)

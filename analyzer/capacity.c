@@ -9,8 +9,11 @@
 #include "attnscope.h"
 #include "checked.h"
 
-/* Far beyond any real context; a cache that still fits here has stopped growing. */
+/* Far beyond any real context; a cache that fits here and is no larger than at half of it
+ * has stopped growing (fixed state, windows). One that still grows is searched up to
+ * CONTEXT_SEARCH, past which the sizes overflow 64 bits and do not fit anyway. */
 #define CONTEXT_CEILING (INT64_C(1) << 40)
+#define CONTEXT_SEARCH (INT64_C(1) << 62)
 
 static bool fits(const attn_plan *plan, int64_t batch, int64_t context, uint64_t free_bytes)
 {
@@ -23,7 +26,7 @@ static int64_t largest_context(const attn_plan *plan, int64_t batch, uint64_t fr
 {
     if (!fits(plan, batch, 0, free_bytes))
         return -1;
-    int64_t lo = 0, hi = CONTEXT_CEILING; /* invariant: lo fits, hi does not (or is the cap) */
+    int64_t lo = 0, hi = CONTEXT_SEARCH; /* invariant: lo fits, hi does not (or is the cap) */
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
         if (fits(plan, batch, mid, free_bytes))
@@ -54,7 +57,12 @@ int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double m
     uint64_t max_batch = per_seq ? out->free_bytes / per_seq : (uint64_t)INT64_MAX;
     out->max_batch = max_batch > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)max_batch;
 
-    out->context_unbounded = fits(plan, batch, CONTEXT_CEILING, out->free_bytes);
+    uint64_t at_ceiling = 0, at_half = 0;
+    out->context_unbounded =
+        fits(plan, batch, CONTEXT_CEILING, out->free_bytes) &&
+        attn_plan_kv_bytes(plan, batch, CONTEXT_CEILING, &at_ceiling) == ATTN_OK &&
+        attn_plan_kv_bytes(plan, batch, CONTEXT_CEILING / 2, &at_half) == ATTN_OK &&
+        at_ceiling == at_half;
     out->max_context = out->context_unbounded ? CONTEXT_CEILING
                                               : largest_context(plan, batch, out->free_bytes);
     return ATTN_OK;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "traffic.h"
 #include "variant.h"
 
@@ -246,6 +247,7 @@ int attn_traffic_sim(const char *variant, const attn_problem *p, const attn_sim_
                  tmp && *tmp ? tmp : "/tmp", strerror(errno));
         return ATTN_ERR_UNSUPPORTED;
     }
+    int slot = attn_interrupt_track(r.dir, true); /* Ctrl-C removes it */
     snprintf(r.out, sizeof r.out, "%s/cg.out", r.dir);
     snprintf(r.dump, sizeof r.dump, "%s.1", r.out); /* --dump-before: the kernel call */
     snprintf(r.log, sizeof r.log, "%s/valgrind.log", r.dir);
@@ -258,6 +260,7 @@ int attn_traffic_sim(const char *variant, const attn_problem *p, const attn_sim_
         rc = ATTN_ERR_UNSUPPORTED;
     }
     remove_run(&r);
+    attn_interrupt_untrack(slot);
     out->read_bytes = fills * out->line_bytes;
     out->write_bytes = (writebacks + left_dirty) * out->line_bytes;
     return rc;

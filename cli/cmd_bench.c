@@ -1,11 +1,11 @@
 /* cmd_bench.c — `attnscope bench`: run real kernels on seeded inputs, time them, check them
  * against the double reference, and append one row per run, prediction beside measurement.
  *
- * Each row is appended as soon as its run ends (atomically), so Ctrl-C loses nothing that
- * finished; the command then says which runs it did not do.
+ * Each row is appended as soon as its run ends (atomically, under a lock), so Ctrl-C loses
+ * nothing that finished; the interrupt watcher (interrupt.h) then says which runs were not
+ * done, within a second even in the middle of a kernel call.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 #include "bench_case.h"
 #include "results_csv.h"
 #include "cli.h"
+#include "interrupt.h"
 #include "roofline_local.h"
 #include "traffic.h"
 
@@ -95,16 +96,7 @@ static const struct option bench_long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-/* The one precision flag: any name attn_dtype_parse takes, if the kernels can hold a cache
- * of it. */
+/* The one precision flag (--kv-dtype): a cache store the kernels can hold. */
 static int parse_store(const char *arg, attn_store *store)
 {
     if (attn_store_parse(arg, store) == ATTN_OK)
@@ -160,7 +152,9 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_HEADS: return cli_parse_int("--heads", arg, 1, width, &o->heads);
     case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->kv_heads);
     case OPT_HEAD_DIM: return cli_parse_int("--head-dim", arg, 1, width, &o->head_dim);
-    case OPT_SEQ: return cli_parse_length(arg, tokens, &o->seq);
+    case OPT_SEQ:
+        rc = cli_parse_length(arg, tokens, &o->seq);
+        return rc || o->seq.from > 0 ? rc : cli_fail(CLI_USAGE, "--seq '%s': must be at least 1", arg);
     case OPT_SWEEP: return cli_parse_sweep(arg, tokens, &o->seq);
     case OPT_VARIANT: o->variant_list = arg; return CLI_OK;
     case OPT_PHASE: return cli_parse_phase(arg, &c->phase);
@@ -302,11 +296,13 @@ static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
                 (long long)c->seq, diag.msg);
         return CLI_OK;
     }
-    if (rc) {
+    if (rc == ATTN_ERR_NOMEM || rc == ATTN_ERR_IO) {
         ++*failures;
         fprintf(stderr, "attnscope: %s n=%lld: %s\n", c->variant, (long long)c->seq, diag.msg);
         return CLI_OK;
     }
+    if (rc) /* the input is wrong (unknown variant, an impossible or oversize shape): stop */
+        return cli_fail(CLI_USAGE, "%s n=%lld: %s", c->variant, (long long)c->seq, diag.msg);
     print_row(&row);
     print_traffic(&row);
     if (o->out && (rc = attn_results_append(o->out, &row, 1, &diag)))
@@ -318,13 +314,19 @@ static int run_all(bench_options *o, const attn_model *m)
 {
     const char *variants[MAX_LIST];
     size_t nvariants = 0;
-    if (!o->variant_list || strcmp(o->variant_list, "all") == 0)
-        for (; nvariants < attn_variant_count() && nvariants < MAX_LIST; nvariants++)
-            variants[nvariants] = attn_variant_name(nvariants);
-    else
-        for (char *save = NULL, *v = strtok_r(o->variant_list, ",", &save);
-             v && nvariants < MAX_LIST; v = strtok_r(NULL, ",", &save))
-            variants[nvariants++] = v;
+    bool all = !o->variant_list || strcmp(o->variant_list, "all") == 0;
+    for (char *save = NULL, *v = all ? NULL : strtok_r(o->variant_list, ",", &save); v;
+         v = strtok_r(NULL, ",", &save)) {
+        if (nvariants == MAX_LIST)
+            return cli_fail(CLI_USAGE, "--variant: more than %d variants; run them in parts",
+                            MAX_LIST);
+        variants[nvariants++] = v;
+    }
+    for (; all && nvariants < attn_variant_count(); nvariants++) {
+        if (nvariants == MAX_LIST)
+            return cli_fail(CLI_FAILED, "bench: more than %d registry variants", MAX_LIST);
+        variants[nvariants] = attn_variant_name(nvariants);
+    }
     bool all_backends = strcmp(o->backend, "all") == 0;
     if (!all_backends && !attn_backend_find(o->backend))
         return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
@@ -333,6 +335,7 @@ static int run_all(bench_options *o, const attn_model *m)
     printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s  %s\n", "variant", "backend", "phase",
            "seq", "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "rel err", "note");
     int failures = 0, rc = CLI_OK;
+    size_t ran_backends = 0;
     for (size_t b = 0; b < attn_backend_count() && !rc; b++) {
         const attn_backend *backend = attn_backend_at(b);
         char why[200] = "";
@@ -342,15 +345,14 @@ static int run_all(bench_options *o, const attn_model *m)
             fprintf(stderr, "attnscope: backend %s unavailable: %s\n", backend->name, why);
             continue;
         }
+        ran_backends++;
         for (size_t v = 0; v < nvariants && !rc; v++) {
             for (int64_t seq = o->seq.from; seq <= o->seq.to && !rc;
                  seq = cli_lengths_next(&o->seq, seq)) {
-                if (interrupted) {
-                    fprintf(stderr, "attnscope: interrupted: not run: %s from n=%lld on, and "
-                                    "the variants after it; rows already written are intact\n",
-                            variants[v], (long long)seq);
-                    return 130;
-                }
+                attn_interrupt_pending("not run: %s on %s from n=%lld on, and the variants "
+                                       "and backends after it; rows already written%s%s are "
+                                       "intact", variants[v], backend->name, (long long)seq,
+                                       o->out ? " to " : "", o->out ? o->out : "");
                 attn_bench_case c = o->proto;
                 c.model = m;
                 c.variant = variants[v];
@@ -360,6 +362,8 @@ static int run_all(bench_options *o, const attn_model *m)
             }
         }
     }
+    if (!rc && !ran_backends)
+        return cli_fail(CLI_FAILED, "bench: no backend could run here; nothing was measured");
     return rc ? rc : (failures ? CLI_FAILED : CLI_OK);
 }
 
@@ -374,6 +378,9 @@ int cmd_bench(int argc, char **argv)
         return rc < 0 ? CLI_OK : rc;
     attn_kernels_set_threads((int)o.threads);
     o.proto.threads = attn_kernels_threads();
+    if (o.threads > o.proto.threads)
+        fprintf(stderr, "attnscope: --threads %lld: this machine has %d cores; using %d\n",
+                (long long)o.threads, o.proto.threads, o.proto.threads);
     o.proto.sram_bytes = o.sram;
     attn_local_roofline(&o.proto.roof_flops, &o.proto.roof_read_bps); /* none: column empty */
     attn_model model;
@@ -384,8 +391,6 @@ int cmd_bench(int argc, char **argv)
         rc = shape_model(&o, &model);
     if (rc)
         return rc;
-    struct sigaction action = {.sa_handler = on_interrupt};
-    sigaction(SIGINT, &action, NULL);
     rc = run_all(&o, &model);
     attn_model_free(&model);
     return rc;

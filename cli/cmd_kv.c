@@ -83,7 +83,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     const int64_t width = INT64_C(1) << 26;
     switch (opt) {
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, MAX_BATCH, &o->batch);
-    case OPT_CONTEXT: return cli_parse_tokens("--context", arg, 0, MAX_CONTEXT, &o->context);
+    case OPT_CONTEXT: return cli_parse_tokens("--context", arg, 1, MAX_CONTEXT, &o->context);
     case OPT_KV_DTYPE:
         o->kv_dtype_set = true;
         return cli_parse_dtype("--kv-dtype", arg, &o->kv_dtype);

@@ -1,18 +1,21 @@
 /* cmd_report.c — `attnscope report MODEL --out DIR [--quick]`: KV sizing on every GPU preset,
  * the analytic costs of every variant, a short measured CPU sweep, every chart, and one
  * folder holding index.html (charts inlined as SVG), report.md and the CSVs. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
+#include "atomic_dir.h"
+#include "interrupt.h"
 #include "report.h"
 
 static const char REPORT_USAGE[] =
     "usage: attnscope report MODEL --out DIR [--quick] [--context T] [--device NAME]\n"
     "  --quick        a shorter measured sweep (under two minutes on 2 cores)\n"
+    "  --no-measure   no measured sweep: the analytic sections only (seconds)\n"
+    "DIR must be new, empty, or an earlier report (it is replaced as a whole, and only once\n"
+    "the new report is complete); a folder holding other files is refused.\n"
     "  --context T    context the tables are sized at (default: the model's, at most 32K)\n"
     "  --device NAME  roofline device (default h100-sxm)\n";
 
@@ -41,10 +44,11 @@ static void order_devices(report_context *r)
             }
 }
 
-enum { OPT_OUT = 256, OPT_QUICK, OPT_CONTEXT, OPT_DEVICE, OPT_HELP };
+enum { OPT_OUT = 256, OPT_QUICK, OPT_NO_MEASURE, OPT_CONTEXT, OPT_DEVICE, OPT_HELP };
 static const struct option report_long_options[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"quick", no_argument, NULL, OPT_QUICK},
+    {"no-measure", no_argument, NULL, OPT_NO_MEASURE},
     {"context", required_argument, NULL, OPT_CONTEXT},
     {"device", required_argument, NULL, OPT_DEVICE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -55,6 +59,7 @@ typedef struct report_options {
     const char *dir, *device;
     bool quick;
     int64_t context;
+    bool measure;
 } report_options;
 
 static int parse_option(int opt, char *arg, void *ctx)
@@ -63,15 +68,17 @@ static int parse_option(int opt, char *arg, void *ctx)
     switch (opt) {
     case OPT_OUT: o->dir = arg; return CLI_OK;
     case OPT_QUICK: o->quick = true; return CLI_OK;
+    case OPT_NO_MEASURE: o->measure = false; return CLI_OK;
     case OPT_CONTEXT: return cli_parse_tokens("--context", arg, 256, INT64_C(1) << 24, &o->context);
     default: o->device = arg; return CLI_OK; /* OPT_DEVICE */
     }
 }
 
 static int parse_report_options(int argc, char **argv, const char **model, const char **dir,
-                                bool *quick, int64_t *context, const char **device)
+                                bool *quick, bool *measure, int64_t *context,
+                                const char **device)
 {
-    report_options o = {*dir, *device, *quick, *context};
+    report_options o = {*dir, *device, *quick, *context, *measure};
     int rc = cli_options(argc, argv, report_long_options, OPT_HELP, "report", REPORT_USAGE,
                          parse_option, &o);
     if (rc)
@@ -79,6 +86,7 @@ static int parse_report_options(int argc, char **argv, const char **model, const
     *dir = o.dir;
     *device = o.device;
     *quick = o.quick;
+    *measure = o.measure;
     *context = o.context;
     if (optind != argc - 1 || !*dir)
         return cli_fail(CLI_USAGE, "report: expected MODEL and --out DIR; see --help");
@@ -86,7 +94,7 @@ static int parse_report_options(int argc, char **argv, const char **model, const
     return CLI_OK;
 }
 
-static int write_report(report_context *r)
+static int write_report(report_context *r, bool measure)
 {
     char stamp[64];
     time_t now = time(NULL);
@@ -102,7 +110,7 @@ static int write_report(report_context *r)
         rc = report_cost_section(r);
     if (!rc)
         rc = report_claims_section(r);
-    if (!rc)
+    if (!rc && measure)
         rc = report_measured_section(r);
     if (!rc && attn_doc_write(r->doc, r->dir, &r->diag))
         rc = cli_fail_diag(ATTN_ERR_IO, &r->diag);
@@ -112,13 +120,11 @@ static int write_report(report_context *r)
 int cmd_report(int argc, char **argv)
 {
     const char *spec = NULL, *dir = NULL, *device = "h100-sxm";
-    bool quick = false;
+    bool quick = false, measure = true;
     int64_t context = 0;
-    int rc = parse_report_options(argc, argv, &spec, &dir, &quick, &context, &device);
+    int rc = parse_report_options(argc, argv, &spec, &dir, &quick, &measure, &context, &device);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return cli_fail(CLI_USAGE, "%s: cannot create the report folder: %s", dir, strerror(errno));
     static report_context r;
     memset(&r, 0, sizeof r);
     attn_model model;
@@ -129,8 +135,15 @@ int cmd_report(int argc, char **argv)
         attn_model_free(&model);
         return cli_fail_diag(rc, &r.diag);
     }
+    attn_atomic_dir out;
+    attn_interrupt_pending("the report in %s was not written; what was there before is intact",
+                           dir);
+    if ((rc = attn_atomic_dir_open(&out, dir, &r.diag))) {
+        attn_model_free(&model);
+        return cli_fail_diag(rc, &r.diag);
+    }
     r.model = &model;
-    r.dir = dir;
+    r.dir = out.tmp_path;
     r.quick = quick;
     r.context = context ? context : (model.max_context && model.max_context < 32768 ? model.max_context : 32768);
     r.roofline_device = &roofline;
@@ -139,7 +152,14 @@ int cmd_report(int argc, char **argv)
     char title[320];
     snprintf(title, sizeof title, "attnscope report: %s", model.name);
     r.doc = attn_doc_new(title);
-    rc = r.doc ? write_report(&r) : cli_fail(CLI_FAILED, "out of memory");
+    rc = r.doc ? write_report(&r, measure) : cli_fail(CLI_FAILED, "out of memory");
+    if (!rc && (rc = attn_atomic_dir_commit(&out, &r.diag)))
+        rc = cli_fail_diag(rc, &r.diag);
+    else if (rc) {
+        attn_atomic_dir_abort(&out);
+        fprintf(stderr, "attnscope: the report in %s was not written; what was there before is "
+                        "intact\n", dir);
+    }
     if (!rc)
         printf("report written: %s/index.html, %s/report.md and its CSV and SVG files\n", dir, dir);
     attn_doc_free(r.doc);

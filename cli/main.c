@@ -1,8 +1,24 @@
-/* main.c — the attnscope program: dispatch to one sub-command per file. */
+/* main.c — the attnscope program: dispatch to one sub-command per file. Ctrl-C is taken
+ * by the watcher (interrupt.h) for every command, and a command's output is only a success
+ * once stdout took all of it: a full disk or /dev/full is exit 1, never a silent 0. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
+
+static int run_command(int (*run)(int, char **), int argc, char **argv)
+{
+    attn_interrupt_install();
+    int rc = run ? run(argc, argv) : CLI_OK;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int err = errno;
+        rc = cli_fail(rc ? rc : CLI_FAILED, "cannot write the output: %s",
+                      err ? strerror(err) : "write error");
+    }
+    return rc;
+}
 
 static const cli_command commands[] = {
     {"kv", cmd_kv, "KV-cache size of a model for a batch and context, and whether it fits a GPU"},
@@ -42,14 +58,14 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return CLI_OK;
+        return run_command(NULL, 0, NULL);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("attnscope %s\n", ATTN_VERSION);
-        return CLI_OK;
+        return run_command(NULL, 0, NULL);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return run_command(commands[i].run, argc - 1, argv + 1);
     return cli_fail(CLI_USAGE, "unknown command '%s' (attnscope --help lists them)", argv[1]);
 }

@@ -1,5 +1,6 @@
 /* table.c — reading a CSV file with libcsv (strict mode: a stray quote is an error, not a
- * guess) into an attn_table. */
+ * guess) into an attn_table, or streaming it row by row (one record in memory at a time). */
+#define _GNU_SOURCE /* getline */
 #include <csv.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "input_file.h"
 #include "table.h"
 
 #define TABLE_FILE_LIMIT (256u << 20)
@@ -18,6 +20,9 @@ typedef struct table_builder {
     size_t nfields, cap;
     size_t line;       /* current physical line (counted from the bytes fed) */
     size_t record_line;
+    size_t records;    /* complete records so far, header included */
+    attn_table_row_fn each; /* streaming: rows go here instead of into t */
+    void *user;
     int rc;
     const char *path;
     attn_diag *diag;
@@ -61,6 +66,7 @@ static void on_record(int end, void *user)
     (void)end;
     table_builder *b = user;
     attn_table *t = b->t;
+    b->records++;
     if (b->rc) {
         drop_fields(b);
         return;
@@ -70,6 +76,14 @@ static void on_record(int end, void *user)
         t->header = b->fields;
         b->fields = NULL;
         b->nfields = b->cap = 0;
+        return;
+    }
+    if (b->each) {
+        int rc = b->each(b->user, (const char *const *)t->header, t->ncols,
+                         (const char *const *)b->fields, b->nfields, b->record_line);
+        drop_fields(b);
+        if (rc)
+            b->rc = rc;
         return;
     }
     if (b->nfields != t->ncols) {
@@ -97,7 +111,27 @@ static void on_record(int end, void *user)
     b->nfields = 0;
 }
 
-/* Feeds the parser line by line so each record knows the line it started on. */
+/* One physical line to the parser, so each record knows the line it started on. */
+static int feed_line(struct csv_parser *p, table_builder *b, const char *text, size_t len)
+{
+    size_t before = b->records;
+    if (csv_parse(p, text, len, on_field, on_record, b) != len)
+        return attn_fail(b->diag, ATTN_ERR_PARSE, "%s:%zu: %s", b->path, b->line,
+                         csv_strerror(csv_error(p)));
+    if (b->records != before || b->nfields == 0)
+        b->record_line = b->line + 1; /* a record ended on this line */
+    b->line++;
+    return b->rc;
+}
+
+static int finish(struct csv_parser *p, table_builder *b)
+{
+    if (!b->rc && csv_fini(p, on_field, on_record, b) != 0)
+        return attn_fail(b->diag, ATTN_ERR_PARSE, "%s:%zu: %s", b->path, b->line,
+                         csv_strerror(csv_error(p)));
+    return b->rc;
+}
+
 static int parse_text(struct csv_parser *p, table_builder *b, const char *text, size_t len)
 {
     size_t start = 0;
@@ -106,27 +140,52 @@ static int parse_text(struct csv_parser *p, table_builder *b, const char *text, 
     while (start < len && !b->rc) {
         const char *nl = memchr(text + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - text) + 1 : len;
-        size_t before = b->t->nrows + (b->t->header != NULL);
-        if (csv_parse(p, text + start, end - start, on_field, on_record, b) != end - start)
-            return attn_fail(b->diag, ATTN_ERR_PARSE, "%s:%zu: %s", b->path, b->line,
-                             csv_strerror(csv_error(p)));
-        if (b->t->nrows + (b->t->header != NULL) != before || b->nfields == 0)
-            b->record_line = b->line + 1; /* a record ended on this line */
-        b->line++;
+        if (feed_line(p, b, text + start, end - start))
+            return b->rc ? b->rc : ATTN_ERR_PARSE;
         start = end;
     }
-    if (!b->rc && csv_fini(p, on_field, on_record, b) != 0)
-        return attn_fail(b->diag, ATTN_ERR_PARSE, "%s:%zu: %s", b->path, b->line,
-                         csv_strerror(csv_error(p)));
-    return b->rc;
+    return finish(p, b);
+}
+
+int attn_table_each(const char *path, attn_table_row_fn fn, void *user, attn_diag *diag)
+{
+    FILE *f = attn_input_open(path, diag);
+    if (!f)
+        return ATTN_ERR_IO;
+    attn_table header_only;
+    memset(&header_only, 0, sizeof header_only);
+    struct csv_parser parser;
+    csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
+    table_builder b = {.t = &header_only, .path = path, .diag = diag, .each = fn, .user = user,
+                       .line = 1, .record_line = 1};
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int rc = ATTN_OK;
+    while (!rc && (got = getline(&line, &cap, f)) > 0)
+        if (feed_line(&parser, &b, line, (size_t)got))
+            rc = b.rc ? b.rc : ATTN_ERR_PARSE;
+    if (!rc && ferror(f))
+        rc = attn_fail(diag, ATTN_ERR_IO, "%s: read error", path);
+    if (!rc)
+        rc = finish(&parser, &b);
+    free(line);
+    fclose(f);
+    csv_free(&parser);
+    drop_fields(&b);
+    free(b.fields);
+    if (!rc && !header_only.header)
+        rc = attn_fail(diag, ATTN_ERR_PARSE, "%s: empty file (no header line)", path);
+    attn_table_free(&header_only);
+    return rc;
 }
 
 int attn_table_read(const char *path, attn_table *table, attn_diag *diag)
 {
     memset(table, 0, sizeof *table);
-    FILE *f = fopen(path, "rb");
+    FILE *f = attn_input_open(path, diag);
     if (!f)
-        return attn_fail(diag, ATTN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return ATTN_ERR_IO;
     struct stat st;
     size_t size = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
     size = size < TABLE_FILE_LIMIT ? size : TABLE_FILE_LIMIT; /* sized to the file, not the limit */

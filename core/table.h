@@ -18,6 +18,12 @@ typedef struct attn_table {
  * line and the counts. A file larger than 256 MiB is refused. */
 int attn_table_read(const char *path, attn_table *table, attn_diag *diag);
 void attn_table_free(attn_table *table);
+/* Streams the file: fn gets every row after the header, with the header beside it and the
+ * row's own width (a short or long row is the callback's to judge), and its line. Memory is
+ * one record, whatever the file's size. Stops at fn's first non-zero status and returns it. */
+typedef int (*attn_table_row_fn)(void *user, const char *const *header, size_t ncols,
+                                 const char *const *cells, size_t ncells, size_t line);
+int attn_table_each(const char *path, attn_table_row_fn fn, void *user, attn_diag *diag);
 /* Index of a column by header name, or -1. */
 int attn_table_column(const attn_table *table, const char *name);
 

@@ -6,6 +6,8 @@
 
 /* The problem as kernels.h dims: decode is one query row against n cached tokens. */
 attn_dims attn_ops_dims(const attn_problem *p);
+/* a·b·c·d elements, or SIZE_MAX when negative or when its bytes (as doubles) overflow */
+size_t attn_ops_elems(int64_t a, int64_t b, int64_t c, int64_t d);
 
 /* Q, K, V in fp32 for a problem, seeded; NULL members on failure. */
 typedef struct attn_qkv {

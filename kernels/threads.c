@@ -1,7 +1,9 @@
 /* threads.c — one knob for the kernels' threads: OpenMP (our loops) and OpenBLAS (its GEMMs)
- * get the same count, so `--threads N` means N everywhere. */
+ * get the same count, so `--threads N` means N everywhere. More threads than online cores
+ * only oversubscribe (and OpenBLAS has a compiled-in maximum), so the count is clamped. */
 #include <cblas.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include "ops.h"
 
@@ -9,6 +11,9 @@ void attn_kernels_set_threads(int threads)
 {
     if (threads < 1)
         return;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores >= 1 && threads > cores)
+        threads = (int)cores;
     omp_set_num_threads(threads);
     openblas_set_num_threads(threads);
 }

@@ -103,6 +103,9 @@ static int read_dtypes(const json_source *src, attn_model *m)
 
     /* Checkpoints shipped quantised (DeepSeek-V3 in fp8, GPTQ/AWQ in 4 bits). */
     json_t *quant = json_field(src, "quantization_config", NULL, 0);
+    if (quant && !json_is_object(quant) && !json_is_null(quant))
+        return attn_fail(src->diag, ATTN_ERR_FIELD,
+                         "%s: field 'quantization_config' must be an object", src->label);
     if (quant && json_is_object(quant)) {
         json_t *method = json_object_get(quant, "quant_method");
         json_t *bits = json_object_get(quant, "bits");
@@ -291,6 +294,9 @@ static int read_model(json_t *root, const char *label, attn_model *m, attn_diag 
 {
     json_source src = {label, "", root, NULL, NULL, diag};
     json_t *text = json_object_get(root, "text_config");
+    if (text && !json_is_object(text) && !json_is_null(text))
+        return attn_fail(diag, ATTN_ERR_FIELD, "%s: field 'text_config' must be an object",
+                         label);
     if (text && json_is_object(text)) {
         src.primary = text;
         src.fallback = root;

@@ -69,6 +69,8 @@ int attn_preset_resolve(const char *spec, const char *preset_dir, const char *di
             return attn_fail(diag, ATTN_ERR_IO, "%s: directory has no %s", spec, dir_file);
         return ATTN_OK;
     }
+    if (errno != ENOENT) /* a symlink loop, an unreadable parent: say so, not "no such file" */
+        return attn_fail(diag, ATTN_ERR_IO, "%s: cannot open: %s", spec, strerror(errno));
     if (!strchr(spec, '/') && strlen(spec) < 128) {
         char lower[128];
         size_t i = 0;

@@ -39,6 +39,12 @@ static bool parse_count(const char *value, int64_t *out)
     return *end == '\0' && (double)*out == v;
 }
 
+/* A count that must be at least 1 (batch=0 is not "the default") */
+static bool parse_positive(const char *value, int64_t *out)
+{
+    return parse_count(value, out) && *out > 0;
+}
+
 static bool parse_bool(const char *value, bool *out)
 {
     *out = strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0;
@@ -65,17 +71,17 @@ static bool copy(char *dst, size_t len, const char *value)
 static bool set_key(claim_settings *s, const char *key, const char *value)
 {
     if (strcmp(key, "batch") == 0)
-        return parse_count(value, &s->batch);
+        return parse_positive(value, &s->batch);
     if (strcmp(key, "context") == 0)
-        return parse_count(value, &s->context);
+        return parse_positive(value, &s->context);
     if (strcmp(key, "seq") == 0)
-        return parse_count(value, &s->seq);
+        return parse_positive(value, &s->seq);
     if (strcmp(key, "baseline_seq") == 0)
-        return parse_count(value, &s->baseline_seq);
+        return parse_positive(value, &s->baseline_seq);
     if (strcmp(key, "features") == 0)
-        return parse_count(value, &s->features);
+        return parse_positive(value, &s->features);
     if (strcmp(key, "rank") == 0)
-        return parse_count(value, &s->rank);
+        return parse_positive(value, &s->rank);
     if (strcmp(key, "variant") == 0)
         return copy(s->variant, sizeof s->variant, value);
     if (strcmp(key, "baseline_variant") == 0)
@@ -173,6 +179,9 @@ int claim_value_parse(const char *text, long double *value, char *unit, size_t u
     for (size_t u = 0; u < sizeof UNITS / sizeof UNITS[0]; u++) {
         if (strcmp(end, UNITS[u].unit) == 0 || (!*end && u == 0)) {
             *value = v * UNITS[u].factor;
+            /* 1e4925 TiB: finite digits, infinite bytes; and what JSON (double) can hold */
+            if (!isfinite((double)*value))
+                return ATTN_ERR_PARSE;
             snprintf(unit, unit_len, "%s", *end ? UNITS[u].unit : "");
             return ATTN_OK;
         }
@@ -188,14 +197,15 @@ int claim_tolerance_parse(const char *text, long double claimed, const char *uni
         return ATTN_OK;
     }
     char *end = NULL;
+    errno = 0;
     long double v = strtold(text, &end);
-    if (end == text || v < 0 || !isfinite(v))
+    if (end == text || v < 0 || !isfinite(v) || errno == ERANGE)
         return ATTN_ERR_PARSE;
     while (isspace((unsigned char)*end))
         end++;
     if (strcmp(end, "%") == 0) {
         *tolerance = claimed * v / 100.0L;
-        return ATTN_OK;
+        return isfinite((double)*tolerance) ? ATTN_OK : ATTN_ERR_PARSE;
     }
     char bare[16];
     long double scaled;

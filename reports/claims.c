@@ -1,5 +1,6 @@
-/* claims.c — reading a claims file and checking each row (see claims.h). A bad row is
- * reported (line and column) and skipped; the others are still checked. */
+/* claims.c — reading a claims file and checking each row (see claims.h). A bad row, short
+ * or long ones included, is UNCHECKABLE with its line and column; the others are still
+ * checked. Rows are streamed: memory does not grow with the number of rows. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "claims_internal.h"
 #include "diag.h"
 #include "table.h"
+#include "utf8_text.h"
 
 static const char *const COLUMNS[] = {"id", "text", "source", "metric", "model", "settings",
                                       "claimed", "tolerance"};
@@ -109,10 +111,10 @@ static bool read_row(char **cells, const char *path, size_t line, model_cache *c
 static void check_row(char **cells, const char *path, size_t line, model_cache *cache,
                       const attn_claims_options *o, attn_claim_result *r)
 {
-    snprintf(r->id, sizeof r->id, "%s", cells[COL_ID]);
-    snprintf(r->text, sizeof r->text, "%s", cells[COL_TEXT]);
-    snprintf(r->source, sizeof r->source, "%s", cells[COL_SOURCE]);
-    snprintf(r->metric, sizeof r->metric, "%s", cells[COL_METRIC]);
+    attn_utf8_copy(r->id, sizeof r->id, cells[COL_ID]);
+    attn_utf8_copy(r->text, sizeof r->text, cells[COL_TEXT]);
+    attn_utf8_copy(r->source, sizeof r->source, cells[COL_SOURCE]);
+    attn_utf8_copy(r->metric, sizeof r->metric, cells[COL_METRIC]);
     r->line = line;
     claim c;
     if (!read_row(cells, path, line, cache, o ? o->measure : NULL, &c, r))
@@ -125,6 +127,10 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
     if (rc) {
         uncheckable(r, path, line, -1, why);
         r->beyond_model = rc == ATTN_ERR_UNSUPPORTED;
+        return;
+    }
+    if (!isfinite(r->computed)) { /* an infinite value must never HOLD by accident */
+        uncheckable(r, path, line, -1, "the computed value is not a finite number");
         return;
     }
     char served[400] = "";
@@ -143,38 +149,103 @@ static void check_row(char **cells, const char *path, size_t line, model_cache *
              served[0] ? "; assumed: " : "", served);
 }
 
+typedef struct claims_stream {
+    const char *path;
+    const attn_claims_options *options;
+    attn_claim_each_fn fn;
+    void *user;
+    model_cache *cache;
+    int col[NCOLS];
+    bool header_checked;
+    attn_diag *diag;
+} claims_stream;
+
+static int find_columns(claims_stream *st, const char *const *header, size_t ncols)
+{
+    for (int i = 0; i < NCOLS; i++) {
+        st->col[i] = -1;
+        for (size_t c = 0; c < ncols && st->col[i] < 0; c++)
+            if (strcmp(header[c], COLUMNS[i]) == 0)
+                st->col[i] = (int)c;
+        if (st->col[i] < 0)
+            return attn_fail(st->diag, ATTN_ERR_FIELD, "%s:1: no column '%s' in the header",
+                             st->path, COLUMNS[i]);
+    }
+    st->header_checked = true;
+    return ATTN_OK;
+}
+
+static int on_claim_row(void *user, const char *const *header, size_t ncols,
+                        const char *const *cells, size_t ncells, size_t line)
+{
+    claims_stream *st = user;
+    int rc = st->header_checked ? ATTN_OK : find_columns(st, header, ncols);
+    if (rc)
+        return rc;
+    attn_claim_result r;
+    memset(&r, 0, sizeof r);
+    if (ncells != ncols) {
+        char why[96];
+        snprintf(why, sizeof why, "%zu fields, but the header has %zu", ncells, ncols);
+        r.line = line;
+        attn_utf8_copy(r.id, sizeof r.id, ncells > (size_t)st->col[COL_ID] ? cells[st->col[COL_ID]] : "");
+        uncheckable(&r, st->path, line, -1, why);
+    } else {
+        char *row[NCOLS];
+        for (int i = 0; i < NCOLS; i++)
+            row[i] = (char *)cells[st->col[i]];
+        check_row(row, st->path, line, st->cache, st->options, &r);
+    }
+    attn_utf8_fix(r.explanation); /* built from the row's text; snprintf may cut a character */
+    return st->fn(st->user, &r);
+}
+
+int attn_claims_each(const char *path, const attn_claims_options *options,
+                     attn_claim_each_fn fn, void *user, attn_diag *diag)
+{
+    claims_stream st = {.path = path, .options = options, .fn = fn, .user = user, .diag = diag,
+                        .cache = calloc(1, sizeof(model_cache))};
+    if (!st.cache)
+        return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
+    int rc = attn_table_each(path, on_claim_row, &st, diag);
+    for (size_t i = 0; i < st.cache->count; i++)
+        attn_model_free(&st.cache->models[i]);
+    free(st.cache);
+    return rc;
+}
+
+typedef struct claims_collect {
+    attn_claim_result *results;
+    size_t count, cap;
+    attn_diag *diag;
+} claims_collect;
+
+static int collect(void *user, const attn_claim_result *r)
+{
+    claims_collect *c = user;
+    if (c->count == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        attn_claim_result *grown = realloc(c->results, cap * sizeof *grown);
+        if (!grown)
+            return attn_fail(c->diag, ATTN_ERR_NOMEM, "out of memory");
+        c->results = grown;
+        c->cap = cap;
+    }
+    c->results[c->count++] = *r;
+    return ATTN_OK;
+}
+
 int attn_claims_check(const char *path, const attn_claims_options *options,
                       attn_claim_result **results, size_t *count, attn_diag *diag)
 {
-    attn_table t;
-    *results = NULL;
-    *count = 0;
-    int rc = attn_table_read(path, &t, diag);
-    if (rc)
-        return rc;
-    int col[NCOLS];
-    for (int i = 0; i < NCOLS && !rc; i++)
-        if ((col[i] = attn_table_column(&t, COLUMNS[i])) < 0)
-            rc = attn_fail(diag, ATTN_ERR_FIELD, "%s:1: no column '%s' in the header", path, COLUMNS[i]);
-    model_cache *cache = rc ? NULL : calloc(1, sizeof *cache);
-    *results = rc ? NULL : calloc(t.nrows + 1, sizeof **results);
-    if (!rc && (!cache || !*results))
-        rc = attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
-    for (size_t row = 0; row < t.nrows && !rc; row++) {
-        char *cells[NCOLS];
-        for (int i = 0; i < NCOLS; i++)
-            cells[i] = t.rows[row][col[i]];
-        check_row(cells, path, t.lines[row], cache, options, &(*results)[row]);
-    }
-    if (!rc)
-        *count = t.nrows;
-    for (size_t i = 0; cache && i < cache->count; i++)
-        attn_model_free(&cache->models[i]);
-    free(cache);
-    attn_table_free(&t);
+    claims_collect c = {.diag = diag};
+    int rc = attn_claims_each(path, options, collect, &c, diag);
     if (rc) {
-        free(*results);
-        *results = NULL;
+        free(c.results);
+        c.results = NULL;
+        c.count = 0;
     }
+    *results = c.results;
+    *count = c.count;
     return rc;
 }

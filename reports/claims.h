@@ -59,6 +59,12 @@ typedef struct attn_claims_options {
 int attn_claims_check(const char *path, const attn_claims_options *options,
                       attn_claim_result **results, size_t *count, attn_diag *diag);
 
+/* The same, streamed: fn gets each row's result as it is checked (memory stays flat in the
+ * number of rows) and may stop the walk by returning non-zero, which is then returned. */
+typedef int (*attn_claim_each_fn)(void *user, const attn_claim_result *result);
+int attn_claims_each(const char *path, const attn_claims_options *options,
+                     attn_claim_each_fn fn, void *user, attn_diag *diag);
+
 const char *attn_claim_verdict_name(attn_claim_verdict verdict);
 /* "20.97 GB", "93.30%", "9.16x": a value in the claim's own unit. */
 void attn_claim_format(long double value, const char *unit, char *buf, size_t len);

@@ -2,7 +2,9 @@
  *
  * The script goes to gnuplot's stdin and its stderr comes back through a pipe, so a failure
  * is reported with gnuplot's own first line. posix_spawnp, never a shell: nothing the user
- * typed is ever a command line.
+ * typed is ever a command line. gnuplot draws to its stdout, which is the temporary file, so
+ * no path is ever spelled in a script (a tab or newline in a folder name cannot break it);
+ * the file is verified complete before it is committed (file_verify.h).
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
@@ -102,8 +104,7 @@ static const char *style_text(attn_series_style style)
     }
 }
 
-static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
-                         const char *tmp_path)
+static void write_script(FILE *out, const attn_plot *plot, const char *terminal)
 {
     int w = plot->width ? plot->width : 1000, h = plot->height ? plot->height : 650;
     if (!plot->height && plot->nseries + plot->nhlines > 8) /* keep the key off the plot area */
@@ -113,9 +114,7 @@ static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
     else
         fprintf(out, "set terminal %s size %d,%d font 'Sans,11'%s\n", terminal, w, h,
                 strcmp(terminal, "svg") == 0 ? " dynamic" : "");
-    fputs("set output ", out);
-    put_quoted(out, tmp_path);
-    fputs("\nset encoding utf8\nset grid\nset autoscale xfix\nset key below maxrows 4 noenhanced\n", out);
+    fputs("set output\nset encoding utf8\nset grid\nset autoscale xfix\nset key below maxrows 4 noenhanced\n", out);
     fputs("set title noenhanced\nset xlabel noenhanced\nset ylabel noenhanced\n", out);
     const char *labels[3][2] = {{"title", plot->title}, {"xlabel", plot->xlabel},
                                 {"ylabel", plot->ylabel}};
@@ -154,8 +153,9 @@ static void write_script(FILE *out, const attn_plot *plot, const char *terminal,
     fputs("\nset output\n", out);
 }
 
-/* Spawns gnuplot with its stdin and stderr on pipes. */
-static int spawn_gnuplot(pid_t *pid, FILE **script, int *err_fd, attn_diag *diag)
+/* Spawns gnuplot with its stdin and stderr on pipes and its stdout on output_fd. */
+static int spawn_gnuplot(pid_t *pid, int output_fd, FILE **script, int *err_fd,
+                         attn_diag *diag)
 {
     const char *program = getenv("ATTNSCOPE_GNUPLOT");
     if (!program || !*program)
@@ -167,7 +167,7 @@ static int spawn_gnuplot(pid_t *pid, FILE **script, int *err_fd, attn_diag *diag
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, output_fd, STDOUT_FILENO);
     char *argv[] = {(char *)program, NULL};
     int rc = posix_spawnp(pid, program, &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -240,9 +240,9 @@ int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
     FILE *script = NULL;
     int err_fd = -1;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dying gnuplot must not kill us */
-    rc = spawn_gnuplot(&pid, &script, &err_fd, diag);
+    rc = spawn_gnuplot(&pid, fileno(file.out), &script, &err_fd, diag);
     if (!rc) {
-        write_script(script, plot, terminal, file.tmp_path);
+        write_script(script, plot, terminal);
         fclose(script);
         rc = finish_gnuplot(pid, err_fd, file.tmp_path, diag);
     }

@@ -1,15 +1,19 @@
 /* results_csv.c — formatting result rows (libcsv quoting) and appending them atomically:
  * the old contents and the new rows go to a new file that replaces the original only when
- * complete (atomic_file.c). */
+ * complete (atomic_file.c). The file is locked meanwhile (path_lock.h), so concurrent
+ * appends queue instead of losing each other's rows; a symlink stays a symlink (the file it
+ * names is replaced) and the file keeps its mode. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "csv_out.h"
 #include "diag.h"
+#include "path_lock.h"
 #include "results_csv.h"
 
 static const char *const COLUMNS[] = {
@@ -121,8 +125,8 @@ static int read_existing(const char *path, char **text, size_t *len, attn_diag *
     return ATTN_OK;
 }
 
-int attn_results_append(const char *path, const attn_result_row *rows, size_t count,
-                        attn_diag *diag)
+static int append_locked(const char *path, mode_t mode, const attn_result_row *rows,
+                         size_t count, attn_diag *diag)
 {
     char *old = NULL;
     size_t old_len = 0;
@@ -134,6 +138,7 @@ int attn_results_append(const char *path, const attn_result_row *rows, size_t co
         free(old);
         return rc;
     }
+    fchmod(fileno(f.out), mode);
     if (old_len)
         fwrite(old, 1, old_len, f.out);
     else
@@ -148,4 +153,24 @@ int attn_results_append(const char *path, const attn_result_row *rows, size_t co
         return attn_fail(diag, rc, "%s: cannot write a row (earlier rows are intact)", path);
     }
     return attn_atomic_commit(&f, diag);
+}
+
+int attn_results_append(const char *path, const attn_result_row *rows, size_t count,
+                        attn_diag *diag)
+{
+    int lock_fd;
+    int rc = attn_path_lock(path, true, &lock_fd, diag);
+    if (rc)
+        return rc;
+    struct stat st = {.st_size = 1};
+    char *real = realpath(path, NULL); /* through a symlink: replace the file, keep the link */
+    if (!real || fstat(lock_fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = attn_fail(diag, ATTN_ERR_IO, "%s: not a regular file", path);
+    else
+        rc = append_locked(real, st.st_mode & 07777, rows, count, diag);
+    if (rc && real && st.st_size == 0)
+        unlink(real); /* created by the lock, and nothing was committed to it */
+    free(real);
+    close(lock_fd);
+    return rc;
 }

@@ -23,6 +23,7 @@ ninja -C build-fuzz "${names[@]/#/tests/fuzz/fuzz_}" >/dev/null || exit 1
 
 # Real files the readers exist for, besides each harness's own seeds in tests/fuzz/corpus/.
 declare -A seeds=([config]="models/presets tests/data/bad tests/data/hf_dir" [table]="claims tests/data")
+# fuzz_claims reads its inputs as rows under the claims header; fuzz_cli as arguments, one a line.
 
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

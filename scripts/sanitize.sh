@@ -18,6 +18,7 @@ ninja -C build-asan >/dev/null || exit 1
 
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
 # Sanitized code runs several times slower: stretch meson's per-test timeouts.
 meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 4 \
     --no-suite sim --no-suite python "$@"

@@ -2,6 +2,7 @@
  * and naive (decompress K and V per head, then exact attention), from the same weights and
  * inputs, both checked against attn_ref_mla. Decode is one query position. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "ops_internal.h"
@@ -32,19 +33,24 @@ static int mla_setup(const attn_problem *p, void **work, size_t *out_elems)
                        p->d_c, p->d_r, p->d_n, p->d_v, !decode && p->causal};
     w->dims = d;
     float weight_scale = 1.0f / sqrtf((float)d.d_c); /* keeps W c of order 1 */
-    w->w_uk = attn_ops_random((size_t)(d.heads * d.d_n * d.d_c), p->seed + 6, weight_scale);
-    w->w_uv = attn_ops_random((size_t)(d.heads * d.d_v * d.d_c), p->seed + 7, weight_scale);
-    w->c = attn_ops_random((size_t)(d.batch * d.n_kv * d.d_c), p->seed + 8, 1.0f);
-    w->k_r = attn_ops_random((size_t)(d.batch * d.n_kv * d.d_r), p->seed + 9, 1.0f);
-    w->q_n = attn_ops_random((size_t)(d.batch * d.heads * d.n_q * d.d_n), p->seed + 10, 1.0f);
-    w->q_r = attn_ops_random((size_t)(d.batch * d.heads * d.n_q * d.d_r), p->seed + 11, 1.0f);
+    size_t out = attn_ops_elems(d.batch, d.heads, d.n_q, d.d_v);
+    w->w_uk = attn_ops_random(attn_ops_elems(1, d.heads, d.d_n, d.d_c), p->seed + 6, weight_scale);
+    w->w_uv = attn_ops_random(attn_ops_elems(1, d.heads, d.d_v, d.d_c), p->seed + 7, weight_scale);
+    w->c = attn_ops_random(attn_ops_elems(1, d.batch, d.n_kv, d.d_c), p->seed + 8, 1.0f);
+    w->k_r = attn_ops_random(attn_ops_elems(1, d.batch, d.n_kv, d.d_r), p->seed + 9, 1.0f);
+    w->q_n = attn_ops_random(attn_ops_elems(d.batch, d.heads, d.n_q, d.d_n), p->seed + 10, 1.0f);
+    w->q_r = attn_ops_random(attn_ops_elems(d.batch, d.heads, d.n_q, d.d_r), p->seed + 11, 1.0f);
+    if (out == SIZE_MAX) {
+        mla_teardown(w);
+        return ATTN_ERR_OVERFLOW;
+    }
     if (!w->w_uk || !w->w_uv || !w->c || !w->k_r || !w->q_n || !w->q_r) {
         mla_teardown(w);
         return ATTN_ERR_NOMEM;
     }
     w->in = (attn_mla_inputs){w->w_uk, w->w_uv, w->c, w->k_r, w->q_n, w->q_r};
     *work = w;
-    *out_elems = (size_t)(d.batch * d.heads * d.n_q * d.d_v);
+    *out_elems = out;
     return ATTN_OK;
 }
 

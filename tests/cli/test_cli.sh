@@ -100,7 +100,7 @@ done
 kill -INT "$pid"
 wait "$pid"
 rc=$?
-if [ $rc -eq 130 ] && grep -q "interrupted: not run: standard from n=" "$err" \
+if [ $rc -eq 130 ] && grep -q "interrupted (SIGINT): not run: standard on cpu from n=" "$err" \
    && python3 -c 'import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); assert len(rows) >= 2 and all(r["time_s"] for r in rows)' "$results"; then
     ok
 else
