@@ -21,11 +21,20 @@ int attn_store_parse(const char *name, attn_store *store)
             *store = s;
             return ATTN_OK;
         }
-    if (strcmp(name, "fp8") == 0) { /* vLLM's kv_cache_dtype "fp8" is e4m3 */
+    /* any other spelling of a precision (bfloat16, float16, fp8 = vLLM's e4m3, ...) */
+    attn_dtype dtype;
+    if (attn_dtype_parse(name, &dtype) != ATTN_OK)
+        return ATTN_ERR_UNKNOWN;
+    if (dtype == ATTN_DTYPE_FP8) {
         *store = ATTN_STORE_FP8_E4M3;
         return ATTN_OK;
     }
-    return ATTN_ERR_UNKNOWN;
+    for (attn_store s = ATTN_STORE_FP32; s < ATTN_STORE_COUNT; s++)
+        if (strcmp(attn_dtype_name(dtype), store_names[s]) == 0) {
+            *store = s;
+            return ATTN_OK;
+        }
+    return ATTN_ERR_UNSUPPORTED;
 }
 
 const char *attn_kv_layout_name(attn_kv_layout layout)

@@ -10,7 +10,7 @@ PACKAGES=(gcc pkg-config meson ninja-build python3
           gnuplot-nox valgrind
           pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
           clang-14 libclang-rt-14-dev libomp-14-dev   # scripts/fuzz.sh: libFuzzer, OpenMP
-          python3-venv python3-dev python3-mesonpy python3-pytest  # python/ and its tests
+          python3-venv python3-dev python3-mesonpy python3-pytest patchelf  # python/ and its tests
           groff-base)  # tests/cli/test_install.sh renders the man page
 
 missing=()
