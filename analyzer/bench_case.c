@@ -34,7 +34,10 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
 {
     attn_request req = c->whatif;
     req.variant = c->variant;
-    req.precision = attn_precision_default(ATTN_DTYPE_FP32);
+    /* The kernels keep Q, O and weights in fp32 and the decode cache in its store: the plan
+     * owns the cache's precision, the request the activations'. */
+    req.precision = attn_precision_default(store_dtype(c->phase == ATTN_PHASE_DECODE
+                                                           ? c->store : ATTN_STORE_FP32));
     attn_plan *plan = NULL;
     int rc = attn_plan_init(&plan, c->model, &req, diag);
     if (rc)
@@ -50,8 +53,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         .store = attn_store_name(p.store), .features = p.features, .rank = p.rank,
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
     };
-    attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes,
-                              store_dtype(p.store)};
+    attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes, ATTN_DTYPE_FP32};
     if (!ops)
         rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",
                        plan->variant->name, c->backend->name);

@@ -37,6 +37,7 @@ typedef struct attn_mla_work {
     attn_mla_dims dims;
     float *w_uk, *w_uv, *c, *k_r, *q_n, *q_r;
     attn_mla_inputs in;
+    float *cache; /* mla-naive decode: decompressed Q, K, V (attn_mla_decompress) */
 } attn_mla_work;
 
 /* Exact softmax attention in double: what the approximate variants are measured against. */

@@ -19,6 +19,7 @@ static void mla_teardown(void *work)
     free(w->k_r);
     free(w->q_n);
     free(w->q_r);
+    free(w->cache);
     free(w);
 }
 
@@ -56,11 +57,35 @@ static int mla_absorbed_run(const attn_problem *p, void *work, float *out,
     return attn_cpu_mla_absorbed(&w->dims, &w->in, out, stats);
 }
 
+/* Decode reads the decompressed per-head cache that mla-naive's KV size describes, built once
+ * here as a prefill would have left it; the kernel never sees the latent. */
+static int mla_naive_setup(const attn_problem *p, void **work, size_t *out_elems)
+{
+    int rc = mla_setup(p, work, out_elems);
+    if (rc || p->phase != ATTN_PHASE_DECODE)
+        return rc;
+    mla_work *w = *work;
+    const attn_dims e = attn_mla_naive_dims(&w->dims);
+    size_t floats = (size_t)(e.batch * e.heads * (e.n_q * e.d_qk + e.n_kv * (e.d_qk + e.d_v)));
+    w->cache = malloc(floats * sizeof *w->cache + 1);
+    if (!w->cache) {
+        mla_teardown(w);
+        return ATTN_ERR_NOMEM;
+    }
+    attn_mla_decompress(&w->dims, &w->in, w->cache, w->cache + e.batch * e.heads * e.d_qk,
+                        w->cache + e.batch * e.heads * (e.d_qk + e.n_kv * e.d_qk));
+    return ATTN_OK;
+}
+
 static int mla_naive_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)
 {
-    (void)p;
     mla_work *w = work;
-    return attn_cpu_mla_naive(&w->dims, &w->in, out, stats);
+    if (!w->cache)
+        return attn_cpu_mla_naive(&w->dims, &w->in, p->sram_bytes, out, stats);
+    const attn_dims e = attn_mla_naive_dims(&w->dims);
+    const float *k = w->cache + e.batch * e.heads * e.d_qk;
+    return attn_cpu_decode(&e, ATTN_STORE_FP32, w->cache, k, k + e.batch * e.heads * e.n_kv * e.d_qk,
+                           out, stats);
 }
 
 static int mla_reference(const attn_problem *p, void *work, double *out)
@@ -77,5 +102,5 @@ static const char *mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_cpu_ops_mla = {mla_setup, mla_absorbed_run, mla_reference,
                                           mla_teardown, mla_unsupported, NULL};
-const attn_kernel_ops attn_cpu_ops_mla_naive = {mla_setup, mla_naive_run, mla_reference,
+const attn_kernel_ops attn_cpu_ops_mla_naive = {mla_naive_setup, mla_naive_run, mla_reference,
                                                 mla_teardown, mla_unsupported, NULL};

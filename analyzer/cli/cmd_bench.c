@@ -218,13 +218,15 @@ static void print_row(const attn_result_row *r)
     const attn_measurement *m = &r->m;
     double bytes = (double)(m->stats.bytes_read + m->stats.bytes_written);
     double model = (double)(r->model_cost.read_bytes + r->model_cost.write_bytes);
+    double flops_model = (double)r->model_cost.flops_executed;
     char err[32] = "-";
     if (m->validated)
         snprintf(err, sizeof err, "%.2e", m->rel_err);
-    printf("%-10s %-6s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %9.3f %9s  %s\n", r->variant,
+    printf("%-10s %-6s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %9.3f %9.3f %9s  %s\n", r->variant,
            r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill", (long long)r->seq,
            m->median_s * 1e3, (double)m->stats.flops / m->median_s / 1e9,
-           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0, err, m->note);
+           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0,
+           flops_model > 0 ? (double)m->stats.flops / flops_model : 0, err, m->note);
 }
 
 /* The row's sim and hw traffic under it: bytes and their ratio to counted, or why not. */
@@ -301,8 +303,9 @@ static int run_all(bench_options *o, const attn_model *m)
         return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
                         o->backend);
     print_sources(&o->proto);
-    printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s  %s\n", "variant", "backend", "phase",
-           "seq", "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "rel err", "note");
+    printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s %9s  %s\n", "variant", "backend",
+           "phase", "seq", "time ms", "GFLOP/s ex", "GB/s", "bytes cnt", "cnt/model",
+           "flop c/m", "rel err", "note");
     int failures = 0, rc = CLI_OK;
     for (size_t b = 0; b < attn_backend_count() && !rc; b++) {
         const attn_backend *backend = attn_backend_at(b);

@@ -75,7 +75,7 @@ static void test_mla_kernels_match_reference_and_each_other(void **state)
         const attn_mla_inputs in = inputs_of(&p);
         char what[160];
         assert_int_equal(attn_ref_mla(&p.dims, &in, p.ref), ATTN_OK);
-        assert_int_equal(attn_cpu_mla_naive(&p.dims, &in, p.naive, NULL), ATTN_OK);
+        assert_int_equal(attn_cpu_mla_naive(&p.dims, &in, 0, p.naive, NULL), ATTN_OK);
         assert_int_equal(attn_cpu_mla_absorbed(&p.dims, &in, p.absorbed, NULL), ATTN_OK);
         describe(&p.dims, "mla naive", what, sizeof what);
         assert_close(p.naive, p.ref, p.o_elems, ATOL, RTOL, what);
@@ -111,7 +111,7 @@ static void test_absorbed_decode_reads_latent_once_per_sequence(void **state)
         const attn_mla_inputs in = inputs_of(&p);
         attn_kernel_stats absorbed, naive;
         assert_int_equal(attn_cpu_mla_absorbed(&d, &in, p.absorbed, &absorbed), ATTN_OK);
-        assert_int_equal(attn_cpu_mla_naive(&d, &in, p.naive, &naive), ATTN_OK);
+        assert_int_equal(attn_cpu_mla_naive(&d, &in, 0, p.naive, &naive), ATTN_OK);
         assert_int_equal(absorbed.bytes_read, absorbed_decode_read(&d));
         const uint64_t rows = (uint64_t)(d.batch * d.heads);
         assert_int_equal(absorbed.bytes_written,
