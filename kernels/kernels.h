@@ -245,13 +245,15 @@ void attn_mla_decompress(const attn_mla_dims *dims, const attn_mla_inputs *in, f
 /* Absorbed: q_c = W_UK^T q_n (d_c wide), scores = q_c·c + q_r·k_r, o_c = P c, O = W_UV o_c.
  * Query rows of all heads are stacked (position-major) and run flash-style over latent tiles
  * [c | k_r], one pass per block of query positions, so a decode step reads the latent cache
- * once per sequence for all heads. Counted (R = batch·n_q·heads stacked rows):
- *   read  = 4·(R·(d_n + d_r) + batch·heads·d_c·(d_n + d_v) + batch·Σ_blocks kv_rows·(d_c + d_r)
+ * once per sequence for all heads. Counted (R = batch·n_q·heads stacked rows, W = heads·d_c·
+ * (d_n + d_v) the weights, read once per sequence, or once per call in decode, where one GEMM
+ * per head serves every sequence):
+ *   read  = 4·(R·(d_n + d_r) + W·(decode ? 1 : batch) + batch·Σ_blocks kv_rows·(d_c + d_r)
  *             [+ R·(d_c + d_r) + R·d_c])
  *   write = 4·(R·d_v [+ R·(d_c + d_r) + R·d_c])
- * (q_n, q_r; weights per (batch, head); latent tiles; O; in brackets the stacked queries and
- * o_c, written and read back when a sequence has more than one block). kv_rows as flash's, per
- * block of max(1, 64 / heads) positions; a decode step is one block, so its latent term is
+ * (q_n, q_r; weights; latent tiles; O; in brackets the stacked queries and o_c, written and
+ * read back when a sequence has more than one block). kv_rows as flash's, per block of
+ * max(1, 64 / heads) positions; a decode step is one block, so its latent term is
  * batch·t·(d_c + d_r). flops = 2·R·d_n·d_c + Σ_tiles 2·rows·cols·(2·d_c + d_r) + 2·R·d_c·d_v. */
 int attn_cpu_mla_absorbed(const attn_mla_dims *dims, const attn_mla_inputs *in, float *o,
                           attn_kernel_stats *stats);

@@ -45,7 +45,12 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
               2 * rows * dc * dv;
     c.flops_executed = 2 * rows * dn * dc + 2 * v.pairs * h * (2 * dc + dr) + 2 * rows * dc * dv;
     c.other_flops = 5 * pairs * h;
-    c.weight_read = h * dc * (dn + dv); /* W_UK and W_UV, per sequence as the kernel runs */
+    /* W_UK and W_UV: decode runs one GEMM per head over the whole batch, prefill one per
+     * sequence and head (kernels/cpu/mla_absorbed.c) */
+    if (decode)
+        c.batch_read = h * dc * (dn + dv);
+    else
+        c.weight_read = h * dc * (dn + dv);
     c.kv = (long double)attn_tokens_held(p) * (dc + dr);
     c.kv_read = v.key_rows * (dc + dr); /* latent tiles, once per block for all heads */
     c.read = rows * (dn + dr) + c.weight_read + c.kv_read; /* q_n, q_r */

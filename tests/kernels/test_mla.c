@@ -91,12 +91,15 @@ static void test_mla_kernels_match_reference_and_each_other(void **state)
     }
 }
 
-/* Everything absorbed decode reads, written out; the latent term is batch·t·(d_c + d_r). */
+/* Everything absorbed decode reads, written out: q_n and q_r, the weights once for the batch
+ * (one GEMM per head over all sequences), the latent batch·t·(d_c + d_r). The absorbed
+ * queries and o_c are the one block's tile and never go to memory. */
 static uint64_t absorbed_decode_read(const attn_mla_dims *d)
 {
     const uint64_t rows = (uint64_t)(d->batch * d->heads), width = (uint64_t)(d->d_c + d->d_r);
-    return 4 * (rows * (uint64_t)(d->d_n + d->d_r) + rows * (uint64_t)(d->d_c * (d->d_n + d->d_v))
-                + rows * width + rows * (uint64_t)d->d_c + (uint64_t)(d->batch * d->n_kv) * width);
+    return 4 * (rows * (uint64_t)(d->d_n + d->d_r)
+                + (uint64_t)(d->heads * d->d_c * (d->d_n + d->d_v))
+                + (uint64_t)(d->batch * d->n_kv) * width);
 }
 
 static void test_absorbed_decode_reads_latent_once_per_sequence(void **state)
@@ -114,8 +117,7 @@ static void test_absorbed_decode_reads_latent_once_per_sequence(void **state)
         assert_int_equal(attn_cpu_mla_naive(&d, &in, 0, p.naive, &naive), ATTN_OK);
         assert_int_equal(absorbed.bytes_read, absorbed_decode_read(&d));
         const uint64_t rows = (uint64_t)(d.batch * d.heads);
-        assert_int_equal(absorbed.bytes_written,
-                         4 * rows * (uint64_t)(d.d_c + d.d_r + d.d_c + d.d_v));
+        assert_int_equal(absorbed.bytes_written, 4 * rows * (uint64_t)d.d_v);
         /* naive reads the latent again for every head */
         assert_true(naive.bytes_read
                     > 4 * rows * (uint64_t)d.n_kv * (uint64_t)(2 * d.d_c + d.d_r));
