@@ -22,6 +22,7 @@ typedef struct cost_context {
     attn_dtype dtype;
     double peak_flops;
     double bandwidth;
+    attn_dtype kv_dtype;
 } cost_context;
 
 int cost_print(cli_format format, const cost_context *ctx, const cost_row *rows, size_t count);
