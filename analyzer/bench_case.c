@@ -26,6 +26,7 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .causal = c->phase == ATTN_PHASE_PREFILL && c->causal,
         .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32,
         .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
+        .normal_inputs = c->normal_inputs,
     };
     return p;
 }
@@ -52,6 +53,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         .d_qk = p.d_qk, .d_v = p.d_v, .seq = p.n, .causal = p.causal,
         .store = attn_store_name(p.store), .features = p.features, .rank = p.rank,
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
+        .normal_inputs = p.normal_inputs,
     };
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes, ATTN_DTYPE_FP32};
     if (!ops)

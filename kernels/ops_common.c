@@ -1,5 +1,6 @@
 /* ops_common.c — what every ops file shares: seeded random inputs (GSL's mt19937, so the
  * same seed gives the same inputs on every machine) and the dims of a problem. */
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,24 @@ float *attn_ops_random(size_t count, uint64_t seed, float scale)
     return values;
 }
 
+float *attn_ops_inputs(const attn_problem *p, size_t count, uint64_t seed)
+{
+    if (!p->normal_inputs)
+        return attn_ops_random(count, seed, 1.0f);
+    float *values = malloc((count ? count : 1) * sizeof *values);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!values || !rng) {
+        free(values);
+        gsl_rng_free(rng);
+        return NULL;
+    }
+    gsl_rng_set(rng, (unsigned long)seed);
+    for (size_t i = 0; i < count; i++)
+        values[i] = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
+    gsl_rng_free(rng);
+    return values;
+}
+
 attn_dims attn_ops_dims(const attn_problem *p)
 {
     bool decode = p->phase == ATTN_PHASE_DECODE;
@@ -39,9 +58,9 @@ int attn_qkv_init(attn_qkv *qkv, const attn_problem *p)
     qkv->k_elems = (size_t)(d.batch * d.kv_heads * d.n_kv * d.d_qk);
     qkv->v_elems = (size_t)(d.batch * d.kv_heads * d.n_kv * d.d_v);
     qkv->o_elems = (size_t)(d.batch * d.heads * d.n_q * d.d_v);
-    qkv->q = attn_ops_random(qkv->q_elems, p->seed, 1.0f);
-    qkv->k = attn_ops_random(qkv->k_elems, p->seed + 1, 1.0f);
-    qkv->v = attn_ops_random(qkv->v_elems, p->seed + 2, 1.0f);
+    qkv->q = attn_ops_inputs(p, qkv->q_elems, p->seed);
+    qkv->k = attn_ops_inputs(p, qkv->k_elems, p->seed + 1);
+    qkv->v = attn_ops_inputs(p, qkv->v_elems, p->seed + 2);
     if (qkv->q && qkv->k && qkv->v)
         return ATTN_OK;
     attn_qkv_free(qkv);
@@ -68,4 +87,40 @@ void attn_qkv_token(const attn_qkv *qkv, int64_t i, float *k, float *v)
 int attn_qkv_exact_reference(const attn_qkv *qkv, double *out)
 {
     return attn_ref_attention(&qkv->dims, qkv->q, qkv->k, qkv->v, out);
+}
+
+void attn_mean_v_baseline(const attn_dims *d, const float *v, double *out)
+{
+    const int64_t group = d->heads / d->kv_heads;
+    for (int64_t b = 0; b < d->batch; b++)
+        for (int64_t h = 0; h < d->heads; h++) {
+            const float *vh = v + (b * d->kv_heads + h / group) * d->n_kv * d->d_v;
+            double *o = out + (b * d->heads + h) * d->n_q * d->d_v;
+            double *sum = o; /* prefix sums, row by row: query i sees keys < seen(i) */
+            int64_t summed = 0;
+            for (int64_t e = 0; e < d->d_v; e++)
+                sum[e] = 0;
+            for (int64_t i = 0; i < d->n_q; i++) {
+                int64_t seen = d->causal ? d->n_kv - d->n_q + i + 1 : d->n_kv;
+                seen = seen < 0 ? 0 : seen;
+                double *row = o + i * d->d_v;
+                if (i > 0)
+                    for (int64_t e = 0; e < d->d_v; e++)
+                        row[e] = row[e - d->d_v] * (double)summed;
+                for (; summed < seen; summed++)
+                    for (int64_t e = 0; e < d->d_v; e++)
+                        row[e] += vh[summed * d->d_v + e];
+                for (int64_t e = 0; e < d->d_v; e++)
+                    row[e] = seen ? row[e] / (double)seen : 0;
+                summed = seen;
+            }
+        }
+}
+
+int attn_qkv_baseline(const attn_problem *p, void *work, double *out)
+{
+    (void)p;
+    const attn_qkv *qkv = work; /* every qkv-based work struct starts with its attn_qkv */
+    attn_mean_v_baseline(&qkv->dims, qkv->v, out);
+    return ATTN_OK;
 }

@@ -35,10 +35,10 @@ static int mla_setup(const attn_problem *p, void **work, size_t *out_elems)
     float weight_scale = 1.0f / sqrtf((float)d.d_c); /* keeps W c of order 1 */
     w->w_uk = attn_ops_random((size_t)(d.heads * d.d_n * d.d_c), p->seed + 6, weight_scale);
     w->w_uv = attn_ops_random((size_t)(d.heads * d.d_v * d.d_c), p->seed + 7, weight_scale);
-    w->c = attn_ops_random((size_t)(d.batch * d.n_kv * d.d_c), p->seed + 8, 1.0f);
-    w->k_r = attn_ops_random((size_t)(d.batch * d.n_kv * d.d_r), p->seed + 9, 1.0f);
-    w->q_n = attn_ops_random((size_t)(d.batch * d.heads * d.n_q * d.d_n), p->seed + 10, 1.0f);
-    w->q_r = attn_ops_random((size_t)(d.batch * d.heads * d.n_q * d.d_r), p->seed + 11, 1.0f);
+    w->c = attn_ops_inputs(p, (size_t)(d.batch * d.n_kv * d.d_c), p->seed + 8);
+    w->k_r = attn_ops_inputs(p, (size_t)(d.batch * d.n_kv * d.d_r), p->seed + 9);
+    w->q_n = attn_ops_inputs(p, (size_t)(d.batch * d.heads * d.n_q * d.d_n), p->seed + 10);
+    w->q_r = attn_ops_inputs(p, (size_t)(d.batch * d.heads * d.n_q * d.d_r), p->seed + 11);
     if (!w->w_uk || !w->w_uv || !w->c || !w->k_r || !w->q_n || !w->q_r) {
         mla_teardown(w);
         return ATTN_ERR_NOMEM;
@@ -95,12 +95,29 @@ static int mla_reference(const attn_problem *p, void *work, double *out)
     return attn_ref_mla(&w->dims, &w->in, out);
 }
 
+/* The values are the heads' c W_UV^T: decompress them, then the mean of what each query sees. */
+int attn_mla_baseline(const attn_problem *p, void *work, double *out)
+{
+    (void)p;
+    mla_work *w = work;
+    const attn_dims e = attn_mla_naive_dims(&w->dims);
+    const int64_t q = e.batch * e.heads * e.n_q * e.d_qk, k = e.batch * e.heads * e.n_kv * e.d_qk;
+    float *buf = malloc((size_t)(q + k + e.batch * e.heads * e.n_kv * e.d_v) * sizeof *buf + 1);
+    if (!buf)
+        return ATTN_ERR_NOMEM;
+    attn_mla_decompress(&w->dims, &w->in, buf, buf + q, buf + q + k);
+    attn_mean_v_baseline(&e, buf + q + k, out);
+    free(buf);
+    return ATTN_OK;
+}
+
 static const char *mla_unsupported(const attn_problem *p)
 {
     return p->d_c < 1 || p->d_r < 1 ? "MLA needs kv_lora_rank and qk_rope_head_dim" : NULL;
 }
 
 const attn_kernel_ops attn_cpu_ops_mla = {mla_setup, mla_absorbed_run, mla_reference,
-                                          mla_teardown, mla_unsupported, NULL};
+                                          mla_teardown, mla_unsupported, NULL, attn_mla_baseline};
 const attn_kernel_ops attn_cpu_ops_mla_naive = {mla_naive_setup, mla_naive_run, mla_reference,
-                                                mla_teardown, mla_unsupported, NULL};
+                                                mla_teardown, mla_unsupported, NULL,
+                                                attn_mla_baseline};

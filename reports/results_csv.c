@@ -22,7 +22,7 @@ static const char *const COLUMNS[] = {
     /* flops_model above is what the kernel's algorithm executes (whole tiles), so it equals
      * flops_counted; the useful count (causal: n(n+1)/2 pairs) and its rate sit apart. */
     "flops_useful_model", "gflops_useful", "kv_bytes_model", "weight_bytes_model",
-    "act_bytes_model"};
+    "act_bytes_model", "baseline_err", "inputs", "logit_std"};
 enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
 
 const char *attn_results_header(void)
@@ -69,6 +69,11 @@ static int write_row(FILE *out, const attn_result_row *r)
     snprintf(v[39], 64, "%.0Lf", r->model_cost.kv_traffic_bytes);
     snprintf(v[40], 64, "%.0Lf", r->model_cost.weight_bytes);
     snprintf(v[41], 64, "%.0Lf", r->model_cost.act_bytes);
+    v[42][0] = '\0';
+    if (m->validated && m->has_baseline)
+        snprintf(v[42], 64, "%.3e", m->baseline_err);
+    /* q.k / sqrt(d) of independent entries: std 1 for N(0, 1), 1/3 for uniform [-1, 1) */
+    snprintf(v[44], 64, "%.4f", r->normal_inputs ? 1.0 : 1.0 / 3.0);
     v[33][0] = v[34][0] = '\0'; /* empty when not validated: never a made-up number */
     if (m->validated) {
         snprintf(v[33], 64, "%.3e", m->max_abs_err);
@@ -80,7 +85,8 @@ static int write_row(FILE *out, const attn_result_row *r)
         v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
         v[25], v[26], v[27], v[28], r->traffic_sim ? r->traffic_sim : "",
         r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34],
-        m->validated ? "yes" : "no", m->note, v[37], v[38], v[39], v[40], v[41]};
+        m->validated ? "yes" : "no", m->note, v[37], v[38], v[39], v[40], v[41], v[42],
+        r->normal_inputs ? "normal" : "uniform", v[44]};
     return attn_csv_write_row(out, row, NCOLUMNS);
 }
 

@@ -23,6 +23,7 @@ typedef struct attn_result_row {
     attn_cost model_cost;      /* the analytic prediction for the same shape */
     const char *traffic_sim;   /* "" when not asked; a number, or "unavailable: why" */
     const char *traffic_hw;
+    bool normal_inputs;        /* the inputs' distribution (attn_problem.normal_inputs) */
 } attn_result_row;
 
 /* The header line, without its newline. */
