@@ -14,13 +14,15 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
                                   dev->shared_mem_per_sm_bytes, r->model->dtype};
         attn_plan *plan = NULL;
         attn_cost c = {0};
-        char cells[6][168];
+        char cells[10][168];
         const char *row[] = {attn_variant_name(v), phase == ATTN_PHASE_DECODE ? "decode" : "causal prefill",
-                             cells[0], cells[1], cells[2], cells[3], cells[4]};
+                             cells[0], cells[5], cells[1], cells[6], cells[7], cells[8],
+                             cells[2], cells[3], cells[4]};
         if (attn_plan_init(&plan, r->model, &req, NULL) || attn_plan_cost(plan, &creq, &c, NULL)) {
             snprintf(cells[0], 168, "n/a");
             snprintf(cells[1], 168, "%s", c.note[0] ? c.note : "no such form");
-            cells[2][0] = cells[3][0] = cells[4][0] = '\0';
+            for (int i = 2; i < 9; i++)
+                cells[i][0] = '\0';
         } else {
             attn_roofline roof;
             double peak = attn_dtype_bits(creq.dtype) > 16 ? dev->peak_flops_fp32 : dev->peak_flops_fp16;
@@ -30,6 +32,10 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
             snprintf(cells[2], 168, "%.3Lg", roof.intensity);
             snprintf(cells[3], 168, "%.4Lg", roof.time_s * 1e3L);
             snprintf(cells[4], 168, "%s", roof.memory_bound ? "memory" : "compute");
+            snprintf(cells[5], 168, "%.4Lg", c.flops_executed / 1e9L);
+            snprintf(cells[6], 168, "%.4Lg", c.kv_traffic_bytes / 1e9L);
+            snprintf(cells[7], 168, "%.4Lg", c.weight_bytes / 1e9L);
+            snprintf(cells[8], 168, "%.4Lg", c.act_bytes / 1e9L);
         }
         attn_doc_row(r->doc, row);
         attn_plan_free(plan);
@@ -39,7 +45,8 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
 int report_cost_section(report_context *r)
 {
     const attn_device *dev = r->roofline_device;
-    static const char *const header[] = {"variant", "step", "GFLOP", "HBM GB", "FLOP/byte",
+    static const char *const header[] = {"variant", "step", "GFLOP", "executed GFLOP", "HBM GB",
+                                         "of it KV", "weights", "activations", "FLOP/byte",
                                          "roofline time (ms)", "bound"};
     attn_doc_heading(r->doc, "Analytic cost");
     attn_doc_paragraph(r->doc,
@@ -47,11 +54,15 @@ int report_cost_section(report_context *r)
                        "%llu B of shared memory per SM as the flash tile budget M). FLOPs count a "
                        "multiply-add as 2 and only the scored pairs (n(n+1)/2 when causal); "
                        "traffic follows FlashAttention's Algorithm 0 for standard attention and "
-                       "Theorem 2's tiling for flash (DESIGN.md).",
+                       "Theorem 2's tiling for flash (DESIGN.md). Executed GFLOP is what the "
+                       "kernels compute at their tiles (whole diagonal tiles, a masked full S). "
+                       "HBM GB splits into the KV cache or state moved, the weights read inside "
+                       "the op (MLA W_UK/W_UV, low-rank E/F, Performer's features) and the "
+                       "activations (Q, O, scores, partial results).",
                        (long long)r->context, dev->name, dev->peak_flops_fp16 / 1e12,
                        dev->bandwidth_bytes_per_s / 1e12,
                        (unsigned long long)dev->shared_mem_per_sm_bytes);
-    attn_doc_table(r->doc, header, 7);
+    attn_doc_table(r->doc, header, 11);
     cost_rows(r, ATTN_PHASE_PREFILL, dev);
     cost_rows(r, ATTN_PHASE_DECODE, dev);
     attn_chart_request req = {.models = r->model, .nmodels = 1, .devices = dev, .ndevices = 1,
