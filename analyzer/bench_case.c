@@ -35,17 +35,28 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
 {
     attn_request req = c->whatif;
     req.variant = c->variant;
-    /* The kernels keep Q, O and weights in fp32 and the decode cache in its store: the plan
-     * owns the cache's precision, the request the activations'. */
-    req.precision = attn_precision_default(store_dtype(c->phase == ATTN_PHASE_DECODE
-                                                           ? c->store : ATTN_STORE_FP32));
+    /* The kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the
+     * plan owns the cache's precision, the request the activations'. Kernels whose cache or
+     * state is fp32 whatever the store run as fp32, and the row says so. */
+    attn_store store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32;
     attn_plan *plan = NULL;
-    int rc = attn_plan_init(&plan, c->model, &req, diag);
+    const attn_kernel_ops *ops = NULL;
+    int rc = ATTN_OK;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        attn_plan_free(plan);
+        plan = NULL;
+        req.precision = attn_precision_default(store_dtype(store));
+        rc = attn_plan_init(&plan, c->model, &req, diag);
+        ops = rc ? NULL : plan->variant->kernels[c->backend->id];
+        if (!ops || ops->honours_store || store == ATTN_STORE_FP32)
+            break;
+        store = ATTN_STORE_FP32;
+    }
     if (rc)
         return rc;
-    const attn_kernel_ops *ops = plan->variant->kernels[c->backend->id];
     attn_shape shape = attn_plan_shape(plan);
     attn_problem p = problem_of(c, &shape);
+    p.store = store;
     memset(row, 0, sizeof *row);
     *row = (attn_result_row){
         .model = c->model->name, .variant = plan->variant->name, .backend = c->backend->name,

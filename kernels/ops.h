@@ -47,9 +47,13 @@ typedef struct attn_kernel_ops {
      * (gpu_job.h); ATTN_ERR_UNSUPPORTED when the device cannot hold the tiles. */
     int (*gpu_job)(const attn_problem *p, void *work, const struct attn_gpu_device *device,
                    struct attn_gpu_job *job);
-    /* The mean-of-V predictor on the same inputs (each query: the mean of the values it
-     * sees), so an approximation's error has a yardstick; NULL: none. */
-    int (*baseline)(const attn_problem *p, void *work, double *out);
+    /* The mean-of-V predictor on the problem's inputs (each query: the mean of the values it
+     * sees), so an approximation's error has a yardstick; it draws the inputs itself, without
+     * setup's decode state. NULL: none. */
+    int (*baseline)(const attn_problem *p, double *out);
+    /* true when decode reads its cache in p->store (flash-decoding); otherwise the cache or
+     * state is fp32 whatever the store asks, and the harness runs it as fp32 */
+    bool honours_store;
 } attn_kernel_ops;
 
 /* The CPU backend's kernels, one per registry variant that has them. */

@@ -8,7 +8,8 @@
 #include "ops.h"
 #include "ops_internal.h"
 
-float *attn_ops_random(size_t count, uint64_t seed, float scale)
+/* count values from mt19937 seeded with seed: scale x uniform [-1, 1), or N(0, 1). */
+static float *draw(size_t count, uint64_t seed, float scale, bool normal)
 {
     float *values = malloc((count ? count : 1) * sizeof *values);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -19,27 +20,20 @@ float *attn_ops_random(size_t count, uint64_t seed, float scale)
     }
     gsl_rng_set(rng, (unsigned long)seed);
     for (size_t i = 0; i < count; i++)
-        values[i] = scale * (float)(2.0 * gsl_rng_uniform(rng) - 1.0);
+        values[i] = normal ? (float)gsl_ran_gaussian_ziggurat(rng, 1.0)
+                           : scale * (float)(2.0 * gsl_rng_uniform(rng) - 1.0);
     gsl_rng_free(rng);
     return values;
 }
 
+float *attn_ops_random(size_t count, uint64_t seed, float scale)
+{
+    return draw(count, seed, scale, false);
+}
+
 float *attn_ops_inputs(const attn_problem *p, size_t count, uint64_t seed)
 {
-    if (!p->normal_inputs)
-        return attn_ops_random(count, seed, 1.0f);
-    float *values = malloc((count ? count : 1) * sizeof *values);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!values || !rng) {
-        free(values);
-        gsl_rng_free(rng);
-        return NULL;
-    }
-    gsl_rng_set(rng, (unsigned long)seed);
-    for (size_t i = 0; i < count; i++)
-        values[i] = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
-    gsl_rng_free(rng);
-    return values;
+    return draw(count, seed, 1.0f, p->normal_inputs);
 }
 
 attn_dims attn_ops_dims(const attn_problem *p)
@@ -117,10 +111,12 @@ void attn_mean_v_baseline(const attn_dims *d, const float *v, double *out)
         }
 }
 
-int attn_qkv_baseline(const attn_problem *p, void *work, double *out)
+int attn_qkv_baseline(const attn_problem *p, double *out)
 {
-    (void)p;
-    const attn_qkv *qkv = work; /* every qkv-based work struct starts with its attn_qkv */
-    attn_mean_v_baseline(&qkv->dims, qkv->v, out);
+    attn_qkv qkv;
+    if (attn_qkv_init(&qkv, p))
+        return ATTN_ERR_NOMEM;
+    attn_mean_v_baseline(&qkv.dims, qkv.v, out);
+    attn_qkv_free(&qkv);
     return ATTN_OK;
 }

@@ -36,7 +36,8 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
         return rc;
     const int64_t n = d.n_kv, first = decode ? n - 1 : 0, width = d.d_qk + d.d_v;
     const int64_t caches = d.batch * d.kv_heads, tokens = n - first;
-    const int64_t blocks = (attn_lowrank_rank(p) + ATTN_GPU_PROJECT_ROWS - 1) / ATTN_GPU_PROJECT_ROWS;
+    const int64_t blocks =
+        (attn_lowrank_rank(p) + ATTN_GPU_PROJECT_ROWS - 1) / ATTN_GPU_PROJECT_ROWS;
     int64_t threads = 1;
     while (threads < width && threads * 2 <= PROJECT_THREADS_MAX &&
            threads * 2 <= (int64_t)device->max_group_size)
@@ -90,4 +91,4 @@ static int lowrank_reference(const attn_problem *p, void *work, double *out)
 
 const attn_kernel_ops attn_gpu_ops_lowrank = {attn_lowrank_setup, NULL, lowrank_reference,
                                               attn_lowrank_teardown, attn_lowrank_unsupported,
-                                              lowrank_job, attn_qkv_baseline};
+                                              lowrank_job, attn_qkv_baseline, false};

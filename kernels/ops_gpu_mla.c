@@ -287,7 +287,7 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline};
+                                          attn_mla_baseline, false};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
-                                                naive_job, attn_mla_baseline};
+                                                naive_job, attn_mla_baseline, false};

@@ -94,7 +94,8 @@ static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kerne
     if (p->phase == ATTN_PHASE_DECODE)
         return attn_recurrent_step(&w->rec, &lowrank_kind, w, out, stats);
     const attn_qkv *x = &w->rec.qkv;
-    return attn_cpu_lowrank(&x->dims, attn_lowrank_rank(p), w->e, w->f, x->q, x->k, x->v, out, stats);
+    return attn_cpu_lowrank(&x->dims, attn_lowrank_rank(p), w->e, w->f, x->q, x->k, x->v, out,
+                            stats);
 }
 
 static int lowrank_reference(const attn_problem *p, void *work, double *out)
@@ -113,4 +114,5 @@ const char *attn_lowrank_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_cpu_ops_lowrank = {attn_lowrank_setup, lowrank_run,
                                               lowrank_reference, attn_lowrank_teardown,
-                                              attn_lowrank_unsupported, NULL, attn_qkv_baseline};
+                                              attn_lowrank_unsupported, NULL, attn_qkv_baseline,
+                                              false};

@@ -84,8 +84,8 @@ static int mla_naive_run(const attn_problem *p, void *work, float *out, attn_ker
         return attn_cpu_mla_naive(&w->dims, &w->in, p->sram_bytes, out, stats);
     const attn_dims e = attn_mla_naive_dims(&w->dims);
     const float *k = w->cache + e.batch * e.heads * e.d_qk;
-    return attn_cpu_decode(&e, ATTN_STORE_FP32, w->cache, k, k + e.batch * e.heads * e.n_kv * e.d_qk,
-                           out, stats);
+    const float *v = k + e.batch * e.heads * e.n_kv * e.d_qk;
+    return attn_cpu_decode(&e, ATTN_STORE_FP32, w->cache, k, v, out, stats);
 }
 
 static int mla_reference(const attn_problem *p, void *work, double *out)
@@ -96,19 +96,24 @@ static int mla_reference(const attn_problem *p, void *work, double *out)
 }
 
 /* The values are the heads' c W_UV^T: decompress them, then the mean of what each query sees. */
-int attn_mla_baseline(const attn_problem *p, void *work, double *out)
+int attn_mla_baseline(const attn_problem *p, double *out)
 {
-    (void)p;
+    void *work = NULL;
+    size_t elems;
+    int rc = mla_setup(p, &work, &elems);
+    if (rc)
+        return rc;
     mla_work *w = work;
     const attn_dims e = attn_mla_naive_dims(&w->dims);
     const int64_t q = e.batch * e.heads * e.n_q * e.d_qk, k = e.batch * e.heads * e.n_kv * e.d_qk;
     float *buf = malloc((size_t)(q + k + e.batch * e.heads * e.n_kv * e.d_v) * sizeof *buf + 1);
-    if (!buf)
-        return ATTN_ERR_NOMEM;
-    attn_mla_decompress(&w->dims, &w->in, buf, buf + q, buf + q + k);
-    attn_mean_v_baseline(&e, buf + q + k, out);
+    if (buf) {
+        attn_mla_decompress(&w->dims, &w->in, buf, buf + q, buf + q + k);
+        attn_mean_v_baseline(&e, buf + q + k, out);
+    }
     free(buf);
-    return ATTN_OK;
+    mla_teardown(w);
+    return buf ? ATTN_OK : ATTN_ERR_NOMEM;
 }
 
 static const char *mla_unsupported(const attn_problem *p)
@@ -117,7 +122,8 @@ static const char *mla_unsupported(const attn_problem *p)
 }
 
 const attn_kernel_ops attn_cpu_ops_mla = {mla_setup, mla_absorbed_run, mla_reference,
-                                          mla_teardown, mla_unsupported, NULL, attn_mla_baseline};
+                                          mla_teardown, mla_unsupported, NULL, attn_mla_baseline,
+                                          false};
 const attn_kernel_ops attn_cpu_ops_mla_naive = {mla_naive_setup, mla_naive_run, mla_reference,
                                                 mla_teardown, mla_unsupported, NULL,
-                                                attn_mla_baseline};
+                                                attn_mla_baseline, false};
