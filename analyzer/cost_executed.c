@@ -39,6 +39,17 @@ attn_tiled_visit attn_tiled_visit_count(const attn_cost_point *p, int64_t block_
         v.key_rows = (long double)((p->n + block_rows - 1) / block_rows) * n;
         return v;
     }
+    if (!p->window && block_cols % block_rows == 0) {
+        /* Query blocks nest in key tiles: the rows of key tile j (full tiles j < T) load
+         * (j + 1) B_c keys, the ragged rows after them all n. */
+        long double bc = (long double)block_cols, n = (long double)p->n;
+        long double tiles = (long double)(p->n / block_cols), rem = (long double)(p->n % block_cols);
+        long double steps = tiles * (tiles + 1) / 2 * bc;
+        v.pairs = bc * steps + rem * n;
+        v.key_rows = (long double)(block_cols / block_rows) * steps +
+                     (long double)((p->n % block_cols + block_rows - 1) / block_rows) * n;
+        return v;
+    }
     for (int64_t r0 = 0; r0 < p->n; r0 += block_rows) {
         int64_t r1 = min64(p->n, r0 + block_rows);
         int64_t keys = keys_loaded(p, r0, r1, block_cols);
