@@ -1,4 +1,5 @@
 /* bench_case.c — from a model and a variant to a measured, predicted result row. */
+#include <stdio.h>
 #include <string.h>
 
 #include "bench_case.h"
@@ -74,6 +75,9 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         rc = attn_plan_cost_layer(plan, &creq, 0, &row->model_cost, diag);
     if (!rc)
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
+    if (!rc && c->phase == ATTN_PHASE_DECODE && p.store != c->store && !row->m.note[0])
+        snprintf(row->m.note, sizeof row->m.note, "%s asked; this kernel's cache is fp32",
+                 attn_store_name(c->store));
     if (!rc && c->traffic)
         attn_bench_traffic(c, plan->variant->name, ops, &p, row);
     attn_plan_free(plan);
