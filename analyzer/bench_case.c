@@ -1,4 +1,5 @@
 /* bench_case.c — from a model and a variant to a measured, predicted result row. */
+#include <stdio.h>
 #include <string.h>
 
 #include "bench_case.h"
@@ -61,6 +62,7 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .kv_layout = c->phase == ATTN_PHASE_DECODE ? c->kv_layout : ATTN_KV_CONTIGUOUS,
         .block_size = c->block_size,
         .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
+        .normal_inputs = c->normal_inputs,
     };
     return p;
 }
@@ -87,14 +89,28 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
 {
     attn_request req = c->whatif;
     req.variant = c->variant;
-    req.precision = attn_precision_default(ATTN_DTYPE_FP32);
+    /* The kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the
+     * plan owns the cache's precision, the request the activations'. Kernels whose cache or
+     * state is fp32 whatever the store run as fp32, and the row says so. */
+    attn_store store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32;
     attn_plan *plan = NULL;
-    int rc = attn_plan_init(&plan, c->model, &req, diag);
+    const attn_kernel_ops *ops = NULL;
+    int rc = ATTN_OK;
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        attn_plan_free(plan);
+        plan = NULL;
+        req.precision = attn_precision_default(store_dtype(store));
+        rc = attn_plan_init(&plan, c->model, &req, diag);
+        ops = rc ? NULL : attn_variant_ops(plan->variant, c->backend->kind);
+        if (!ops || ops->honours_store || store == ATTN_STORE_FP32)
+            break;
+        store = ATTN_STORE_FP32;
+    }
     if (rc)
         return rc;
-    const attn_kernel_ops *ops = attn_variant_ops(plan->variant, c->backend->kind);
     attn_shape shape = attn_plan_shape(plan);
     attn_problem p = problem_of(c, &shape);
+    p.store = store;
     memset(row, 0, sizeof *row);
     *row = (attn_result_row){
         .model = c->model->name, .variant = plan->variant->name, .backend = c->backend->name,
@@ -102,10 +118,11 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         .d_qk = p.d_qk, .d_v = p.d_v, .seq = p.n, .causal = p.causal,
         .store = attn_store_name(p.store), .features = p.features, .rank = p.rank,
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
+        .normal_inputs = p.normal_inputs,
     };
     const bool paged = p.phase == ATTN_PHASE_DECODE && p.kv_layout == ATTN_KV_PAGED;
-    attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes,
-                              store_dtype(p.store), .kv_block_size = paged ? p.block_size : 0,
+    attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes, ATTN_DTYPE_FP32,
+                              .kv_block_size = paged ? p.block_size : 0,
                               .kv_scale_bytes = p.store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0};
     row->kv_layout = attn_kv_layout_name(p.kv_layout);
     row->block_size = paged ? p.block_size : 0;
@@ -122,6 +139,9 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
                                   row->model_cost.flops <= c->options.validate_max_flops, diag);
     if (!rc)
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
+    if (!rc && c->phase == ATTN_PHASE_DECODE && p.store != c->store && !row->m.note[0])
+        snprintf(row->m.note, sizeof row->m.note, "%s asked; this kernel's cache is fp32",
+                 attn_store_name(c->store));
     if (!rc && c->traffic)
         attn_bench_traffic(c, plan->variant->name, ops, &p, row);
     attn_plan_free(plan);

@@ -36,6 +36,7 @@ typedef struct attn_bench_case {
     unsigned traffic;                /* ATTN_TRAFFIC_* bits; 0 = counted only */
     attn_sim_options sim;
     attn_traffic_text *traffic_text; /* required when traffic != 0 */
+    bool normal_inputs;              /* N(0, 1) inputs instead of uniform [-1, 1) */
 } attn_bench_case;
 
 /* Fills row (its strings point into c and static tables). ATTN_ERR_UNSUPPORTED, with the

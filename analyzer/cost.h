@@ -45,6 +45,15 @@ typedef struct attn_layer_cost {
     long double extra;       /* HBM working memory */
     bool unsupported;
     const char *note;
+    /* What the algorithm computes at its tile granularity (whole diagonal tiles, the full
+     * n x n of a materialised causal S); 0 means the same as flops. */
+    long double flops_executed;
+    /* The parts of read and write that are the KV cache or recurrent state: they move at the
+     * plan's KV precision, the rest at the activation dtype. batch_read is weights. */
+    long double kv_read;
+    long double kv_write;
+    /* Weights a kernel reads again for each sequence (part of read, unlike batch_read). */
+    long double weight_read;
     long double dram;        /* cache-aware elements per sequence (cost_dram.c); < 0 = as IO */
 } attn_layer_cost;
 
@@ -69,6 +78,17 @@ attn_traffic attn_flash1_traffic(const attn_cost_point *p, int64_t d_qk, int64_t
 /* FlashAttention-2 order (Q blocks outer): Q read and O, L written once; K and V read once
  * per Q block. Non-causal: 2Nd + 2Nd T_r + N. */
 attn_traffic attn_flash2_traffic(const attn_cost_point *p, int64_t d_qk, int64_t d_v);
+
+/* What a kernel with query blocks of block_rows rows and key tiles of block_cols keys visits
+ * (cost_executed.c): per head, the scored pairs of the tiles it computes whole and the key
+ * rows it loads. Causal prefill skips key tiles that every row of a block masks, as the CPU
+ * flash and MLA kernels do; non-causal and decode visit every key once per block. */
+typedef struct attn_tiled_visit {
+    long double pairs;
+    long double key_rows;
+} attn_tiled_visit;
+attn_tiled_visit attn_tiled_visit_count(const attn_cost_point *p, int64_t block_rows,
+                                        int64_t block_cols);
 
 /* Closed forms (cost_tiles.c), O(log n) for any n and tile. Keys all FA-2 query blocks of
  * one head see, causal, block-aligned; rows all Algorithm-1 key blocks are seen by; and the

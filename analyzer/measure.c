@@ -40,7 +40,28 @@ static int time_calls(const attn_backend *b, void *ctx, const attn_measure_optio
     return rc;
 }
 
-static int validate(const attn_backend *b, void *ctx, size_t elems, attn_measurement *out)
+/* ||baseline - ref|| / ||ref|| on the same seeded inputs, drawn again on the host (the
+ * baseline needs no backend: it is a property of the inputs). */
+static void baseline_error(const attn_kernel_ops *ops, const attn_problem *p, const double *ref,
+                           size_t elems, attn_measurement *out)
+{
+    if (!ops->baseline)
+        return;
+    double *base = malloc((elems ? elems : 1) * sizeof *base);
+    if (base && ops->baseline(p, base) == ATTN_OK) {
+        double err2 = 0, ref2 = 0;
+        for (size_t i = 0; i < elems; i++) {
+            err2 += (base[i] - ref[i]) * (base[i] - ref[i]);
+            ref2 += ref[i] * ref[i];
+        }
+        out->has_baseline = true;
+        out->baseline_err = ref2 > 0 ? sqrt(err2 / ref2) : sqrt(err2);
+    }
+    free(base);
+}
+
+static int validate(const attn_backend *b, void *ctx, const attn_kernel_ops *ops,
+                    const attn_problem *p, size_t elems, attn_measurement *out)
 {
     float *got = malloc((elems ? elems : 1) * sizeof *got);
     double *ref = malloc((elems ? elems : 1) * sizeof *ref);
@@ -66,6 +87,7 @@ static int validate(const attn_backend *b, void *ctx, size_t elems, attn_measure
         out->validated = true;
         out->max_abs_err = max_err;
         out->rel_err = ref2 > 0 ? sqrt(err2 / ref2) : sqrt(err2);
+        baseline_error(ops, p, ref, elems, out);
     }
     free(got);
     free(ref);
@@ -94,7 +116,7 @@ int attn_measure(const attn_backend *backend, const attn_kernel_ops *ops, const 
         snprintf(out->note, sizeof out->note,
                  "not validated: the double reference would need %.3g FLOPs (limit %.3g)",
                  (double)out->stats.flops, options->validate_max_flops);
-    } else if ((rc = validate(backend, ctx, elems, out))) {
+    } else if ((rc = validate(backend, ctx, ops, p, elems, out))) {
         rc = attn_fail(diag, rc, "%s: %s", backend->name,
                        out->note[0] ? out->note : attn_strerror(rc));
     }

@@ -20,6 +20,10 @@ typedef struct attn_measurement {
     bool validated;
     double max_abs_err, rel_err;   /* against the reference; rel = ||err||_2 / ||ref||_2 */
     char note[200];
+    /* The same metric for the mean-of-V predictor on the same inputs (ops->baseline), when
+     * validated: a rel_err near it means the output carries little beyond the mean. */
+    bool has_baseline;
+    double baseline_err;
 } attn_measurement;
 
 int attn_measure(const attn_backend *backend, const attn_kernel_ops *ops, const attn_problem *p,

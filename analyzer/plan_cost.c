@@ -76,16 +76,39 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
     return c;
 }
 
+/* Bytes of one cache element at the plan's KV precision, scales included: a packed row's
+ * bytes over its elements, so KV traffic in whole rows costs exactly what `kv` reports. */
+static long double kv_elem_bytes(const attn_plan *plan, long double elem)
+{
+    attn_kv_elems e = plan->variant->kv_elems(&plan->shape);
+    if (e.per_token)
+        return (long double)plan->bytes_per_token / (long double)e.per_token;
+    if (e.per_seq)
+        return (long double)plan->bytes_per_seq / (long double)e.per_seq;
+    return elem;
+}
+
 /* total += weight x (batch x per-sequence + per-batch), in bytes. */
 static void accumulate(attn_cost *total, const attn_layer_cost *c, long double layers,
-                       long double batch, long double elem)
+                       long double batch, long double elem, long double kv_elem)
 {
+    long double kv_moved = c->kv_read + c->kv_write;
+    long double act = c->read + c->write - kv_moved - c->weight_read;
     total->flops += layers * batch * c->flops;
+    total->flops_executed += layers * batch * (c->flops_executed ? c->flops_executed : c->flops);
     total->other_flops += layers * batch * c->other_flops;
-    total->read_bytes += layers * (batch * c->read + c->batch_read) * elem;
-    total->write_bytes += layers * batch * c->write * elem;
-    total->dram_bytes += layers * (batch * c->dram + c->batch_read) * elem;
-    total->kv_bytes += layers * batch * c->kv * elem;
+    long double seq_read = (c->read - c->kv_read) * elem + c->kv_read * kv_elem;
+    long double seq_write = (c->write - c->kv_write) * elem + c->kv_write * kv_elem;
+    /* dram is counted in elements of both kinds: bytes at the IO model's mix of the two */
+    long double io_elems = c->read + c->write;
+    long double seq_dram = io_elems > 0 ? c->dram * (seq_read + seq_write) / io_elems : 0;
+    total->read_bytes += layers * (batch * seq_read + c->batch_read * elem);
+    total->write_bytes += layers * batch * seq_write;
+    total->dram_bytes += layers * (batch * seq_dram + c->batch_read * elem);
+    total->kv_bytes += layers * batch * c->kv * kv_elem;
+    total->kv_traffic_bytes += layers * batch * kv_moved * kv_elem;
+    total->weight_bytes += layers * (c->batch_read + batch * c->weight_read) * elem;
+    total->act_bytes += layers * batch * act * elem;
     total->extra_bytes = fmaxl(total->extra_bytes, batch * c->extra * elem);
 }
 
@@ -127,7 +150,8 @@ int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
         c = layer_cost(plan, req, cache, plan->group[g].window);
         if (c.unsupported)
             break;
-        accumulate(total, &c, (long double)plan->group[g].layers, batch, elem);
+        accumulate(total, &c, (long double)plan->group[g].layers, batch, elem,
+                   kv_elem_bytes(plan, elem));
     }
     return finish(total, &c, plan, diag);
 }
@@ -148,7 +172,8 @@ int attn_plan_cost_layer_cached(const attn_plan *plan, const attn_cost_request *
     long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
     attn_layer_cost c = layer_cost(plan, req, cache, plan->layer[layer].window);
     if (!c.unsupported)
-        accumulate(cost, &c, 1.0L, req->batch ? (long double)req->batch : 1.0L, elem);
+        accumulate(cost, &c, 1.0L, req->batch ? (long double)req->batch : 1.0L, elem,
+                   kv_elem_bytes(plan, elem));
     return finish(cost, &c, plan, diag);
 }
 

@@ -24,6 +24,7 @@ typedef struct attn_result_row {
     const char *kv_layout;     /* decode cache layout ("contiguous", "paged") */
     int64_t block_size;        /* paged: tokens per block; 0 otherwise */
     double roof_flops, roof_read_bps; /* the probed local roofline; 0: none saved */
+    bool normal_inputs;        /* the inputs' distribution (attn_problem.normal_inputs) */
 } attn_result_row;
 
 #endif

@@ -40,6 +40,9 @@ static const char BENCH_USAGE[] =
     "  --repeat R         at least R timed calls (default 5), and at least --min-time s (0.2)\n"
     "  --validate-limit F skip the double reference above F FLOPs (default 4e9)\n"
     "  --seed S           input seed (default 1)\n"
+    "  --inputs D         uniform (default: q, k, v on [-1, 1), logits of std 1/3) or normal\n"
+    "                     (N(0, 1): logits of std 1); rows carry baseline_err, the error of\n"
+    "                     predicting mean(V) on the same inputs\n"
     "  --out FILE         append rows to this results CSV (created with a header)\n"
     "  --traffic LIST     counted (default; the kernels' own count), sim (one call under\n"
     "                     valgrind's cache simulation: LL misses + write-backs x line), hw\n"
@@ -61,7 +64,7 @@ typedef struct bench_options {
 enum {
     OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
     OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_LAYOUT, OPT_BLOCK_SIZE, OPT_FEATURES,
-    OPT_RANK, OPT_SRAM, OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP,
+    OPT_RANK, OPT_SRAM, OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP, OPT_INPUTS,
     OPT_TRAFFIC, OPT_SIM_LLC
 };
 
@@ -88,6 +91,7 @@ static const struct option bench_long_options[] = {
     {"min-time", required_argument, NULL, OPT_MIN_TIME},
     {"validate-limit", required_argument, NULL, OPT_VALIDATE},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"inputs", required_argument, NULL, OPT_INPUTS},
     {"out", required_argument, NULL, OPT_OUT},
     {"device-index", required_argument, NULL, OPT_DEVICE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -178,6 +182,11 @@ static int parse_option(int opt, char *arg, void *ctx)
         c->seed = (uint64_t)seed;
         return rc;
     case OPT_OUT: o->out = arg; return CLI_OK;
+    case OPT_INPUTS:
+        if (strcmp(arg, "uniform") && strcmp(arg, "normal"))
+            return cli_fail(CLI_USAGE, "--inputs '%s': expected uniform or normal", arg);
+        c->normal_inputs = strcmp(arg, "normal") == 0;
+        return CLI_OK;
     case OPT_DEVICE: return set_device_index(arg);
     case OPT_TRAFFIC: return parse_traffic(arg, &c->traffic);
     case OPT_SIM_LLC: return cli_parse_size("--sim-llc", arg, &c->sim.llc_bytes);
@@ -237,13 +246,17 @@ static void print_row(const attn_result_row *r)
     const attn_measurement *m = &r->m;
     double bytes = (double)(m->stats.bytes_read + m->stats.bytes_written);
     double model = (double)(r->model_cost.read_bytes + r->model_cost.write_bytes);
-    char err[32] = "-";
+    double flops_model = (double)r->model_cost.flops_executed;
+    char err[32] = "-", base[32] = "-";
     if (m->validated)
         snprintf(err, sizeof err, "%.2e", m->rel_err);
-    printf("%-10s %-6s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %9.3f %9s  %s\n", r->variant,
+    if (m->validated && m->has_baseline)
+        snprintf(base, sizeof base, "%.2e", m->baseline_err);
+    printf("%-10s %-6s %-7s %8lld %10.4f %9.2f %8.2f %12.4g %9.3f %9.3f %9s %9s  %s\n", r->variant,
            r->backend, r->phase == ATTN_PHASE_DECODE ? "decode" : "prefill", (long long)r->seq,
            m->median_s * 1e3, (double)m->stats.flops / m->median_s / 1e9,
-           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0, err, m->note);
+           bytes / m->median_s / 1e9, bytes, model > 0 ? bytes / model : 0,
+           flops_model > 0 ? (double)m->stats.flops / flops_model : 0, err, base, m->note);
 }
 
 /* The row's sim and hw traffic under it: bytes and their ratio to counted, or why not. */
@@ -332,8 +345,9 @@ static int run_all(bench_options *o, const attn_model *m)
         return cli_fail(CLI_USAGE, "--backend '%s': unknown (attnscope backends lists them)",
                         o->backend);
     print_sources(&o->proto);
-    printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s  %s\n", "variant", "backend", "phase",
-           "seq", "time ms", "GFLOP/s", "GB/s", "bytes cnt", "cnt/model", "rel err", "note");
+    printf("%-10s %-6s %-7s %8s %10s %9s %8s %12s %9s %9s %9s %9s  %s\n", "variant",
+           "backend", "phase", "seq", "time ms", "GFLOP/s ex", "GB/s", "bytes cnt", "cnt/model",
+           "flop c/m", "rel err", "mean(V)", "note");
     int failures = 0, rc = CLI_OK;
     size_t ran_backends = 0;
     for (size_t b = 0; b < attn_backend_count() && !rc; b++) {

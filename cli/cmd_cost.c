@@ -26,8 +26,9 @@ static const char COST_USAGE[] =
     "                     device's kernel; sram when --sram is given)\n"
     "  --l2 SIZE          last-level cache for dram_bytes (default: the device's L2)\n"
     "  --batch B          sequences (default 1)\n"
-    "  --kv-dtype D       precision of the cache and of every element counted (default: the\n"
-    "                     model's torch_dtype)\n"
+    "  --kv-dtype D       KV-cache precision, int4 with its fp16 group scales as in kv\n"
+    "                     (default: the model's torch_dtype, which Q, O, scores and weights\n"
+    "                     keep)\n"
     "  --features M, --rank K, --kv-heads G, --kv-lora-rank C, --rope-dim R   as in kv\n"
     "  --per-layer        one layer (× batch) instead of the whole model; --layer I picks it\n"
     "  --format F         table (default), csv or json\n";
@@ -39,7 +40,9 @@ typedef struct cost_options {
     attn_request req;
     attn_cost_request cost;
     cli_lengths seq;
-    bool dtype_set, per_layer;
+    bool per_layer;
+    bool kv_dtype_set;
+    attn_dtype kv_dtype;
     int64_t layer;
     uint64_t sram;
     cli_format format;
@@ -49,8 +52,8 @@ typedef struct cost_options {
 
 enum {
     OPT_PHASE = 256, OPT_SEQ, OPT_SWEEP, OPT_CAUSAL, OPT_VARIANT, OPT_DEVICE, OPT_SRAM,
-    OPT_BATCH, OPT_DTYPE, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
-    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP, OPT_TILES, OPT_L2
+    OPT_BATCH, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
+    OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP, OPT_TILES, OPT_L2, OPT_KV_DTYPE
 };
 
 static const struct option cost_long_options[] = {
@@ -62,7 +65,7 @@ static const struct option cost_long_options[] = {
     {"device", required_argument, NULL, OPT_DEVICE},
     {"sram", required_argument, NULL, OPT_SRAM},
     {"batch", required_argument, NULL, OPT_BATCH},
-    {"kv-dtype", required_argument, NULL, OPT_DTYPE},
+    {"kv-dtype", required_argument, NULL, OPT_KV_DTYPE},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
     {"kv-heads", required_argument, NULL, OPT_KV_HEADS},
@@ -92,7 +95,9 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_DEVICE: o->device = arg; return CLI_OK;
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, INT64_C(1) << 40, &o->cost.batch);
-    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--kv-dtype", arg, &o->cost.dtype);
+    case OPT_KV_DTYPE:
+        o->kv_dtype_set = true;
+        return cli_parse_dtype("--kv-dtype", arg, &o->kv_dtype);
     case OPT_FEATURES: return cli_parse_int("--features", arg, 1, width, &o->req.features);
     case OPT_RANK: return cli_parse_int("--rank", arg, 1, width, &o->req.rank);
     case OPT_KV_HEADS: return cli_parse_int("--kv-heads", arg, 1, width, &o->req.kv_heads);
@@ -164,7 +169,8 @@ static int add_variant_rows(const cost_options *o, const attn_model *m, const ch
     attn_diag diag = {{0}};
     attn_request req = o->req;
     req.variant = variant;
-    req.precision = attn_precision_default(o->cost.dtype);
+    /* the plan owns the cache's precision (as in kv); the request the activations' */
+    req.precision = attn_precision_default(o->kv_dtype_set ? o->kv_dtype : o->cost.dtype);
     attn_plan *plan = NULL;
     int rc = attn_plan_init(&plan, m, &req, &diag);
     if (rc)
@@ -214,7 +220,8 @@ static int run_cost(const cost_options *o, const attn_model *m, const attn_devic
         rc = add_variant_rows(o, m, variants > 1 ? attn_variant_name(v) : o->variant,
                               variants > 1, rows, &count);
     cost_context ctx = {m->name, dev->name, attn_device_sram_bytes(dev, o->sram), o->cost.dtype,
-                        attn_device_peak_flops(dev, o->cost.dtype), dev->bandwidth_bytes_per_s, o->cache};
+                        attn_device_peak_flops(dev, o->cost.dtype), dev->bandwidth_bytes_per_s,
+                        o->kv_dtype_set ? o->kv_dtype : o->cost.dtype, o->cache};
     for (size_t i = 0; i < count && !rc; i++)
         attn_roofline_compute(&rows[i].cost, ctx.peak_flops, ctx.bandwidth, &rows[i].roofline);
     if (!rc)
@@ -240,8 +247,7 @@ int cmd_cost(int argc, char **argv)
     attn_model model;
     if ((rc = attn_model_load(o.model, &model, &diag)))
         return cli_fail_diag(rc, &diag);
-    if (!o.dtype_set)
-        o.cost.dtype = model.dtype;
+    o.cost.dtype = model.dtype;
     char why[192];
     cli_context_limit(&model, o.seq.to, why, sizeof why);
     if (o.per_layer && o.layer >= model.layers)

@@ -22,6 +22,7 @@ typedef struct cost_context {
     attn_dtype dtype;
     double peak_flops;
     double bandwidth;
+    attn_dtype kv_dtype;
     attn_cache_model cache; /* what dram_bytes assumed: LLC (0 = none known) and tiles */
 } cost_context;
 

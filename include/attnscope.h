@@ -256,7 +256,8 @@ typedef struct attn_cost_request {
     int64_t batch;        /* sequences (0 means 1) */
     bool causal;          /* prefill only; decode is causal by nature */
     uint64_t sram_bytes;  /* on-chip memory M for tiled (flash) traffic */
-    attn_dtype dtype;     /* element size of Q, K, V, O, S, P and the cache */
+    attn_dtype dtype;     /* element size of Q, O, S, P and weights; the cache moves at the
+                           * plan's KV precision (attn_request.precision) */
     /* decode over a paged cache (vLLM's PagedAttention): tokens per block, 0 = contiguous;
      * each KV head reads one 4-byte block-table entry per block it touches, and a partial
      * last block is read only up to the last token */
@@ -285,6 +286,15 @@ typedef struct attn_cost {
     long double extra_bytes;  /* peak HBM working memory beyond inputs, outputs and cache */
     bool supported;           /* false: the variant has no such form (low-rank is non-causal) */
     char note[160];           /* why not supported, or what is assumed */
+    /* flops is the useful work (causal: n(n+1)/2 scored pairs, the FlashAttention papers'
+     * TFLOP/s convention); flops_executed what the algorithm computes at its tiles. */
+    long double flops_executed;
+    /* The HBM traffic split: read_bytes + write_bytes = kv_traffic_bytes (cache or state moved,
+     * at the KV precision with its scales) + weight_bytes (weights read inside the op: MLA
+     * W_UK/W_UV, low-rank E/F, Performer omega) + act_bytes (Q, O, scores, partials). */
+    long double kv_traffic_bytes;
+    long double weight_bytes;
+    long double act_bytes;
     long double dram_bytes;   /* cache-aware: compulsory + re-reads that miss the LLC; <= HBM */
 } attn_cost;
 

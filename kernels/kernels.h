@@ -232,8 +232,8 @@ int attn_performer_features(int64_t m, int64_t d, uint64_t seed, float *omega);
  * state as a prefix sum, token by token. The state (m·(d_v + 1) per KV head) lives in
  * workspace (OpenMP over batch × KV head). Counted: read = 4·(batch·heads·n_q·d_qk
  * + batch·kv_heads·n_kv·(d_qk + d_v) + m·d_qk) (Q, K, V, omega), write = 4·batch·heads·n_q·d_v;
- * flops = 2m·(d_qk + d_v)·(Q rows + K rows) + 2m·(Q rows), with K rows = batch·kv_heads·n_kv
- * (features and state) and Q rows = batch·heads·n_q (features, numerator, normaliser). */
+ * flops = 2m·(d_qk + d_v + 1)·(Q rows + K rows), with K rows = batch·kv_heads·n_kv (features,
+ * state S and normaliser z) and Q rows = batch·heads·n_q (features, numerator, denominator). */
 int attn_cpu_performer(const attn_dims *dims, int64_t m, const float *omega, const float *q,
                        const float *k, const float *v, float *o, attn_kernel_stats *stats);
 /* The same estimator evaluated directly in double: weight(q, k) = Σ_f exp(u_f(q) + u_f(k)) / m. */
@@ -262,8 +262,8 @@ int attn_cpu_performer_decode(attn_performer_state *state, const float *omega, c
 
 /* K' = E K, V' = F V per KV head (E, F [k][n_kv], shared by all heads), then exact attention
  * of Q over the k projected rows. Non-causal only (ATTN_ERR_UNSUPPORTED otherwise). Counted:
- * per KV head read 4·(2k·n_kv + n_kv·(d_qk + d_v)), write 4·k·(d_qk + d_v); then per query
- * head the standard kernel's counts with n_kv = k. */
+ * per KV head read 4·(2k·n_kv + n_kv·(d_qk + d_v)), write 4·k·(d_qk + d_v); then per KV head
+ * the standard kernel's counts with n_q = group·n_q stacked query rows and n_kv = k. */
 int attn_cpu_lowrank(const attn_dims *dims, int64_t k, const float *e, const float *f,
                      const float *q, const float *kk, const float *v, float *o,
                      attn_kernel_stats *stats);
@@ -285,7 +285,8 @@ void attn_lowrank_state_free(attn_lowrank_state *state);
 /* q [batch][heads][d_qk], k_new [batch][kv_heads][d_qk], v_new [batch][kv_heads][d_v].
  * ATTN_ERR_RANGE once n_max tokens have been absorbed. Counted per KV head: read
  * 4·(2k + d_qk + d_v + k·(d_qk + d_v)) (E, F columns, the token, the state), write
- * 4·k·(d_qk + d_v) (the state); then per query head standard's counts with n_q = 1, n_kv = k. */
+ * 4·k·(d_qk + d_v) (the state); then standard's counts with n_q = the group's query heads,
+ * n_kv = k (the state read once for the group). */
 int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const float *f,
                             const float *q, const float *k_new, const float *v_new, float *o,
                             attn_kernel_stats *stats);
@@ -308,26 +309,35 @@ typedef struct attn_mla_inputs {
 
 int attn_mla_dims_check(const attn_mla_dims *dims);
 
-/* Naive: per (batch, head) decompress K = [c W_UK^T | k_r] and V = c W_UV^T into workspace,
- * then the standard kernel with d_qk = d_n + d_r. Counted per (batch, head): read
- * 4·(2·n_kv·d_c + n_kv·d_r + d_c·(d_n + d_v) + n_q·(d_n + d_r)) (c once for K and once for V,
- * k_r, the head's weights, q_n and q_r), write 4·(n_kv·(d_n + d_r + d_v) + n_q·(d_n + d_r))
- * (the decompressed K, V and concatenated Q), plus standard's counts with d_qk = d_n + d_r;
- * flops add 2·n_kv·d_c·(d_n + d_v) for the decompression. */
-int attn_cpu_mla_naive(const attn_mla_dims *dims, const attn_mla_inputs *in, float *o,
-                       attn_kernel_stats *stats);
+/* Naive (a decompressed cache): per (batch, head) decompress K = [c W_UK^T | k_r],
+ * V = c W_UV^T and the concatenated Q = [q_n | q_r] into workspace, then attn_cpu_flash on
+ * them (d_qk = d_n + d_r, one KV head per head, tiles from sram_bytes; 0 = the L2). Counted per
+ * (batch, head): read 4·(2·n_kv·d_c + n_kv·d_r + d_c·(d_n + d_v) + n_q·(d_n + d_r)) (c once for
+ * K and once for V, k_r, the head's weights, q_n and q_r), write 4·(n_kv·(d_n + d_r + d_v)
+ * + n_q·(d_n + d_r)) (the decompressed K, V and Q), plus attn_cpu_flash's counts; flops add
+ * 2·n_kv·d_c·(d_n + d_v) for the decompression. A decode step over a decompressed cache is
+ * attn_cpu_decode on what attn_mla_decompress builds. */
+int attn_cpu_mla_naive(const attn_mla_dims *dims, const attn_mla_inputs *in, size_t sram_bytes,
+                       float *o, attn_kernel_stats *stats);
+/* The exact-attention shape of the decompressed heads, and the decompression itself (not
+ * counted) into q [b][h][n_q][d_n + d_r], k [b][h][n_kv][d_n + d_r], v [b][h][n_kv][d_v]. */
+attn_dims attn_mla_naive_dims(const attn_mla_dims *dims);
+void attn_mla_decompress(const attn_mla_dims *dims, const attn_mla_inputs *in, float *q,
+                         float *k, float *v);
 
 /* Absorbed: q_c = W_UK^T q_n (d_c wide), scores = q_c·c + q_r·k_r, o_c = P c, O = W_UV o_c.
  * Query rows of all heads are stacked (position-major) and run flash-style over latent tiles
  * [c | k_r], one pass per block of query positions, so a decode step reads the latent cache
- * once per sequence for all heads. Counted (R = batch·n_q·heads stacked rows):
- *   read  = 4·(R·(d_n + d_r) + batch·heads·d_c·(d_n + d_v) + R·(d_c + d_r) + R·d_c
- *             + batch·Σ_blocks kv_rows·(d_c + d_r))
- *   write = 4·(R·(d_c + d_r) + R·d_c + R·d_v)
- * (q_n, q_r; weights per (batch, head); stacked queries and o_c, written and read back once;
- * latent tiles; O). kv_rows as flash's, per block of max(1, 64 / heads) positions; a decode
- * step is one block, so its latent term is batch·t·(d_c + d_r). flops = 2·R·d_n·d_c
- * + Σ_tiles 2·rows·cols·(2·d_c + d_r) + 2·R·d_c·d_v. */
+ * once per sequence for all heads. Counted (R = batch·n_q·heads stacked rows, W = heads·d_c·
+ * (d_n + d_v) the weights, read once per sequence, or once per call in decode, where one GEMM
+ * per head serves every sequence):
+ *   read  = 4·(R·(d_n + d_r) + W·(decode ? 1 : batch) + batch·Σ_blocks kv_rows·(d_c + d_r)
+ *             [+ R·(d_c + d_r) + R·d_c])
+ *   write = 4·(R·d_v [+ R·(d_c + d_r) + R·d_c])
+ * (q_n, q_r; weights; latent tiles; O; in brackets the stacked queries and o_c, written and
+ * read back when a sequence has more than one block). kv_rows as flash's, per block of
+ * max(1, 64 / heads) positions; a decode step is one block, so its latent term is
+ * batch·t·(d_c + d_r). flops = 2·R·d_n·d_c + Σ_tiles 2·rows·cols·(2·d_c + d_r) + 2·R·d_c·d_v. */
 int attn_cpu_mla_absorbed(const attn_mla_dims *dims, const attn_mla_inputs *in, float *o,
                           attn_kernel_stats *stats);
 int attn_ref_mla(const attn_mla_dims *dims, const attn_mla_inputs *in, double *o);

@@ -27,6 +27,10 @@ typedef struct attn_problem {
     int64_t block_size;   /* paged: tokens per block */
     size_t sram_bytes;    /* flash tiles; 0 = the backend's fast memory (CPU: L2) */
     uint64_t seed;
+    /* Inputs: uniform on [-1, 1) (default, logits of std 1/3 after 1/sqrt(d)) or N(0, 1) for
+     * q, k, v and the MLA latents (logits of std 1), so an error can be read against the
+     * mean-of-V baseline on the same inputs. */
+    bool normal_inputs;
 } attn_problem;
 
 struct attn_gpu_device;
@@ -45,6 +49,13 @@ typedef struct attn_kernel_ops {
      * (gpu_job.h); ATTN_ERR_UNSUPPORTED when the device cannot hold the tiles. */
     int (*gpu_job)(const attn_problem *p, void *work, const struct attn_gpu_device *device,
                    struct attn_gpu_job *job);
+    /* The mean-of-V predictor on the problem's inputs (each query: the mean of the values it
+     * sees), so an approximation's error has a yardstick; it draws the inputs itself, without
+     * setup's decode state. NULL: none. */
+    int (*baseline)(const attn_problem *p, double *out);
+    /* true when decode reads its cache in p->store (flash-decoding); otherwise the cache or
+     * state is fp32 whatever the store asks, and the harness runs it as fp32 */
+    bool honours_store;
 } attn_kernel_ops;
 
 /* The CPU backend's kernels, one per registry variant that has them. */
@@ -69,5 +80,7 @@ int attn_kernels_threads(void);
 
 /* Seeded uniform inputs in [-scale, scale) (GSL mt19937), for every ops file. */
 float *attn_ops_random(size_t count, uint64_t seed, float scale);
+/* The problem's inputs: attn_ops_random(count, seed, 1), or N(0, 1) when p->normal_inputs. */
+float *attn_ops_inputs(const attn_problem *p, size_t count, uint64_t seed);
 
 #endif

@@ -39,7 +39,15 @@ typedef struct attn_mla_work {
     attn_mla_dims dims;
     float *w_uk, *w_uv, *c, *k_r, *q_n, *q_r;
     attn_mla_inputs in;
+    float *cache; /* mla-naive decode: decompressed Q, K, V (attn_mla_decompress) */
 } attn_mla_work;
+int attn_mla_baseline(const attn_problem *p, double *out);
+
+/* The mean-of-V predictor (attn_kernel_ops.baseline): each query row the mean of the value
+ * rows it sees (causal as kernels.h places the queries), in double. */
+void attn_mean_v_baseline(const attn_dims *dims, const float *v, double *out);
+/* The baseline of the ops built on attn_qkv inputs (exact, Performer, low-rank). */
+int attn_qkv_baseline(const attn_problem *p, double *out);
 
 /* Exact softmax attention in double: what the approximate variants are measured against. */
 int attn_qkv_exact_reference(const attn_qkv *qkv, double *out);

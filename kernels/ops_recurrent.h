@@ -57,5 +57,7 @@ typedef struct attn_lowrank_work {
 int attn_lowrank_setup(const attn_problem *p, void **work, size_t *out_elems);
 void attn_lowrank_teardown(void *work);
 const char *attn_lowrank_unsupported(const attn_problem *p);
+/* The rank the low-rank ops run: min(k, n) (ops_lowrank.c). */
+int64_t attn_lowrank_rank(const attn_problem *p);
 
 #endif

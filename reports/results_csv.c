@@ -23,7 +23,11 @@ static const char *const COLUMNS[] = {
     "intensity_counted", "flops_model",
     "flops_counted", "hbm_bytes_model", "hbm_bytes_counted", "hbm_bytes_sim", "hbm_bytes_hw",
     "dram_bytes_model", "peak_bytes", "extra_bytes_model", "max_abs_err", "rel_err",
-    "validated", "note", "kv_layout", "block_size", "roofline_frac"};
+    "validated", "note", "kv_layout", "block_size", "roofline_frac",
+    /* flops_model above is what the kernel's algorithm executes (whole tiles), so it equals
+     * flops_counted; the useful count (causal: n(n+1)/2 pairs) and its rate sit apart. */
+    "flops_useful_model", "gflops_useful", "kv_bytes_model", "weight_bytes_model",
+    "act_bytes_model", "baseline_err", "inputs", "logit_std"};
 enum { NCOLUMNS = sizeof COLUMNS / sizeof COLUMNS[0] };
 
 const char *attn_results_header(void)
@@ -59,13 +63,23 @@ static int write_row(FILE *out, const attn_result_row *r)
     uint64_t counted = m->stats.bytes_read + m->stats.bytes_written;
     snprintf(v[23], 64, "%.6e", (double)m->stats.flops / seconds);
     snprintf(v[24], 64, "%.6g", counted ? (double)m->stats.flops / (double)counted : 0.0);
-    snprintf(v[25], 64, "%.0Lf", r->model_cost.flops);
+    snprintf(v[25], 64, "%.0Lf", r->model_cost.flops_executed);
     snprintf(v[26], 64, "%llu", (unsigned long long)m->stats.flops);
     snprintf(v[27], 64, "%.0Lf", r->model_cost.read_bytes + r->model_cost.write_bytes);
     snprintf(v[28], 64, "%llu", (unsigned long long)counted);
     snprintf(v[31], 64, "%.0Lf", r->model_cost.dram_bytes);
     snprintf(v[32], 64, "%llu", (unsigned long long)m->stats.peak_bytes);
     snprintf(v[33], 64, "%.0Lf", r->model_cost.extra_bytes);
+    snprintf(v[41], 64, "%.0Lf", r->model_cost.flops);
+    snprintf(v[42], 64, "%.4f", (double)r->model_cost.flops / seconds / 1e9);
+    snprintf(v[43], 64, "%.0Lf", r->model_cost.kv_traffic_bytes);
+    snprintf(v[44], 64, "%.0Lf", r->model_cost.weight_bytes);
+    snprintf(v[45], 64, "%.0Lf", r->model_cost.act_bytes);
+    v[46][0] = '\0';
+    if (m->validated && m->has_baseline)
+        snprintf(v[46], 64, "%.3e", m->baseline_err);
+    /* q.k / sqrt(d) of independent entries: std 1 for N(0, 1), 1/3 for uniform [-1, 1) */
+    snprintf(v[48], 64, "%.4f", r->normal_inputs ? 1.0 : 1.0 / 3.0);
     v[34][0] = v[35][0] = '\0'; /* empty when not validated: never a made-up number */
     if (m->validated) {
         snprintf(v[34], 64, "%.3e", m->max_abs_err);
@@ -86,7 +100,8 @@ static int write_row(FILE *out, const attn_result_row *r)
         v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24],
         v[25], v[26], v[27], v[28], r->traffic_sim ? r->traffic_sim : "",
         r->traffic_hw ? r->traffic_hw : "", v[31], v[32], v[33], v[34], v[35],
-        m->validated ? "yes" : "no", m->note, r->kv_layout ? r->kv_layout : "", v[39], v[40]};
+        m->validated ? "yes" : "no", m->note, r->kv_layout ? r->kv_layout : "", v[39], v[40],
+        v[41], v[42], v[43], v[44], v[45], v[46], r->normal_inputs ? "normal" : "uniform", v[48]};
     return attn_csv_write_row(out, row, NCOLUMNS);
 }
 

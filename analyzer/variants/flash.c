@@ -15,7 +15,7 @@ typedef long double (*cached_traffic)(const attn_shape *, const attn_cost_point 
 
 static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_point *p,
                                        tile_traffic traffic, cached_traffic dram,
-                                       long double stats_per_row)
+                                       long double stats_per_row, bool kv_once)
 {
     attn_layer_cost c = {0};
     long double h = (long double)s->heads;
@@ -25,6 +25,18 @@ static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_poin
         return c;
     }
     attn_traffic t = traffic(p, s->d_qk, s->d_v);
+    int64_t bc, br;
+    int64_t d = s->d_qk > s->d_v ? s->d_qk : s->d_v;
+    if (kv_once) /* Algorithm 1: the paper's tiles from M, whatever kernel the point names */
+        attn_tile_sizes(p->sram, d, &bc, &br);
+    else
+        attn_point_tiles(p, d, &bc, &br);
+    attn_tiled_visit v = attn_tiled_visit_count(p, br, bc);
+    c.flops_executed = 2.0L * v.pairs * h * (long double)(s->d_qk + s->d_v);
+    /* FlashAttention-2 loads the visited key tiles once per query block; Algorithm 1 loads
+     * K and V once (its re-reads are of Q, O and the statistics). */
+    c.kv_read = h * (long double)(s->d_qk + s->d_v) *
+                (kv_once ? (long double)p->n : v.key_rows);
     c.read = h * t.read;
     c.write = h * t.write;
     c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
@@ -35,12 +47,13 @@ static attn_layer_cost flash_cost_with(const attn_shape *s, const attn_cost_poin
 
 static attn_layer_cost flash2_cost(const attn_shape *s, const attn_cost_point *p)
 {
-    return flash_cost_with(s, p, attn_flash2_traffic, attn_flash2_dram, 1); /* logsumexp L */
+    return flash_cost_with(s, p, attn_flash2_traffic, attn_flash2_dram, 1, false); /* logsumexp L */
 }
 
 static attn_layer_cost flash1_cost(const attn_shape *s, const attn_cost_point *p)
 {
-    return flash_cost_with(s, p, attn_flash1_traffic, attn_flash1_dram, 2); /* running max m and sum l */
+    /* running max m and sum l */
+    return flash_cost_with(s, p, attn_flash1_traffic, attn_flash1_dram, 2, true);
 }
 
 /* Training: the forward above, then the backward of the same loop family (train.h). */

@@ -6,6 +6,7 @@
  *
  * Cost: projections 2 k n h_kv (d_qk + d_v), attention over k rows 2 n k h (d_qk + d_v).
  * The projection mixes every position into every row, so there is no causal prefill.
+ * With k >= n the projection is the identity and the result is exact attention.
  */
 #include <stdio.h>
 
@@ -25,6 +26,10 @@ static void lowrank_kv_formula(const attn_shape *s, char *buf, size_t len)
              (unsigned long long)lowrank_kv_elems(s).per_seq);
 }
 
+/* Traffic follows the kernels (kernels/cpu/lowrank.c, lowrank_decode.c): per KV head the
+ * projection (E, F and the raw K, V read; K', V' written), then standard attention of the
+ * group's stacked query rows over the k projected rows (K', V' read once, scores written and
+ * read back). A projection to more rows than tokens is the identity, so k = min(rank, n). */
 static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
@@ -33,17 +38,20 @@ static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *
         c.note = "low-rank projection mixes future tokens: no causal prefill";
         return c;
     }
-    long double n = p->phase == ATTN_PHASE_DECODE ? 1 : (long double)p->n;
-    long double k = (long double)s->rank, width = (long double)(s->d_qk + s->d_v);
-    long double state = lowrank_kv_elems(s).per_seq;
-    c.flops = 2 * k * n * (long double)s->kv_heads * width + 2 * n * k * (long double)s->heads * width;
-    c.other_flops = 5 * n * k * (long double)s->heads;
-    c.read = n * ((long double)s->heads * (long double)s->d_qk + (long double)s->kv_heads * width) +
-             state;
-    c.write = n * (long double)s->heads * (long double)s->d_v + state;
-    c.batch_read = 2 * k * n; /* E and F columns of these positions */
+    bool decode = p->phase == ATTN_PHASE_DECODE;
+    long double n = decode ? 1 : (long double)p->n, h = (long double)s->heads;
+    long double g = (long double)s->kv_heads, dqk = (long double)s->d_qk, dv = (long double)s->d_v;
+    long double k = (long double)(p->n > 0 && p->n < s->rank ? p->n : s->rank), width = dqk + dv;
+    long double state = g * k * width, scores = h * n * k;
+    c.flops = 2 * k * n * g * width + 2 * n * k * h * width;
+    c.other_flops = 5 * scores;
+    c.weight_read = 2 * k * n * g; /* the E and F columns of these positions, per KV head */
+    c.kv_write = state;            /* K', V' updated */
+    c.kv_read = state * (decode ? 2 : 1); /* decode also reads the state it updates */
+    c.read = n * g * width + c.weight_read + c.kv_read + h * n * dqk + 2 * scores;
+    c.write = c.kv_write + 2 * scores + h * n * dv;
     c.kv = state;
-    c.extra = p->phase == ATTN_PHASE_DECODE ? 0 : state;
+    c.extra = decode ? 0 : state + scores;
     return c;
 }
 

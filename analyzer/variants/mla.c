@@ -7,10 +7,9 @@
  *
  * Absorbed cost (DESIGN.md): W_UK folded into the query (2 h d_n d_c per token), scores over
  * the latent and the RoPE key (2 pairs h (d_c + d_r)), output in latent space
- * (2 pairs h d_c), then W_UV (2 h d_c d_v per token). Decode reads t (d_c + d_r) cache
- * elements once for all heads; the up-projection weights are read once per batch. Prefill
- * runs the FlashAttention-2 order over the latent per head, between the absorbing and the
- * up-projecting passes.
+ * (2 pairs h d_c), then W_UV (2 h d_c d_v per token). Traffic follows the kernel: query rows
+ * of all heads stacked into blocks, each block loading the latent tiles it sees once for all
+ * heads, so decode reads t (d_c + d_r) cache elements once; W_UK and W_UV count as weights.
  */
 #include <stdio.h>
 
@@ -29,30 +28,41 @@ static void mla_kv_formula(const attn_shape *s, char *buf, size_t len)
              (unsigned long long)mla_kv_elems(s).per_token);
 }
 
+/* The kernels' blocking (kernels/cpu/mla_absorbed.c): stacked query rows of all heads,
+ * max(1, 64 / h) positions per block, 64 latent rows per tile. */
+enum { MLA_BLOCK_ROWS = 64, MLA_KEY_TILE = 64 };
+
 static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
     bool decode = p->phase == ATTN_PHASE_DECODE;
     long double n = decode ? 1 : (long double)p->n, pairs = attn_pairs(p);
     long double h = (long double)s->heads, dc = (long double)s->d_c, dr = (long double)s->d_r;
-    long double dn = (long double)s->d_n, dv = (long double)s->d_v;
-    long double latent = (long double)attn_tokens_held(p) * (dc + dr);
-    c.flops = 2 * n * h * dn * dc + 2 * pairs * h * (dc + dr) + 2 * pairs * h * dc +
-              2 * n * h * dc * dv;
+    long double dn = (long double)s->d_n, dv = (long double)s->d_v, rows = n * h;
+    int64_t positions = s->heads < MLA_BLOCK_ROWS ? MLA_BLOCK_ROWS / s->heads : 1;
+    attn_tiled_visit v = attn_tiled_visit_count(p, positions, MLA_KEY_TILE);
+    c.flops = 2 * rows * dn * dc + 2 * pairs * h * (dc + dr) + 2 * pairs * h * dc +
+              2 * rows * dc * dv;
+    c.flops_executed = 2 * rows * dn * dc + 2 * v.pairs * h * (2 * dc + dr) + 2 * rows * dc * dv;
     c.other_flops = 5 * pairs * h;
-    c.batch_read = h * dc * (dn + dv); /* W_UK and W_UV */
-    c.kv = latent;
-    if (decode) {
-        c.read = latent + h * (dn + dr);
-        c.write = h * dv;
-        return c;
+    /* W_UK and W_UV: decode runs one GEMM per head over the whole batch, prefill one per
+     * sequence and head (kernels/cpu/mla_absorbed.c) */
+    if (decode)
+        c.batch_read = h * dc * (dn + dv);
+    else
+        c.weight_read = h * dc * (dn + dv);
+    c.kv = (long double)attn_tokens_held(p) * (dc + dr);
+    c.kv_read = v.key_rows * (dc + dr); /* latent tiles, once per block for all heads */
+    c.read = rows * (dn + dr) + c.weight_read + c.kv_read; /* q_n, q_r */
+    c.write = rows * dv;
+    /* With more positions than one block holds, the absorbed queries [q_c | q_r] and the
+     * latent outputs o_c go to HBM between the three passes and come back; a decode step is
+     * one block, whose q_c and o_c never leave it (FlashMLA's accounting: cache + q + o). */
+    if (n > (long double)positions) {
+        c.read += rows * (2 * dc + dr);
+        c.write += rows * (2 * dc + dr);
+        c.extra = rows * (2 * dc + dr);
     }
-    attn_cost_point latent_tiles = *p; /* no shipped FA tile has head dim d_c + d_r */
-    latent_tiles.tile_rows = latent_tiles.tile_cols = 0;
-    attn_traffic t = attn_flash2_traffic(&latent_tiles, s->d_c + s->d_r, s->d_c);
-    c.read = n * h * dn + h * t.read + n * h * dc;  /* q_n; attention; o_c for W_UV */
-    c.write = n * h * dc + h * t.write + n * h * dv; /* q_c; o_c and L; o */
-    c.extra = n * h * (2 * dc + 1);
     return c;
 }
 

@@ -4,8 +4,9 @@
  * elements per token per layer, the cache MLA exists to avoid.
  *
  * Cost (DESIGN.md): the up-projection 2 n d_c h (d_n + d_v), then exact attention with
- * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill, the
- * decompressed cache in decode).
+ * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill). Decode reads the
+ * decompressed cache once per head and nothing else: the new token's up-projection belongs to
+ * the KV projection before attention, as it does for standard attention.
  */
 #include <stdio.h>
 
@@ -29,24 +30,32 @@ static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point
     attn_shape full = *s; /* what the attention sees after decompression */
     full.kv_heads = s->heads;
     full.d_qk = s->d_n + s->d_r;
-    attn_layer_cost c = {0};
-    bool decode = p->phase == ATTN_PHASE_DECODE;
-    long double n = decode ? 1 : (long double)p->n, h = (long double)s->heads;
-    long double per_token = (long double)mla_naive_kv_elems(s).per_token;
-    attn_exact_flops(&full, p, &c);
-    c.flops += 2 * n * (long double)s->d_c * h * (long double)(s->d_n + s->d_v);
-    c.batch_read = h * (long double)s->d_c * (long double)(s->d_n + s->d_v);
-    if (decode) {
+    if (p->phase == ATTN_PHASE_DECODE) { /* the decompressed cache, like standard's */
+        attn_layer_cost c = {0};
+        attn_exact_flops(&full, p, &c);
         attn_exact_decode_traffic(&full, p, &c);
-    } else {
-        attn_traffic t = attn_flash2_traffic(p, full.d_qk, full.d_v);
-        c.read = h * t.read;
-        c.write = h * t.write;
-        c.kv = (long double)attn_tokens_held(p) * per_token;
-        c.extra = n * h;
+        return c;
     }
-    c.read += n * (long double)(s->d_c + s->d_r); /* the new latents */
-    c.write += n * per_token;                     /* decompressed K and V */
+    /* Prefill: decompress every head (c read for K and for V, k_r, the head's weights, q_n
+     * and q_r; K, V and the concatenated Q written), then FlashAttention-2 on them. */
+    attn_layer_cost c = {0};
+    long double n = (long double)p->n, h = (long double)s->heads;
+    long double dc = (long double)s->d_c, dr = (long double)s->d_r, dqk = (long double)full.d_qk;
+    long double dv = (long double)s->d_v;
+    int64_t bc, br;
+    attn_tile_sizes(p->sram, full.d_qk > full.d_v ? full.d_qk : full.d_v, &bc, &br);
+    attn_tiled_visit v = attn_tiled_visit_count(p, br, bc);
+    attn_exact_flops(&full, p, &c);
+    long double up = 2 * n * dc * h * (long double)(s->d_n + s->d_v);
+    c.flops += up;
+    c.flops_executed = up + 2.0L * v.pairs * h * (dqk + dv);
+    c.weight_read = h * dc * (long double)(s->d_n + s->d_v);
+    c.kv_write = h * n * (dqk + dv);
+    c.kv_read = h * v.key_rows * (dqk + dv);
+    c.read = h * (n * (2 * dc + dr) + n * dqk) + c.weight_read + h * n * dqk + c.kv_read;
+    c.write = c.kv_write + h * n * dqk + h * n * dv; /* forward only: no logsumexp */
+    c.kv = (long double)attn_tokens_held(p) * (long double)mla_naive_kv_elems(s).per_token;
+    c.extra = h * n * dqk; /* the concatenated queries */
     return c;
 }
 

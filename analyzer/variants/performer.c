@@ -8,8 +8,9 @@
  * Cost per token: features of each query head and each KV head (2 m d_qk each), the state
  * update (2 m d_v per KV head) and the output (2 m d_v per query head), normalisers 2 m per
  * head of either kind; with h_kv = h this is DESIGN.md's 2nmh d_qk 2 + 2nmh d_v 2 + 4nmh.
- * Linear in n, causal or not (causal uses prefix sums, the same count). Traffic streams Q, K,
- * V once and writes O and the final state; the random features are read once per batch.
+ * Linear in n, causal or not (causal uses prefix sums, the same count). Prefill streams Q, K,
+ * V once and writes O (the state stays in workspace); decode also reads and writes the state.
+ * The random features are read once per batch.
  */
 #include <stdio.h>
 
@@ -39,13 +40,19 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
     c.other_flops = n * m * heads; /* one exponential per feature */
     c.read = n * ((long double)s->heads * (long double)s->d_qk +
                   (long double)s->kv_heads * (long double)(s->d_qk + s->d_v));
-    c.write = n * (long double)s->heads * (long double)s->d_v + state;
+    c.write = n * (long double)s->heads * (long double)s->d_v;
     c.batch_read = m * (long double)s->d_qk;
     c.kv = state;
-    if (p->phase == ATTN_PHASE_DECODE)
-        c.read += state; /* the recurrent state is read, updated and written back */
-    else
-        c.extra = state;
+    if (p->phase == ATTN_PHASE_DECODE) {
+        /* the recurrent state and its running-max shift (one scalar per KV head) are read,
+         * updated and written back */
+        long double moved = state + (long double)s->kv_heads;
+        c.kv_read = c.kv_write = moved;
+        c.read += moved;
+        c.write += moved;
+    } else {
+        c.extra = state; /* prefill keeps the state in workspace: forward only */
+    }
     return c;
 }
 

@@ -37,6 +37,7 @@ void attn_exact_decode_traffic(const attn_shape *s, const attn_cost_point *p,
     long double t = (long double)attn_tokens_held(p), h = (long double)s->heads;
     const long double kv_heads = (long double)s->kv_heads;
     c->kv = t * kv_heads * (long double)(s->d_qk + s->d_v);
+    c->kv_read = c->kv;
     c->read = c->kv + h * (long double)s->d_qk + t * kv_heads * p->scale_elems;
     if (p->kv_block > 0) /* one block-table entry per block per KV head */
         c->read += kv_heads * ceill(t / (long double)p->kv_block) * p->index_elems;
@@ -55,10 +56,14 @@ static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point 
         c.kv = t * (long double)attn_kv_elems_full(s).per_token;
         c.read = h * ((long double)s->d_qk + t * (long double)(s->d_qk + s->d_v) + 2 * t);
         c.write = h * ((long double)s->d_v + 2 * t);
+        c.kv_read = h * t * (long double)(s->d_qk + s->d_v);
         c.extra = t * h;
         return c;
     }
+    /* S is computed whole and masked: a causal prefill executes all n^2 pairs. */
+    c.flops_executed = 2.0L * n * n * h * (long double)(s->d_qk + s->d_v);
     c.read = h * (n * (long double)(2 * s->d_qk + s->d_v) + 2 * n * n);
+    c.kv_read = h * n * (long double)(s->d_qk + s->d_v);
     c.write = h * (n * (long double)s->d_v + 2 * n * n);
     c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
     c.extra = h * n * n; /* every head's scores at once, as a batched implementation holds them */

@@ -90,6 +90,8 @@ void attn_favor_count(const attn_favor *fv, uint64_t key_rows, uint64_t query_ro
                       attn_kernel_stats *stats)
 {
     const uint64_t m = (uint64_t)fv->m, d_qk = (uint64_t)fv->d_qk, d_v = (uint64_t)fv->d_v;
-    stats->flops += 2 * m * (d_qk + d_v) * (key_rows + query_rows) + 2 * m * query_rows;
+    /* z = Σ φ(k) is the state update with a column of ones: 2m per key row, as the
+     * normaliser φ(q)·z is 2m per query row */
+    stats->flops += 2 * m * (d_qk + d_v + 1) * (key_rows + query_rows);
     stats->other_flops += 3 * m * (key_rows + query_rows) + d_v * query_rows;
 }

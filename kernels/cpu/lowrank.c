@@ -3,7 +3,8 @@
  * K' = E K and V' = F V shrink each KV head's n_kv rows to k (E, F [k][n_kv], shared by all
  * heads), after which every query attends to k rows instead of n: cost linear in n. The
  * projection mixes all positions, so there is no causal form (ATTN_ERR_UNSUPPORTED). The
- * attention over the projected rows is the standard kernel's (dense_head.c).
+ * attention over the projected rows is the standard kernel's (dense_head.c), run once per KV
+ * head over its group's stacked queries.
  */
 #include <string.h>
 
@@ -43,19 +44,19 @@ int attn_cpu_lowrank(const attn_dims *dims, int64_t k, const float *e, const flo
         return ATTN_ERR_UNSUPPORTED;
     attn_counter counter;
     attn_counter_begin(&counter);
-    const attn_head_shape shape = {dims->n_q, k, dims->d_qk, dims->d_v, false};
-    float *k_proj = attn_kalloc((size_t)(k * (dims->d_qk + dims->d_v + dims->n_q)) * sizeof *k_proj);
+    /* The query heads of a KV group are adjacent in Q and O, so one dense pass over
+     * group·n_q stacked rows reads the group's projected K', V' once. */
+    const int64_t group = dims->heads / dims->kv_heads;
+    const attn_head_shape shape = {group * dims->n_q, k, dims->d_qk, dims->d_v, false};
+    float *k_proj = attn_kalloc((size_t)(k * (dims->d_qk + dims->d_v + shape.n_q)) * sizeof *k_proj);
     if (!k_proj)
         return ATTN_ERR_NOMEM;
     float *v_proj = k_proj + k * dims->d_qk, *scores = v_proj + k * dims->d_v;
-    const int64_t group = dims->heads / dims->kv_heads;
     for (int64_t b = 0; b < dims->batch; b++)
-        for (int64_t h = 0; h < dims->heads; h++) {
-            if (h % group == 0) {
-                project(k, dims->n_kv, dims->d_qk, e, kk + attn_k_offset(dims, b, h), k_proj);
-                project(k, dims->n_kv, dims->d_v, f, v + attn_v_offset(dims, b, h), v_proj);
-                count_projection(dims, k, &counter.stats);
-            }
+        for (int64_t h = 0; h < dims->heads; h += group) {
+            project(k, dims->n_kv, dims->d_qk, e, kk + attn_k_offset(dims, b, h), k_proj);
+            project(k, dims->n_kv, dims->d_v, f, v + attn_v_offset(dims, b, h), v_proj);
+            count_projection(dims, k, &counter.stats);
             attn_dense_head(&shape, q + attn_q_offset(dims, b, h), k_proj, v_proj, scores,
                             o + attn_o_offset(dims, b, h));
             attn_dense_head_count(&shape, &counter.stats);

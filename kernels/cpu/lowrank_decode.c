@@ -69,11 +69,11 @@ int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const flo
         return ATTN_ERR_RANGE;
     attn_counter counter;
     attn_counter_begin(&counter);
-    float *scores = attn_kalloc((size_t)k * sizeof *scores);
+    const int64_t group = d->heads / d->kv_heads;
+    float *scores = attn_kalloc((size_t)(group * k) * sizeof *scores);
     if (!scores)
         return ATTN_ERR_NOMEM;
-    const attn_head_shape shape = {1, k, d->d_qk, d->d_v, false};
-    const int64_t group = d->heads / d->kv_heads;
+    const attn_head_shape shape = {group, k, d->d_qk, d->d_v, false};
     for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
         float *k_proj = state->k_proj + cache * k * d->d_qk;
         float *v_proj = state->v_proj + cache * k * d->d_v;
@@ -82,11 +82,11 @@ int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const flo
         cblas_sger(CblasRowMajor, (int)k, (int)d->d_v, 1.0f, f + t, (int)n_max,
                    v_new + cache * d->d_v, 1, v_proj, (int)d->d_v);
         count_absorb(state, &counter.stats);
+        /* the group's queries are adjacent: one pass reads the state once for all of them */
         const int64_t first_query = (cache / d->kv_heads) * d->heads + (cache % d->kv_heads) * group;
-        for (int64_t h = first_query; h < first_query + group; h++) {
-            attn_dense_head(&shape, q + h * d->d_qk, k_proj, v_proj, scores, o + h * d->d_v);
-            attn_dense_head_count(&shape, &counter.stats);
-        }
+        attn_dense_head(&shape, q + first_query * d->d_qk, k_proj, v_proj, scores,
+                        o + first_query * d->d_v);
+        attn_dense_head_count(&shape, &counter.stats);
     }
     attn_kfree(scores);
     state->dims.n_kv++;

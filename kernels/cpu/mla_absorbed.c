@@ -6,7 +6,8 @@
  * streamed flash-style past latent tiles: a tile is loaded once and serves every head, so a
  * decode step reads the (d_c + d_r)·t latent cache once per sequence, not once per head.
  * Three phases: absorb the queries (BLAS), attend (OpenMP over sequence × block of positions),
- * un-absorb the outputs (BLAS). The stacked queries and o_c are written and read back once.
+ * un-absorb the outputs (BLAS). The stacked queries and o_c are written and read back once,
+ * unless a sequence is one block (decode): then they are that block's tile, never in HBM.
  */
 #include <math.h>
 #include <omp.h>
@@ -26,6 +27,7 @@ typedef struct mla_plan {
     int64_t positions;   /* query positions per block */
     int64_t blocks;      /* blocks per sequence */
     int64_t block_rows;  /* positions · heads */
+    bool staged;         /* more than one block: q_ext and o_c round-trip through memory */
 } mla_plan;
 
 static mla_plan mla_plan_for(const attn_mla_dims *d)
@@ -34,32 +36,44 @@ static mla_plan mla_plan_for(const attn_mla_dims *d)
     plan.positions = MLA_ROWS / d->heads > 1 ? MLA_ROWS / d->heads : 1;
     plan.blocks = attn_ceil_div(d->n_q, plan.positions);
     plan.block_rows = plan.positions * d->heads;
+    plan.staged = plan.blocks > 1;
     return plan;
 }
 
-/* Phase 1: q_ext [batch][n_q][heads][d_c + d_r] = scale · [q_n W_UK | q_r]. */
+/* Phase 1: q_ext [batch][n_q][heads][d_c + d_r] = scale · [q_n W_UK | q_r]. A decode step
+ * (n_q == 1) stacks every sequence's row of head h at a fixed stride, so one GEMM per head
+ * serves the whole batch and W_UK is read once per batch, as a serving engine batches it. */
 static void mla_absorb_queries(const attn_mla_dims *d, const attn_mla_inputs *in,
                                const mla_plan *plan, float *q_ext, attn_kernel_stats *counts)
 {
     const float scale = 1.0f / sqrtf((float)(d->d_n + d->d_r));
     const int64_t ld = d->heads * plan->width;
+    const bool batched = d->n_q == 1;
+    for (int64_t b = 0; b < (batched ? 1 : d->batch); b++)
+        for (int64_t h = 0; h < d->heads; h++) {
+            float *rows = q_ext + b * d->n_q * ld + h * plan->width;
+            const int64_t m = batched ? d->batch : d->n_q;
+            const int64_t lda = batched ? d->heads * d->d_n : d->d_n;
+            if (d->n_q > 0)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d->d_c,
+                            (int)d->d_n, scale, in->q_n + (b * d->heads + h) * d->n_q * d->d_n,
+                            (int)lda, in->w_uk + h * d->d_n * d->d_c, (int)d->d_c, 0.0f,
+                            rows, (int)ld);
+        }
     for (int64_t b = 0; b < d->batch; b++)
         for (int64_t h = 0; h < d->heads; h++) {
             float *rows = q_ext + b * d->n_q * ld + h * plan->width;
             const float *q_r = in->q_r + (b * d->heads + h) * d->n_q * d->d_r;
-            if (d->n_q > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->n_q, (int)d->d_c,
-                            (int)d->d_n, scale, in->q_n + (b * d->heads + h) * d->n_q * d->d_n,
-                            (int)d->d_n, in->w_uk + h * d->d_n * d->d_c, (int)d->d_c, 0.0f,
-                            rows, (int)ld);
             for (int64_t i = 0; i < d->n_q; i++)
                 for (int64_t e = 0; e < d->d_r; e++)
                     rows[i * ld + d->d_c + e] = scale * q_r[i * d->d_r + e];
         }
     const uint64_t stacked = (uint64_t)(d->batch * d->n_q * d->heads);
+    const uint64_t weight_reads = batched ? 1 : (uint64_t)d->batch;
     counts->bytes_read += 4 * (stacked * (uint64_t)(d->d_n + d->d_r)
-                               + (uint64_t)(d->batch * d->heads * d->d_n * d->d_c));
-    counts->bytes_written += 4 * stacked * (uint64_t)plan->width;
+                               + weight_reads * (uint64_t)(d->heads * d->d_n * d->d_c));
+    if (plan->staged)
+        counts->bytes_written += 4 * stacked * (uint64_t)plan->width;
     counts->flops += 2 * stacked * (uint64_t)(d->d_n * d->d_c);
 }
 
@@ -116,25 +130,33 @@ static void mla_attend_block(const attn_mla_dims *d, const attn_mla_inputs *in,
         counts->other_flops += 5 * (uint64_t)(rows * cols);
     }
     attn_online_finish(rows, d->d_c, t->l, t->acc, o_c + first_row * d->d_c, d->d_c);
-    counts->bytes_read += 4 * (uint64_t)(rows * w);
-    counts->bytes_written += 4 * (uint64_t)(rows * d->d_c);
+    if (plan->staged) {
+        counts->bytes_read += 4 * (uint64_t)(rows * w);
+        counts->bytes_written += 4 * (uint64_t)(rows * d->d_c);
+    }
 }
 
-/* Phase 3: O[b][h] = o_c rows of head h · W_UV_h^T. */
+/* Phase 3: O[b][h] = o_c rows of head h · W_UV_h^T; batched over sequences in decode, as
+ * phase 1. */
 static void mla_unabsorb_outputs(const attn_mla_dims *d, const attn_mla_inputs *in,
-                                 const float *o_c, float *o, attn_kernel_stats *counts)
+                                 const mla_plan *plan, const float *o_c, float *o,
+                                 attn_kernel_stats *counts)
 {
     if (d->n_q == 0)
         return;
-    for (int64_t b = 0; b < d->batch; b++)
+    const bool batched = d->n_q == 1;
+    const int64_t m = batched ? d->batch : d->n_q;
+    for (int64_t b = 0; b < (batched ? 1 : d->batch); b++)
         for (int64_t h = 0; h < d->heads; h++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->n_q, (int)d->d_v,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)d->d_v,
                         (int)d->d_c, 1.0f, o_c + (b * d->n_q * d->heads + h) * d->d_c,
                         (int)(d->heads * d->d_c), in->w_uv + h * d->d_v * d->d_c, (int)d->d_c,
-                        0.0f, o + (b * d->heads + h) * d->n_q * d->d_v, (int)d->d_v);
+                        0.0f, o + (b * d->heads + h) * d->n_q * d->d_v,
+                        (int)(batched ? d->heads * d->d_v : d->d_v));
     const uint64_t stacked = (uint64_t)(d->batch * d->n_q * d->heads);
-    counts->bytes_read += 4 * (stacked * (uint64_t)d->d_c
-                               + (uint64_t)(d->batch * d->heads * d->d_v * d->d_c));
+    const uint64_t weight_reads = batched ? 1 : (uint64_t)d->batch;
+    counts->bytes_read += 4 * ((plan->staged ? stacked * (uint64_t)d->d_c : 0)
+                               + weight_reads * (uint64_t)(d->heads * d->d_v * d->d_c));
     counts->bytes_written += 4 * stacked * (uint64_t)d->d_v;
     counts->flops += 2 * stacked * (uint64_t)(d->d_c * d->d_v);
 }
@@ -168,7 +190,7 @@ int attn_cpu_mla_absorbed(const attn_mla_dims *dims, const attn_mla_inputs *in, 
                              &t, &counts);
             attn_counter_add(&counter, &counts);
         }
-        mla_unabsorb_outputs(dims, in, o_c, o, &counter.stats);
+        mla_unabsorb_outputs(dims, in, &plan, o_c, o, &counter.stats);
     }
     attn_kfree(q_ext);
     attn_kfree(o_c);

@@ -28,7 +28,14 @@ static attn_state_view lowrank_view(void *ctx)
 
 static const attn_recurrent_kind lowrank_kind = {lowrank_absorb, lowrank_view};
 
-/* [k][n]: row j averages tokens [j n / k, (j + 1) n / k); with k > n some rows are empty. */
+/* A projection to more rows than there are tokens is the identity: k > n would leave rows of
+ * E and F empty, zero keys that still take softmax weight, so the rank used is min(k, n). */
+int64_t attn_lowrank_rank(const attn_problem *p)
+{
+    return p->rank < p->n ? p->rank : p->n;
+}
+
+/* [k][n]: row j averages tokens [j n / k, (j + 1) n / k); k <= n, so no row is empty. */
 static float *mean_pooling(int64_t k, int64_t n)
 {
     float *m = calloc((size_t)(k * n) + 1, sizeof *m);
@@ -59,16 +66,16 @@ int attn_lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
     if (!w)
         return ATTN_ERR_NOMEM;
     int rc = attn_qkv_init(&w->rec.qkv, p);
-    w->e = mean_pooling(p->rank, p->n);
-    w->f = mean_pooling(p->rank, p->n);
+    w->e = mean_pooling(attn_lowrank_rank(p), p->n);
+    w->f = mean_pooling(attn_lowrank_rank(p), p->n);
     if (!rc && (!w->e || !w->f))
         rc = ATTN_ERR_NOMEM;
     if (!rc && p->phase == ATTN_PHASE_DECODE) {
         const attn_dims *d = &w->rec.qkv.dims;
         size_t groups = (size_t)(d->batch * d->kv_heads);
-        w->k_floats = groups * (size_t)(p->rank * d->d_qk);
-        w->v_floats = groups * (size_t)(p->rank * d->d_v);
-        rc = attn_lowrank_state_init(&w->state, d, p->rank, p->n);
+        w->k_floats = groups * (size_t)(attn_lowrank_rank(p) * d->d_qk);
+        w->v_floats = groups * (size_t)(attn_lowrank_rank(p) * d->d_v);
+        rc = attn_lowrank_state_init(&w->state, d, attn_lowrank_rank(p), p->n);
         if (!rc)
             rc = attn_recurrent_prepare(&w->rec, &lowrank_kind, w);
     }
@@ -87,7 +94,8 @@ static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kerne
     if (p->phase == ATTN_PHASE_DECODE)
         return attn_recurrent_step(&w->rec, &lowrank_kind, w, out, stats);
     const attn_qkv *x = &w->rec.qkv;
-    return attn_cpu_lowrank(&x->dims, p->rank, w->e, w->f, x->q, x->k, x->v, out, stats);
+    return attn_cpu_lowrank(&x->dims, attn_lowrank_rank(p), w->e, w->f, x->q, x->k, x->v, out,
+                            stats);
 }
 
 static int lowrank_reference(const attn_problem *p, void *work, double *out)
@@ -101,9 +109,10 @@ const char *attn_lowrank_unsupported(const attn_problem *p)
 {
     if (p->phase == ATTN_PHASE_PREFILL && p->causal)
         return "low-rank projection mixes future tokens: no causal prefill";
-    return p->rank < 1 ? "low-rank needs k >= 1" : NULL;
+    return attn_lowrank_rank(p) < 1 ? "low-rank needs k >= 1" : NULL;
 }
 
 const attn_kernel_ops attn_cpu_ops_lowrank = {attn_lowrank_setup, lowrank_run,
                                               lowrank_reference, attn_lowrank_teardown,
-                                              attn_lowrank_unsupported, NULL};
+                                              attn_lowrank_unsupported, NULL, attn_qkv_baseline,
+                                              false};

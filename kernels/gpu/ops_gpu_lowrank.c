@@ -27,7 +27,7 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
     const bool decode = p->phase == ATTN_PHASE_DECODE;
     attn_dims d = x->dims;
     attn_problem projected = *p;
-    projected.n = p->rank;
+    projected.n = attn_lowrank_rank(p);
     attn_gpu_standard_plan plan;
     int rc = attn_dims_check(&d);
     if (!rc)
@@ -36,14 +36,15 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
         return rc;
     const int64_t n = d.n_kv, first = decode ? n - 1 : 0, width = d.d_qk + d.d_v;
     const int64_t caches = d.batch * d.kv_heads, tokens = n - first;
-    const int64_t blocks = (p->rank + ATTN_GPU_PROJECT_ROWS - 1) / ATTN_GPU_PROJECT_ROWS;
+    const int64_t blocks =
+        (attn_lowrank_rank(p) + ATTN_GPU_PROJECT_ROWS - 1) / ATTN_GPU_PROJECT_ROWS;
     int64_t threads = 1;
     while (threads < width && threads * 2 <= PROJECT_THREADS_MAX &&
            threads * 2 <= (int64_t)device->max_group_size)
         threads *= 2;
     if (decode) /* K and V: token t of every KV head */
         attn_qkv_token(x, first, w->rec.k_tok, w->rec.v_tok);
-    d.n_kv = p->rank;
+    d.n_kv = attn_lowrank_rank(p);
     const size_t standard_tallies = attn_gpu_standard_tallies(&plan, &d);
     attn_gpu_define(job, "ATTN_LOWRANK", 1);
     attn_gpu_define(job, "CACHES", caches);
@@ -52,8 +53,8 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
     attn_gpu_define(job, "BT", PROJECT_TOKENS);
     attn_gpu_define(job, "PT", threads);
     attn_gpu_define(job, "TALLY_PROJECT", (long long)standard_tallies);
-    const size_t projection = (size_t)(p->rank * n) * sizeof(float);
-    const size_t state = (size_t)(caches * p->rank) * sizeof(float);
+    const size_t projection = (size_t)(attn_lowrank_rank(p) * n) * sizeof(float);
+    const size_t state = (size_t)(caches * attn_lowrank_rank(p)) * sizeof(float);
     const int e = attn_gpu_buffer_add(job, w->e, projection);
     const int f = attn_gpu_buffer_add(job, w->f, projection);
     const int qkv[3] = {attn_gpu_buffer_add(job, x->q, x->q_elems * sizeof(float)),
@@ -77,8 +78,8 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
         attn_gpu_launch_add(job, "attn_lowrank_project", (size_t)blocks, (size_t)d.kv_heads,
                             (size_t)d.batch, (size_t)threads, 7,
                             (const int[]){e, f, k, v, qkv[1], qkv[2], job->tally});
-    job->base.bytes_written = 4 * (uint64_t)(caches * p->rank * width);
-    job->base.flops = 2 * (uint64_t)(caches * p->rank * tokens * width);
+    job->base.bytes_written = 4 * (uint64_t)(caches * attn_lowrank_rank(p) * width);
+    job->base.flops = 2 * (uint64_t)(caches * attn_lowrank_rank(p) * tokens * width);
     attn_gpu_standard_add(job, &plan, &d, qkv);
     return ATTN_OK;
 }
@@ -90,4 +91,4 @@ static int lowrank_reference(const attn_problem *p, void *work, double *out)
 
 const attn_kernel_ops attn_gpu_ops_lowrank = {attn_lowrank_setup, NULL, lowrank_reference,
                                               attn_lowrank_teardown, attn_lowrank_unsupported,
-                                              lowrank_job};
+                                              lowrank_job, attn_qkv_baseline, false};

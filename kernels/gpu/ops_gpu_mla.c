@@ -17,10 +17,12 @@
  * largest work-group); the heads of a position are cut into G groups when they do not fit.
  * flops = 2·R·d_n·d_c + Σ 2·rows·kv_rows·(2·d_c + d_r) + 2·R·d_c·d_v, other = 5 per score.
  *
- * Naive, counted per (batch, head) for the decompression (JB tokens per work-group):
+ * Naive prefill, counted per (batch, head) for the decompression (JB tokens per work-group):
  *   read 4·(n_kv·(d_c + d_r) + ceil(n_kv / JB)·d_c·(d_n + d_v) + n_q·(d_n + d_r)),
  *   write 4·(n_kv·(d_n + d_r + d_v) + n_q·(d_n + d_r)), flops 2·n_kv·d_c·(d_n + d_v),
  * then the flash kernels' counts (ops_gpu_exact.c) with kv_heads = heads, d_qk = d_n + d_r.
+ * Naive decode reads the decompressed cache the CPU ops built (ops_mla.c): flash-decoding's
+ * counts alone.
  */
 #include "gpu_job.h"
 #include "int_math.h"
@@ -212,6 +214,18 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
     const attn_dims dims = {d->batch, d->heads, d->heads, d->n_q, d->n_kv, d_qk, d->d_v,
                             d->causal};
     const int64_t heads = d->batch * d->heads, stacked = heads * d->n_q;
+    if (w->cache) { /* decode: the decompressed per-head cache mla-naive's KV size describes */
+        const size_t q_bytes = (size_t)(stacked * d_qk) * 4;
+        const size_t k_bytes = (size_t)(heads * d->n_kv * d_qk) * 4;
+        const int qkv[] = {
+            attn_gpu_buffer_add(job, w->cache, q_bytes),
+            attn_gpu_buffer_add(job, w->cache + stacked * d_qk, k_bytes),
+            attn_gpu_buffer_add(job, w->cache + stacked * d_qk + heads * d->n_kv * d_qk,
+                                (size_t)(heads * d->n_kv * d->d_v) * 4),
+        };
+        job->output = attn_gpu_buffer_add(job, NULL, (size_t)(stacked * d->d_v) * 4);
+        return attn_gpu_decode_add(job, device, &heads_p, &dims, qkv);
+    }
     define_mla(job, d);
     attn_gpu_define(job, "ATTN_MLA_NAIVE", 1);
     attn_gpu_define(job, "JB", jb);
@@ -251,6 +265,11 @@ static int gpu_mla_setup(const attn_problem *p, void **work, size_t *out_elems)
     return attn_cpu_ops_mla.setup(p, work, out_elems);
 }
 
+static int gpu_mla_naive_setup(const attn_problem *p, void **work, size_t *out_elems)
+{
+    return attn_cpu_ops_mla_naive.setup(p, work, out_elems);
+}
+
 static int gpu_mla_reference(const attn_problem *p, void *work, double *out)
 {
     return attn_cpu_ops_mla.reference(p, work, out);
@@ -267,7 +286,8 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 }
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
-                                          gpu_mla_teardown, gpu_mla_unsupported, absorbed_job};
-const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_setup, NULL, gpu_mla_reference,
+                                          gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
+                                          attn_mla_baseline, false};
+const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
-                                                naive_job};
+                                                naive_job, attn_mla_baseline, false};

@@ -22,8 +22,8 @@
  *               later block), J = A·BQ, R = heads·T; the prefix pass reads
  *               caches·A·(m·(d_v + 1) + CH) and writes caches·T·(m·(d_v + 1) + CH), and the
  *               readout also reads each block's own K and V, heads·n·(d_qk + d_v).
- * flops = 2m·(d_qk + d_v)·K rows + 2m·(d_qk + d_v + 1)·Q rows (K rows = caches·J, Q rows =
- * heads·n_q: kernels.h's count for the same work), causal adds per head 2m·d_qk·n (each
+ * flops = 2m·(d_qk + d_v + 1)·(K rows + Q rows) (z costs 2m per K row; K rows = caches·J,
+ * Q rows = heads·n_q: kernels.h's count for the same work), causal adds per head 2m·d_qk·n (each
  * block's key features again) and 2·(m + d_v + 1)·P for P = Σ_blocks r(r + 1)/2 pairs within
  * a block of r rows. other_flops = 3m per feature row (exponential, max, rescale) + d_v per
  * query row, causal adds 3m·(d_v + 1) per absorbed slot (the prefix rescale).
@@ -144,8 +144,7 @@ static void count_performer(const attn_dims *d, int64_t m, const attn_gpu_perfor
     const uint64_t q_rows = heads * (uint64_t)d->n_q, mm = (uint64_t)m;
     base->bytes_written = 4 * (caches * (uint64_t)(g.absorbed + (causal ? g.slots : 0)) *
                                    slot_floats + q_rows * (uint64_t)d->d_v);
-    base->flops = 2 * mm * (uint64_t)(d->d_qk + d->d_v) * k_rows +
-                  2 * mm * (uint64_t)(d->d_qk + d->d_v + 1) * q_rows;
+    base->flops = 2 * mm * (uint64_t)(d->d_qk + d->d_v + 1) * (k_rows + q_rows); /* z: 2m */
     base->other_flops = 3 * mm * (k_rows + q_rows) + (uint64_t)d->d_v * q_rows;
     if (causal) {
         base->flops += 2 * mm * (uint64_t)d->d_qk * q_rows +
@@ -238,4 +237,5 @@ static const char *gpu_performer_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_performer = {attn_performer_setup, NULL, performer_reference,
                                                 attn_performer_teardown,
-                                                gpu_performer_unsupported, performer_job};
+                                                gpu_performer_unsupported, performer_job,
+                                                attn_qkv_baseline, false};

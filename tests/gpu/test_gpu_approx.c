@@ -121,8 +121,8 @@ static void performer_expected(const attn_problem *p, const attn_gpu_performer_p
     uint64_t read = caches * (a * m * u(p->d_qk) + ch * j * u(p->d_qk + p->d_v)) +
                     r * (m * u(p->d_qk + p->d_v + 1) + ch) + heads * n_q * u(p->d_qk);
     uint64_t write = caches * a * slot + heads * n_q * u(p->d_v);
-    uint64_t flops = 2 * m * u(p->d_qk + p->d_v) * caches * j +
-                     2 * m * u(p->d_qk + p->d_v + 1) * heads * n_q;
+    /* features, S and z per key row; features, numerator and denominator per query row */
+    uint64_t flops = 2 * m * u(p->d_qk + p->d_v + 1) * (caches * j + heads * n_q);
     if (decode)
         read += caches * slot;
     if (causal) {

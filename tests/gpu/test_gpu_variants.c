@@ -150,20 +150,24 @@ static void test_mla_naive(void **state)
         heads.d_qk = p.d_n + p.d_r;
         const int64_t n_q = p.phase == ATTN_PHASE_DECODE ? 1 : p.n;
         const uint64_t h = u(p.batch * p.heads), d_qk = u(heads.d_qk), n_kv = u(p.n);
+        if (p.phase == ATTN_PHASE_DECODE) {
+            /* decode reads the decompressed per-head cache the ops built: flash-decoding's
+             * counts alone, the latent never touched */
+            attn_gpu_decode_plan plan;
+            assert_int_equal(attn_gpu_decode_plan_for(&gpu_device, &heads, &plan), ATTN_OK);
+            assert_int_equal(st.bytes_read,
+                             4 * h * (n_kv * (d_qk + u(p.d_v)) + u(plan.splits) * d_qk));
+            assert_int_equal(st.bytes_written, 4 * h * u(p.d_v));
+            continue;
+        }
         const uint64_t jb = u(attn_gpu_mla_token_block(&gpu_device, &p));
         const uint64_t blocks = (n_kv + jb - 1) / jb;
         uint64_t read = h * (n_kv * u(p.d_c + p.d_r) + blocks * u(p.d_c * (p.d_n + p.d_v)) +
                              u(n_q) * d_qk);
-        if (p.phase == ATTN_PHASE_DECODE) {
-            attn_gpu_decode_plan plan;
-            assert_int_equal(attn_gpu_decode_plan_for(&gpu_device, &heads, &plan), ATTN_OK);
-            read += h * (n_kv * (d_qk + u(p.d_v)) + u(plan.splits) * d_qk);
-        } else {
-            attn_flash_tiles t;
-            assert_int_equal(attn_gpu_flash_tiles(&gpu_device, &heads, &t), ATTN_OK);
-            read += h * (n_kv * d_qk + gpu_flash_kv_rows(p.n, p.causal, t.block_rows,
-                                                         t.block_cols) * (d_qk + u(p.d_v)));
-        }
+        attn_flash_tiles t;
+        assert_int_equal(attn_gpu_flash_tiles(&gpu_device, &heads, &t), ATTN_OK);
+        read += h * (n_kv * d_qk + gpu_flash_kv_rows(p.n, p.causal, t.block_rows,
+                                                     t.block_cols) * (d_qk + u(p.d_v)));
         assert_int_equal(st.bytes_read, 4 * read);
         assert_int_equal(st.bytes_written,
                          4 * h * (n_kv * (d_qk + u(p.d_v)) + u(n_q) * d_qk + u(n_q) * u(p.d_v)));

@@ -53,13 +53,15 @@ static void test_random_projection_matches_reference_and_counts(void **state)
     assert_close(p.o, p.ref, p.o_elems, ATOL, RTOL, "low-rank, random projections");
     const uint64_t caches = (uint64_t)(d.batch * d.kv_heads), heads = (uint64_t)(d.batch * d.heads);
     const uint64_t n = (uint64_t)d.n_kv, n_q = (uint64_t)d.n_q, width = (uint64_t)(d.d_qk + d.d_v);
-    const uint64_t projected = (uint64_t)k;
+    const uint64_t projected = (uint64_t)k, group = (uint64_t)(d.heads / d.kv_heads);
+    /* per KV head: E, F, K, V in; K', V' out; then the group's 2 x 100 stacked queries read
+     * K', V' once; per query head Q, S and P */
     assert_int_equal(st.bytes_read,
-                     4 * caches * (2 * projected * n + n * width)
-                         + 4 * heads * (n_q * d.d_qk + projected * width + 2 * n_q * projected));
+                     4 * caches * (2 * projected * n + n * width + projected * width)
+                         + 4 * heads * (n_q * d.d_qk + 2 * n_q * projected));
     assert_int_equal(st.bytes_written,
                      4 * caches * projected * width + 4 * heads * (2 * n_q * projected + n_q * d.d_v));
-    assert_int_equal(st.peak_bytes, 4 * projected * (width + n_q));
+    assert_int_equal(st.peak_bytes, 4 * projected * (width + group * n_q));
     attn_dims causal = d;
     causal.causal = true;
     assert_int_equal(attn_cpu_lowrank(&causal, k, e, f, p.q, p.k, p.v, p.o, NULL),
