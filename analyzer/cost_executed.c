@@ -4,7 +4,7 @@
  * so its executed count is larger on the diagonal. The walk below follows the kernels' own
  * loop (CPU flash: attn_cpu_flash; MLA: attn_cpu_mla_absorbed): a block of query rows
  * [r0, r1) loads key tiles from the first visible key up to the tile that holds the block's
- * last visible key, clipped at n. Causal: O(n / block_rows) steps, as attn_flash2_traffic.
+ * last visible key, clipped at n. Causal counts come in closed form, as attn_flash2_traffic's.
  */
 #include "cost.h"
 
@@ -50,11 +50,14 @@ attn_tiled_visit attn_tiled_visit_count(const attn_cost_point *p, int64_t block_
                      (long double)((p->n % block_cols + block_rows - 1) / block_rows) * n;
         return v;
     }
-    for (int64_t r0 = 0; r0 < p->n; r0 += block_rows) {
-        int64_t r1 = min64(p->n, r0 + block_rows);
-        int64_t keys = keys_loaded(p, r0, r1, block_cols);
-        v.key_rows += (long double)keys;
-        v.pairs += (long double)(r1 - r0) * (long double)keys;
-    }
+    /* Windows or tiles that do not nest: the keys of every query block summed in closed form
+     * (cost_tiles.c's floor sums, O(log n)); each block has block_rows rows but the last,
+     * which is short by blocks x block_rows - n. */
+    int64_t blocks = (p->n + block_rows - 1) / block_rows;
+    long double last_keys = (long double)keys_loaded(p, (blocks - 1) * block_rows, p->n,
+                                                     block_cols);
+    v.key_rows = attn_causal_cols(p, block_cols, block_rows);
+    v.pairs = (long double)block_rows * v.key_rows -
+              (long double)(blocks * block_rows - p->n) * last_keys;
     return v;
 }

@@ -25,7 +25,7 @@ expect_ok "models lists presets" 'deepseek-v3' models
 expect_ok "devices lists presets" 'h100-sxm' devices
 expect_ok "variants list" 'performer' variants
 expect_ok "help" 'usage: attnscope kv' kv --help
-expect_ok "cost --kv-dtype" 'fp32 elements' cost llama-3-8b --seq 1024 --kv-dtype fp32 --variant flash
+expect_ok "cost --kv-dtype" 'fp32 cache' cost llama-3-8b --seq 1024 --kv-dtype fp32 --variant flash
 expect_ok "bench --kv-dtype names a dtype" 'decode' bench --heads 2 --head-dim 16 --seq 64 --phase decode --kv-dtype bfloat16 --variant flash
 expect_error "bench --kv-dtype the kernels cannot hold" "--kv-dtype 'int4'" bench --heads 2 --head-dim 16 --seq 64 --phase decode --kv-dtype int4 --variant flash
 for cmd in kv cost bench plot check report models devices backends variants; do
