@@ -44,9 +44,9 @@ expect_ok "table shows exact bytes GB and GiB" 'KV cache     2,621,440,000 B = 2
 expect_ok "DeepSeek-V3 per token" '"bytes_per_token": 70272' kv deepseek-v3 --kv-dtype bf16 --format json
 expect_ok "MLA replicated under TP" 'replicated on every GPU' kv deepseek-v3 --tp 8 --context 4096
 expect_ok "Mistral window" '"total_bytes": 536870912' kv mistral-7b-v0.1 --context 32K --format json
-expect_ok "capacity fields" '"max_batch": 57' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
-expect_ok "capacity with --mem" '"fits": true' kv llama-3-8b --context 8192 --mem 80GiB --format json
-expect_ok "does not fit" 'DOES NOT FIT' kv llama-3-70b --context 8192 --gpu h100-sxm
+expect_ok "capacity fields" '"max_batch": 57' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format json
+expect_ok "capacity with --mem" '"fits": true' kv llama-3-8b --context 8192 --mem 80GiB --engine none --format json
+expect_ok "does not fit" 'DOES NOT FIT' kv llama-3-70b --context 8192 --gpu h100-sxm --engine none
 expect_ok "csv header has units" 'model,variant,kv_dtype,batch,context,layers,tp,params_total,params_active,bytes_per_token,total_bytes' kv llama-3-8b --format csv
 expect_ok "per-layer gemma-2: odd layer global holds all 8192" ',1,0,8192,' kv gemma-2-9b --per-layer --format csv
 expect_ok "directory with config.json" '"bytes_per_token": 131072' kv "$DATA/hf_dir" --format json
