@@ -4,8 +4,9 @@
  * Lines read (each is what vLLM logs at INFO, by version):
  *  V0 (vllm/worker/worker.py, model_runner.py):
  *    "Loading model weights took 14.9888 GB"
- *    "Memory profiling results: total_gpu_memory=79.22GiB ... non_torch_memory=0.60GiB
- *     kv_cache_size=54.26GiB gpu_memory_utilization=0.90"            (v0.6)
+ *    "Memory profiling results: total_gpu_memory=79.22GiB ... peak_torch_memory=16.40GiB
+ *     non_torch_memory=0.60GiB kv_cache_size=54.26GiB gpu_memory_utilization=0.90" (v0.6;
+ *     the activation peak is peak_torch_memory - weights)
  *    "the current vLLM instance can use total_gpu_memory (79.10GiB) x gpu_memory_utilization
  *     (0.90) = 71.19GiB" and "model weights take 14.99GiB; non_torch_memory takes 0.30GiB;
  *     PyTorch activation peak memory takes 1.26GiB; the rest of the memory reserved for KV
@@ -23,6 +24,7 @@
  * A file with none of the memory lines is not a vLLM startup log.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,8 @@ static bool number_after(const char *line, const char *marker, double *out)
         p++;
     char digits[64];
     size_t n = 0;
+    if (*p == '-')
+        digits[n++] = *p++;
     for (; *p && n < sizeof digits - 1; p++) {
         if (*p == ',' && p[1] >= '0' && p[1] <= '9')
             continue;
@@ -50,7 +54,7 @@ static bool number_after(const char *line, const char *marker, double *out)
             break;
     }
     digits[n] = '\0';
-    if (!n)
+    if (!n || (n == 1 && digits[0] == '-'))
         return false;
     char *end;
     errno = 0;
@@ -111,7 +115,7 @@ static void read_line(const char *line, attn_vllm_log *log, int *v0, int *v1, in
         if (strstr(line, "V1 LLM engine"))
             (*v1)++;
     }
-    int before = log->gpu_blocks >= 0 || log->kv_available_gib >= 0 || log->weights_gib >= 0;
+    int before = log->gpu_blocks >= 0 || !isnan(log->kv_available_gib) || !isnan(log->weights_gib);
     if (strstr(line, "Loading model weights took")) {
         real_after(line, "Loading model weights took", &log->weights_gib);
         (*v0)++;
@@ -128,6 +132,7 @@ static void read_line(const char *line, attn_vllm_log *log, int *v0, int *v1, in
     real_after(line, " non_torch_memory=", &log->non_torch_gib);
     real_after(line, "non-torch forward increase memory:", &log->non_torch_gib);
     real_after(line, "activation peak memory takes", &log->activation_peak_gib);
+    real_after(line, "peak_torch_memory=", &log->peak_torch_gib);
     real_after(line, "torch peak memory increase:", &log->activation_peak_gib);
     real_after(line, "reserved for KV Cache is", &log->kv_available_gib);
     real_after(line, "kv_cache_size=", &log->kv_available_gib);
@@ -145,7 +150,7 @@ static void read_line(const char *line, attn_vllm_log *log, int *v0, int *v1, in
         real_after(line, "tokens per request:", &log->max_concurrency);
     }
     int_after(line, "max_num_batched_tokens=", &log->max_num_batched_tokens);
-    int after = log->gpu_blocks >= 0 || log->kv_available_gib >= 0 || log->weights_gib >= 0;
+    int after = log->gpu_blocks >= 0 || !isnan(log->kv_available_gib) || !isnan(log->weights_gib);
     *memory += after && !before;
 }
 
@@ -154,9 +159,9 @@ int attn_vllm_log_read(const char *path, attn_vllm_log *log, attn_diag *diag)
     memset(log, 0, sizeof *log);
     double *reals[] = {&log->total_gpu_memory_gib, &log->gpu_memory_utilization,
                        &log->weights_gib, &log->non_torch_gib, &log->activation_peak_gib,
-                       &log->kv_available_gib, &log->max_concurrency};
+                       &log->kv_available_gib, &log->max_concurrency, &log->peak_torch_gib};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
-        *reals[i] = -1;
+        *reals[i] = NAN;
     log->gpu_blocks = log->kv_cache_tokens = log->concurrency_tokens = -1;
     log->tp = log->pp = log->max_model_len = -1;
     log->max_num_batched_tokens = log->max_num_seqs = log->block_size = -1;
@@ -173,11 +178,14 @@ int attn_vllm_log_read(const char *path, attn_vllm_log *log, attn_diag *diag)
     fclose(f);
     if (read_error)
         return attn_fail(diag, ATTN_ERR_IO, "%s: read error", path);
-    if (!memory || (log->gpu_blocks < 0 && log->kv_available_gib < 0 && log->kv_cache_tokens < 0))
+    if (!memory || (log->gpu_blocks < 0 && isnan(log->kv_available_gib) && log->kv_cache_tokens < 0))
         return attn_fail(diag, ATTN_ERR_PARSE,
                          "%s: not a vLLM startup log (no '# GPU blocks', 'Available KV cache "
                          "memory' or 'GPU KV cache size' line)",
                          path);
     log->version = v1 > v0 ? 1 : 0;
+    /* v0.6 logs the torch peak with the weights in it */
+    if (isnan(log->activation_peak_gib) && !isnan(log->peak_torch_gib) && !isnan(log->weights_gib))
+        log->activation_peak_gib = log->peak_torch_gib - log->weights_gib;
     return ATTN_OK;
 }

@@ -250,7 +250,7 @@ int attn_weights_loaded_compute(const attn_model *m, const attn_quant *q, int64_
     }
     if (last) {
         if (!m->tied_embeddings || pp > 1)
-            matrix(&head, q, "lm_head", vocab_rows, (uint64_t)m->hidden);
+            add(&head, vocab_rows * (uint64_t)m->hidden, BYTES16); /* never quantised */
         add(&norms, (uint64_t)m->hidden * (m->norm_bias ? 2 : 1), BYTES16); /* final norm */
     }
     for (int64_t i = start; i < end; i++)

@@ -430,7 +430,8 @@ int attn_weights_loaded_compute(const attn_model *model, const attn_quant *quant
                                 int64_t pp, int64_t stage, attn_weights_loaded *out,
                                 attn_diag *diag);
 
-/* The memory lines of a vLLM startup log (V0 or V1); absent values are -1. */
+/* The memory lines of a vLLM startup log (V0 or V1); absent values are NaN (reals) or -1
+ * (integers). GiB throughout (V0's "GB" is GiB). */
 typedef struct attn_vllm_log {
     int version;                    /* 0 or 1 */
     double total_gpu_memory_gib;
@@ -442,6 +443,7 @@ typedef struct attn_vllm_log {
     int64_t gpu_blocks;
     int64_t kv_cache_tokens;
     double max_concurrency;
+    double peak_torch_gib;          /* v0.6: torch peak including the weights */
     int64_t concurrency_tokens;     /* tokens per request the concurrency line assumes */
     int64_t tp, pp, max_model_len;  /* from the engine's config line */
     int64_t max_num_batched_tokens, max_num_seqs, block_size;

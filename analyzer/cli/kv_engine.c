@@ -136,20 +136,25 @@ int kv_engine_compute(const kv_engine_options *e, kv_report *r, double mem_util)
     };
     if (e->vllm_log) {
         const attn_vllm_log *log = &e->log;
-        if (log->total_gpu_memory_gib > 0 && !r->has_capacity)
+        if (log->total_gpu_memory_gib > 0 && !r->has_capacity) {
             s.device_bytes = (uint64_t)(log->total_gpu_memory_gib * (double)(UINT64_C(1) << 30));
+            snprintf(r->device_name, sizeof r->device_name, "the log's GPU");
+        }
         if (log->gpu_memory_utilization > 0 && !e->mem_util_set)
             s.mem_util = log->gpu_memory_utilization;
         /* logs that print total_gpu_memory come from versions that captured CUDA graphs
          * after sizing the cache */
         if (log->version == 0 || log->total_gpu_memory_gib > 0)
             s.cuda_graphs_in_budget = 0;
+        /* V0 schedules at most 256 sequences (vllm/config.py, SchedulerConfig) */
+        if (log->version == 0 && !s.max_num_seqs)
+            s.max_num_seqs = 256;
         if (!s.device_bytes)
             return cli_fail(CLI_USAGE, "%s: the log does not say the device memory; give --gpu "
                                        "or --mem",
                             e->vllm_log);
         if (!s.mem_util && log->version == 0)
-            s.mem_util = 0.9;
+            s.mem_util = 0.9; /* V0's default */
     }
     if (r->context_given && !e->max_model_len)
         s.max_model_len = r->context;

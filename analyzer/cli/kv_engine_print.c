@@ -1,6 +1,7 @@
 /* kv_engine_print.c — the engine section of `attnscope kv`: every term of what the serving
  * engine allocates on one GPU, with the rule it comes from, and, given a vLLM log, the
  * log's own numbers beside the prediction. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,13 +102,15 @@ void kv_engine_print_table(const kv_report *r)
 
 static void log_row(const char *term, double logged, double predicted, const char *unit)
 {
-    char ratio[32] = "-", shown[32] = "-";
-    if (logged >= 0) {
-        snprintf(shown, sizeof shown, "%.2f%s", logged, unit);
-        if (logged > 0)
+    int digits = unit[0] ? 2 : 0; /* counts are whole */
+    char ratio[32] = "-", shown[32] = "-", ours[32];
+    if (!isnan(logged)) {
+        snprintf(shown, sizeof shown, "%.*f%s", digits, logged, unit);
+        if (logged != 0)
             snprintf(ratio, sizeof ratio, "%.3f", predicted / logged);
     }
-    printf("  %-22s %14s %14.2f%s %10s\n", term, shown, predicted, unit, ratio);
+    snprintf(ours, sizeof ours, "%.*f%s", digits, predicted, unit);
+    printf("  %-22s %16s %16s %10s\n", term, shown, ours, ratio);
 }
 
 /* vLLM's "GB" in "Loading model weights took" is GiB (worker/model_runner.py divides by
@@ -118,16 +121,16 @@ void kv_engine_print_log(const kv_report *r)
     const attn_vllm_log *log = &r->engine_options->log;
     int64_t block = e->settings.block_size;
     double blocks = log->gpu_blocks >= 0       ? (double)log->gpu_blocks
-                    : log->kv_cache_tokens >= 0 ? (double)log->kv_cache_tokens / (double)block
-                                                : -1;
+                    : log->kv_cache_tokens >= 0 ? floor((double)log->kv_cache_tokens / (double)block)
+                                                : NAN;
     double tokens = log->kv_cache_tokens >= 0 ? (double)log->kv_cache_tokens
                     : log->gpu_blocks >= 0    ? (double)log->gpu_blocks * (double)block
-                                              : -1;
+                                              : NAN;
     printf("\nvLLM log %s (V%d format) beside the prediction\n", r->engine_options->vllm_log,
            log->version);
-    printf("  %-22s %14s %16s %10s\n", "term", "log", "attnscope", "ratio");
+    printf("  %-22s %16s %16s %10s\n", "term", "log", "attnscope", "ratio");
     log_row("total_gpu_memory", log->total_gpu_memory_gib, gib((double)e->device_bytes), " GiB");
-    log_row("gpu_memory_utilization", log->gpu_memory_utilization, e->settings.mem_util, "");
+    log_row("gpu_memory_utilization", log->gpu_memory_utilization, e->settings.mem_util, " ");
     log_row("weights", log->weights_gib, gib((double)e->weights_bytes), " GiB");
     log_row("non_torch", log->non_torch_gib, gib((double)e->non_torch_bytes), " GiB");
     log_row("activation peak", log->activation_peak_gib, gib((double)e->activation_peak_bytes),
@@ -156,7 +159,7 @@ static json_t *log_json(const attn_vllm_log *log, const char *path)
                  {"max_concurrency", log->max_concurrency}};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
         json_object_set_new(o, reals[i].key,
-                            reals[i].value >= 0 ? json_real(reals[i].value) : json_null());
+                            isnan(reals[i].value) ? json_null() : json_real(reals[i].value));
     json_object_set_new(o, "gpu_blocks",
                         log->gpu_blocks >= 0 ? json_integer(log->gpu_blocks) : json_null());
     json_object_set_new(o, "kv_cache_tokens", log->kv_cache_tokens >= 0
