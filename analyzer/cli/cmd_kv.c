@@ -150,13 +150,14 @@ static int compute_capacity(const kv_options *o, kv_report *r)
         r->exposed_bytes = o->memory;
     }
     r->has_capacity = o->gpu || o->memory;
-    if (o->engine.engine != ATTN_ENGINE_NONE)
-        return kv_engine_compute(&o->engine, r, o->mem_util);
-    if (!r->has_capacity)
-        return CLI_OK;
-    int rc = attn_capacity_compute(r->plan, r->memory_bytes, r->mem_util, r->weights_bytes_rank,
-                                   r->batch, r->context, &r->capacity);
-    return rc ? cli_fail(cli_status(rc), "kv: capacity: %s", attn_strerror(rc)) : CLI_OK;
+    int rc = r->has_capacity ? attn_capacity_compute(r->plan, r->memory_bytes, r->mem_util,
+                                                     r->weights_bytes_rank, r->batch, r->context,
+                                                     &r->capacity)
+                             : ATTN_OK;
+    if (rc)
+        return cli_fail(cli_status(rc), "kv: capacity: %s", attn_strerror(rc));
+    return o->engine.engine != ATTN_ENGINE_NONE ? kv_engine_compute(&o->engine, r, o->mem_util)
+                                                : CLI_OK;
 }
 
 static int compute_report(const kv_options *o, const attn_model *m, kv_report *r)

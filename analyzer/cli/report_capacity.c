@@ -1,6 +1,6 @@
 /* report_capacity.c — the report's deployment capacity: for every GPU preset, the smallest
- * tensor-parallel size (1, 2, 4, 8) on which vLLM would have room for a KV cache, each term
- * of its memory at that size, and the memory breakdown as stacked bars.
+ * tensor-parallel size (1, 2, 4, 8) on which vLLM would start, each term of its memory at
+ * that size, and the memory breakdown as stacked bars.
  *
  * A model too large for every preset at TP 8 gets a row that says so; nothing here fails
  * because a model is large.
@@ -38,21 +38,22 @@ static int engine_at(report_context *r, const attn_device *dev, int64_t tp, attn
     return rc;
 }
 
+/* The smallest TP on which vLLM starts (one request of max_model_len fits); failing that,
+ * the smallest whose weights and overheads leave any KV block; failing that, none. */
 static deployment smallest_tp(report_context *r, const attn_device *dev)
 {
-    deployment d = {0};
-    for (size_t i = 0; i < sizeof TP_SIZES / sizeof TP_SIZES[0]; i++) {
+    deployment best = {0}, holds = {0};
+    for (size_t i = 0; i < sizeof TP_SIZES / sizeof TP_SIZES[0] && !best.tp; i++) {
         attn_engine_result e;
-        if (engine_at(r, dev, TP_SIZES[i], &e) == ATTN_OK && e.kv_budget_bytes > 0 &&
-            e.gpu_blocks > 0) {
-            d.tp = TP_SIZES[i];
-            d.engine = e;
-            return d;
-        }
-        if (d.tp == 0)
-            d.engine = e; /* keep the last tried, for the "does not fit" row */
+        if (engine_at(r, dev, TP_SIZES[i], &e) != ATTN_OK || e.gpu_blocks == 0)
+            continue;
+        deployment d = {TP_SIZES[i], e};
+        if (e.fits_max_model_len)
+            best = d;
+        else if (!holds.tp)
+            holds = d;
     }
-    return d;
+    return best.tp ? best : holds;
 }
 
 static double gib(double bytes)
@@ -67,7 +68,7 @@ static void row(report_context *r, const attn_device *dev, const deployment *d)
     snprintf(v[0], 64, "%.1f", gib((double)dev->memory_exposed_bytes));
     if (!d->tp) {
         const char *row8[] = {dev->name, v[0], "> 8", "-", "-", "-", "-", "-", "-",
-                              "weights and overheads exceed the budget even at TP 8"};
+                              "no: weights and overheads exceed the budget even at TP 8"};
         attn_doc_row(r->doc, row8);
         return;
     }
@@ -109,8 +110,9 @@ int report_capacity_section(report_context *r)
                        "Deployment with vLLM's defaults (gpu_memory_utilization 0.92, the profile "
                        "run's max_num_batched_tokens and max_num_seqs, blocks of 16 tokens, "
                        "max_model_len %lld): for each GPU, the smallest tensor-parallel size "
-                       "(1, 2, 4 or 8) whose weights, activations and overheads leave room for "
-                       "a KV cache. Weights are as loaded (quantisation scales, 16-bit "
+                       "(1, 2, 4 or 8) on which vLLM starts, i.e. whose weights, activations and "
+                       "overheads leave KV cache for one request of max_model_len (else the "
+                       "smallest that leaves any). Weights are as loaded (quantisation scales, 16-bit "
                        "embeddings). attnscope kv MODEL --gpu NAME --tp N shows every term "
                        "with its rule.",
                        (long long)r->context);
