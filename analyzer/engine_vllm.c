@@ -16,9 +16,9 @@
  * that sorts them (vllm/v1/sample/ops/topk_topp_sampler.py, apply_top_k_top_p).
  *
  * Defaults (vllm/engine/arg_utils.py, EngineArgs._set_default_args, API server): devices of
- * 70 GiB or more get max_num_batched_tokens 8192 and max_num_seqs 1024, smaller ones 2048
- * and 256; gpu_memory_utilization 0.92 (vllm/config/cache.py; 0.9 before v0.11); block_size
- * 16. CUDA graphs are captured for batch sizes 1, 2, 4, 8..248 step 8, 256..max step 16 with
+ * 70 GiB or more whose name does not contain "a100" get max_num_batched_tokens 8192 and
+ * max_num_seqs 1024, the others (A100s included) 2048 and 256; gpu_memory_utilization 0.92
+ * (vllm/config/cache.py; 0.9 before v0.11); block_size 16. CUDA graphs are captured for batch sizes 1, 2, 4, 8..248 step 8, 256..max step 16 with
  * max = min(2 x max_num_seqs, 512) (vllm/config/compilation.py), once FULL and once PIECEWISE.
  *
  * Modelled (not measured) constants, each replaceable by a measured --overhead:
@@ -30,7 +30,9 @@
  *  - CUDA graphs: the graph pool holds one forward pass at the largest captured size, plus
  *    1 MiB per graph (the floor vLLM's estimator applies per graph).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <stdio.h>
+#include <string.h>
 
 #include "engine_internal.h"
 
@@ -44,7 +46,8 @@
 static void vllm_defaults(const attn_model *m, attn_engine_settings *s)
 {
     (void)m;
-    bool large = s->device_bytes >= 70 * ATTN_GIB;
+    bool a100 = s->device_name && strcasestr(s->device_name, "a100");
+    bool large = s->device_bytes >= 70 * ATTN_GIB && !a100;
     if (s->mem_util <= 0)
         s->mem_util = 0.92;
     if (s->block_size <= 0)

@@ -381,6 +381,7 @@ typedef struct attn_engine_settings {
     int cuda_graphs_in_budget;      /* -1 = the engine's default, 0 no, 1 yes */
     int64_t overhead_bytes;         /* measured non-torch memory; -1 = modelled */
     attn_quant quant;               /* weights as loaded */
+    const char *device_name;        /* vLLM's defaults depend on it (A100); may be NULL */
 } attn_engine_settings;
 
 /* One GPU of the deployment: the pipeline stage with the fewest KV blocks (the engine

@@ -133,6 +133,7 @@ int kv_engine_compute(const kv_engine_options *e, kv_report *r, double mem_util)
         .cuda_graphs_in_budget = -1,
         .overhead_bytes = e->overhead,
         .quant = e->quant,
+        .device_name = r->device_name,
     };
     if (e->vllm_log) {
         const attn_vllm_log *log = &e->log;

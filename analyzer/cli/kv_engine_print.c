@@ -19,7 +19,7 @@ static const char *signed_bytes(int64_t v, char *buf, size_t len)
     char tmp[TEXT];
     if (v >= 0)
         return cli_bytes((uint64_t)v, buf, len);
-    snprintf(buf, len, "-%s", cli_bytes((uint64_t)(-(v + 1)) + 1, tmp, sizeof tmp));
+    snprintf(buf, len, "-(%s)", cli_bytes((uint64_t)(-(v + 1)) + 1, tmp, sizeof tmp));
     return buf;
 }
 

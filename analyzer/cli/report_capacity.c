@@ -30,7 +30,8 @@ static int engine_at(report_context *r, const attn_device *dev, int64_t tp, attn
                               .max_model_len = r->context,
                               .cuda_graphs_in_budget = -1,
                               .overhead_bytes = -1,
-                              .quant = r->model->quant};
+                              .quant = r->model->quant,
+                              .device_name = dev->name};
     int rc = attn_plan_init(&plan, r->model, &req, NULL);
     if (!rc)
         rc = attn_engine_compute(r->model, plan, &s, out, NULL);

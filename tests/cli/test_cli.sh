@@ -174,7 +174,7 @@ expect_ok "vLLM V0 log" 'V0 format' kv llama-3-8b --vllm-log "$LOGS/v0_llama3_8b
 expect_ok "vLLM v0.7 log" 'available KV cache            54.90 GiB' kv llama-3-8b --vllm-log "$LOGS/v07_llama3_8b.log"
 expect_ok "vLLM V1 log" '433456' kv qwen2.5-72b --vllm-log "$LOGS/v1_qwen25_72b_tp4.log"
 expect_ok "vLLM log in json" '"kv_cache_tokens": 433456' kv qwen2.5-72b --vllm-log "$LOGS/v1_qwen25_72b_tp4.log" --format json
-expect_ok "no room in the log, none predicted" '"gpu_blocks": 0' kv llama-3-70b --gpu a100-80g --mem-util 0.85 --vllm-log "$LOGS/v1_no_room.log" --format json
+expect_ok "no room in the log, none predicted" '"gpu_blocks": 0' kv llama-3-70b --gpu a100-80g --mem-util 0.83 --vllm-log "$LOGS/v1_no_room.log" --format json
 expect_ok "devices shows exposed memory" 'exposed' devices
 expect_error "not a vLLM log" "not a vLLM startup log" kv llama-3-8b --vllm-log "$LOGS/not_vllm.log"
 expect_error "unknown --weights-quant" "--weights-quant 'int3'" kv llama-3-8b --gpu h100-sxm --weights-quant int3
