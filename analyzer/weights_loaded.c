@@ -28,17 +28,6 @@
 
 #define BYTES16 2 /* engines load fp32 checkpoints as 16-bit (engine.c) */
 
-typedef struct wsum {
-    uint64_t bytes;
-    int rc;
-} wsum;
-
-static void add(wsum *s, uint64_t a, uint64_t b)
-{
-    if (!s->rc)
-        s->rc = attn_fma_u64(&s->bytes, a, b);
-}
-
 static uint64_t cdiv(uint64_t a, uint64_t b)
 {
     return attn_ceil_div_u64(a, b);
@@ -70,10 +59,10 @@ static bool skipped(const attn_quant *q, const char *module)
 }
 
 /* One [out x in] weight on this rank, stored as the method stores it. */
-static void matrix(wsum *s, const attn_quant *q, const char *module, uint64_t out, uint64_t in)
+static void matrix(attn_sum *s, const attn_quant *q, const char *module, uint64_t out, uint64_t in)
 {
     if (q->method == ATTN_QUANT_NONE || skipped(q, module)) {
-        add(s, out * BYTES16, in);
+        attn_sum_add(s, out * BYTES16, in);
         return;
     }
     uint64_t elems = 0, groups = q->group > 0 ? cdiv(in, (uint64_t)q->group) : 1;
@@ -84,43 +73,43 @@ static void matrix(wsum *s, const attn_quant *q, const char *module, uint64_t ou
     switch (q->method) {
     case ATTN_QUANT_FP8:
     case ATTN_QUANT_INT8:
-        add(s, elems, 1);
+        attn_sum_add(s, elems, 1);
         if (q->block_out > 0 && q->block_in > 0)
-            add(s, cdiv(out, (uint64_t)q->block_out) * cdiv(in, (uint64_t)q->block_in),
+            attn_sum_add(s, cdiv(out, (uint64_t)q->block_out) * cdiv(in, (uint64_t)q->block_in),
                 q->scale_bytes);
         else
-            add(s, q->group < 0 ? 1 : out, q->scale_bytes);
+            attn_sum_add(s, q->group < 0 ? 1 : out, q->scale_bytes);
         break;
     case ATTN_QUANT_GPTQ:
     case ATTN_QUANT_AWQ:
-        add(s, elems / 8, q->bits);
-        add(s, groups * out, q->scale_bytes);
+        attn_sum_add(s, elems / 8, q->bits);
+        attn_sum_add(s, groups * out, q->scale_bytes);
         if (q->zero_points)
-            add(s, groups * out * q->bits / 8, 1);
+            attn_sum_add(s, groups * out * q->bits / 8, 1);
         if (q->row_index)
-            add(s, in, 4);
+            attn_sum_add(s, in, 4);
         break;
     case ATTN_QUANT_BNB4: {
         uint64_t blocks = cdiv(elems, 64);
-        add(s, cdiv(elems, 2), 1);
+        attn_sum_add(s, cdiv(elems, 2), 1);
         if (q->double_quant) {
-            add(s, blocks, 1);
-            add(s, cdiv(blocks, 256), 4);
+            attn_sum_add(s, blocks, 1);
+            attn_sum_add(s, cdiv(blocks, 256), 4);
         } else {
-            add(s, blocks, 4);
+            attn_sum_add(s, blocks, 4);
         }
         break;
     }
     case ATTN_QUANT_BNB8:
-        add(s, elems, 1);
-        add(s, out, 4);
+        attn_sum_add(s, elems, 1);
+        attn_sum_add(s, out, 4);
         break;
     case ATTN_QUANT_MXFP4:
-        add(s, cdiv(elems, 2), 1);
-        add(s, cdiv(elems, 32), 1);
+        attn_sum_add(s, cdiv(elems, 2), 1);
+        attn_sum_add(s, cdiv(elems, 32), 1);
         break;
     default:
-        add(s, out * BYTES16, in);
+        attn_sum_add(s, out * BYTES16, in);
     }
 }
 
@@ -138,8 +127,8 @@ void attn_pp_stage_range(int64_t layers, int64_t pp, int64_t stage, int64_t *sta
     }
 }
 
-static void attention(wsum *s, const attn_model *m, const attn_quant *q, uint64_t tp,
-                      const char *prefix, wsum *norms)
+static void attention(attn_sum *s, const attn_model *m, const attn_quant *q, uint64_t tp,
+                      const char *prefix, attn_sum *norms)
 {
     char name[160];
     uint64_t h = (uint64_t)m->heads / tp, d = (uint64_t)m->hidden;
@@ -152,7 +141,7 @@ static void attention(wsum *s, const attn_model *m, const attn_quant *q, uint64_
             matrix(s, q, name, ql, d);
             snprintf(name, sizeof name, "%sself_attn.q_b_proj", prefix);
             matrix(s, q, name, h * qk, ql);
-            add(norms, ql, BYTES16);
+            attn_sum_add(norms, ql, BYTES16);
         } else {
             snprintf(name, sizeof name, "%sself_attn.q_proj", prefix);
             matrix(s, q, name, h * qk, d);
@@ -161,8 +150,8 @@ static void attention(wsum *s, const attn_model *m, const attn_quant *q, uint64_
         matrix(s, q, name, c + r, d);
         snprintf(name, sizeof name, "%sself_attn.kv_b_proj", prefix);
         matrix(s, q, name, h * (uint64_t)(m->nope_dim + m->v_head_dim), c);
-        add(s, h * c * (uint64_t)(m->nope_dim + m->v_head_dim), BYTES16); /* W_UK, W_UV */
-        add(norms, c, BYTES16);
+        attn_sum_add(s, h * c * (uint64_t)(m->nope_dim + m->v_head_dim), BYTES16); /* W_UK, W_UV */
+        attn_sum_add(norms, c, BYTES16);
         snprintf(name, sizeof name, "%sself_attn.o_proj", prefix);
         matrix(s, q, name, d, h * (uint64_t)m->v_head_dim);
         return;
@@ -174,28 +163,28 @@ static void attention(wsum *s, const attn_model *m, const attn_quant *q, uint64_
     snprintf(name, sizeof name, "%sself_attn.o_proj", prefix);
     matrix(s, q, name, d, h * (uint64_t)m->v_head_dim);
     if (m->attention_bias)
-        add(norms, rows, BYTES16);
+        attn_sum_add(norms, rows, BYTES16);
     if (m->linear_bias)
-        add(norms, d, BYTES16);
-    add(norms, (uint64_t)m->head_norms * (uint64_t)m->head_dim, BYTES16);
+        attn_sum_add(norms, d, BYTES16);
+    attn_sum_add(norms, (uint64_t)m->head_norms * (uint64_t)m->head_dim, BYTES16);
 }
 
 /* A gated (gate, up, down) or plain (up, down) MLP of width `inter` per rank. */
-static void mlp(wsum *s, const attn_model *m, const attn_quant *q, const char *module,
+static void mlp(attn_sum *s, const attn_model *m, const attn_quant *q, const char *module,
                 uint64_t inter, uint64_t count)
 {
     uint64_t d = (uint64_t)m->hidden;
-    wsum one = {0, ATTN_OK};
+    attn_sum one = {0, ATTN_OK};
     char name[160];
     snprintf(name, sizeof name, "%s.gate_up_proj", module);
     matrix(&one, q, name, (m->gated_mlp ? 2 : 1) * inter, d);
     snprintf(name, sizeof name, "%s.down_proj", module);
     matrix(&one, q, name, d, inter);
     if (m->linear_bias)
-        add(&one, inter + d, BYTES16);
+        attn_sum_add(&one, inter + d, BYTES16);
     if (one.rc)
         s->rc = one.rc;
-    add(s, one.bytes, count);
+    attn_sum_add(s, one.total, count);
 }
 
 static bool is_moe_layer(const attn_model *m, int64_t layer)
@@ -204,12 +193,12 @@ static bool is_moe_layer(const attn_model *m, int64_t layer)
 }
 
 static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, int64_t i,
-                  wsum *att, wsum *mlps, wsum *norms)
+                  attn_sum *att, attn_sum *mlps, attn_sum *norms)
 {
     char prefix[64], module[96];
     snprintf(prefix, sizeof prefix, "model.layers.%lld.", (long long)i);
     attention(att, m, q, tp, prefix, norms);
-    add(norms, (uint64_t)m->norms_per_layer * (uint64_t)m->hidden * (m->norm_bias ? 2 : 1),
+    attn_sum_add(norms, (uint64_t)m->norms_per_layer * (uint64_t)m->hidden * (m->norm_bias ? 2 : 1),
         BYTES16);
     if (!is_moe_layer(m, i)) {
         snprintf(module, sizeof module, "%smlp", prefix);
@@ -217,7 +206,7 @@ static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, int64_t
         return;
     }
     uint64_t inter = cdiv((uint64_t)m->moe_intermediate, tp);
-    add(mlps, (uint64_t)m->hidden * (uint64_t)m->experts, BYTES16); /* router, replicated */
+    attn_sum_add(mlps, (uint64_t)m->hidden * (uint64_t)m->experts, BYTES16); /* router, replicated */
     snprintf(module, sizeof module, "%smlp.experts", prefix);
     mlp(mlps, m, q, module, inter, (uint64_t)m->experts);
     if (m->shared_experts) {
@@ -239,27 +228,27 @@ int attn_weights_loaded_compute(const attn_model *m, const attn_quant *q, int64_
                          (long long)m->layers, m->name);
     uint64_t t = (uint64_t)tp;
     uint64_t vocab_rows = cdiv(cdiv((uint64_t)m->vocab, 64) * 64, t);
-    wsum emb = {0, ATTN_OK}, head = {0, ATTN_OK}, att = {0, ATTN_OK}, mlps = {0, ATTN_OK},
+    attn_sum emb = {0, ATTN_OK}, head = {0, ATTN_OK}, att = {0, ATTN_OK}, mlps = {0, ATTN_OK},
          norms = {0, ATTN_OK};
     int64_t start, end;
     attn_pp_stage_range(m->layers, pp, stage, &start, &end);
     bool first = stage == 0, last = stage == pp - 1;
     if (first) {
-        add(&emb, vocab_rows * (uint64_t)m->hidden, BYTES16);
-        add(&emb, (uint64_t)m->learned_positions * (uint64_t)m->hidden, BYTES16);
+        attn_sum_add(&emb, vocab_rows * (uint64_t)m->hidden, BYTES16);
+        attn_sum_add(&emb, (uint64_t)m->learned_positions * (uint64_t)m->hidden, BYTES16);
     }
     if (last) {
         if (!m->tied_embeddings || pp > 1)
-            add(&head, vocab_rows * (uint64_t)m->hidden, BYTES16); /* never quantised */
-        add(&norms, (uint64_t)m->hidden * (m->norm_bias ? 2 : 1), BYTES16); /* final norm */
+            attn_sum_add(&head, vocab_rows * (uint64_t)m->hidden, BYTES16); /* never quantised */
+        attn_sum_add(&norms, (uint64_t)m->hidden * (m->norm_bias ? 2 : 1), BYTES16); /* final norm */
     }
     for (int64_t i = start; i < end; i++)
         layer(m, q, t, i, &att, &mlps, &norms);
-    out->embedding = emb.bytes;
-    out->lm_head = head.bytes;
-    out->attention = att.bytes;
-    out->mlp = mlps.bytes;
-    out->norms = norms.bytes;
+    out->embedding = emb.total;
+    out->lm_head = head.total;
+    out->attention = att.total;
+    out->mlp = mlps.total;
+    out->norms = norms.total;
     uint64_t total = 0;
     int rc = emb.rc ? emb.rc : head.rc ? head.rc : att.rc ? att.rc : mlps.rc ? mlps.rc : norms.rc;
     if (!rc)
