@@ -19,46 +19,47 @@
 #define ACT_BYTES 2
 #define FUSED_MOE_CHUNK 16384 /* vllm/envs.py VLLM_FUSED_MOE_CHUNK_SIZE: 16 x 1024 (32768 before) */
 
-static uint64_t max_u64(uint64_t a, uint64_t b)
+/* Sums run in long double: a fuzzed config with 2^40 tokens and huge widths must saturate,
+ * not wrap. */
+typedef long double bytes_t;
+
+static bytes_t max_bytes(bytes_t a, bytes_t b)
 {
     return a > b ? a : b;
 }
 
-static uint64_t dense_peak(const attn_model *m, uint64_t tp, uint64_t t, uint64_t inter)
+static bytes_t dense_peak(const attn_model *m, uint64_t tp, bytes_t t, uint64_t inter)
 {
-    uint64_t h = (uint64_t)m->hidden, i = (inter + tp - 1) / tp;
+    bytes_t h = (bytes_t)m->hidden, i = (bytes_t)((inter + tp - 1) / tp);
     return t * (3 * h + (m->gated_mlp ? 3 : 2) * i) * ACT_BYTES;
 }
 
-static uint64_t moe_peak(const attn_model *m, uint64_t tp, uint64_t t)
+static bytes_t moe_peak(const attn_model *m, uint64_t tp, bytes_t t)
 {
-    uint64_t h = (uint64_t)m->hidden, k = (uint64_t)m->experts_per_token;
-    uint64_t i = ((uint64_t)m->moe_intermediate + tp - 1) / tp;
-    uint64_t chunk = t < FUSED_MOE_CHUNK ? t : FUSED_MOE_CHUNK;
-    uint64_t caches = chunk * k * (2 * i + i + h) * ACT_BYTES;
-    uint64_t router = t * (uint64_t)m->experts * 4;
-    uint64_t shared = m->shared_experts
-                          ? t * (m->gated_mlp ? 3 : 2) * i * (uint64_t)m->shared_experts *
-                                ACT_BYTES
-                          : 0;
+    bytes_t h = (bytes_t)m->hidden, k = (bytes_t)m->experts_per_token;
+    bytes_t i = (bytes_t)(((uint64_t)m->moe_intermediate + tp - 1) / tp);
+    bytes_t chunk = t < FUSED_MOE_CHUNK ? t : FUSED_MOE_CHUNK;
+    bytes_t caches = chunk * k * (2 * i + i + h) * ACT_BYTES;
+    bytes_t router = t * (bytes_t)m->experts * 4;
+    bytes_t shared = t * (m->gated_mlp ? 3 : 2) * i * (bytes_t)m->shared_experts * ACT_BYTES;
     return 3 * t * h * ACT_BYTES + caches + router + shared;
 }
 
-static uint64_t attention_peak(const attn_model *m, uint64_t tp, uint64_t t)
+static bytes_t attention_peak(const attn_model *m, uint64_t tp, bytes_t t)
 {
-    uint64_t h = (uint64_t)m->hidden, heads = (uint64_t)m->heads / tp;
-    uint64_t kv = (uint64_t)m->kv_heads >= tp ? (uint64_t)m->kv_heads / tp : 1;
-    uint64_t per_token;
+    bytes_t h = (bytes_t)m->hidden, heads = (bytes_t)((uint64_t)m->heads / tp);
+    bytes_t kv = (bytes_t)((uint64_t)m->kv_heads >= tp ? (uint64_t)m->kv_heads / tp : 1);
+    bytes_t per_token;
     if (m->mla) {
-        uint64_t qk = (uint64_t)(m->nope_dim + m->rope_dim);
+        bytes_t qk = (bytes_t)(m->nope_dim + m->rope_dim);
         per_token = heads * qk                                    /* q */
-                    + (uint64_t)(m->kv_lora_rank + m->rope_dim)   /* latent */
-                    + heads * (uint64_t)(m->nope_dim + m->v_head_dim) /* kv_b output */
+                    + (bytes_t)(m->kv_lora_rank + m->rope_dim)    /* latent */
+                    + heads * (bytes_t)(m->nope_dim + m->v_head_dim) /* kv_b output */
                     + heads * qk                                  /* k with rope */
-                    + heads * (uint64_t)m->v_head_dim;            /* attention output */
+                    + heads * (bytes_t)m->v_head_dim;             /* attention output */
     } else {
-        per_token = heads * (uint64_t)m->head_dim + kv * (uint64_t)(m->head_dim + m->v_head_dim) +
-                    heads * (uint64_t)m->v_head_dim;
+        per_token = heads * (bytes_t)m->head_dim + kv * (bytes_t)(m->head_dim + m->v_head_dim) +
+                    heads * (bytes_t)m->v_head_dim;
     }
     return t * (3 * h + per_token) * ACT_BYTES;
 }
@@ -66,7 +67,8 @@ static uint64_t attention_peak(const attn_model *m, uint64_t tp, uint64_t t)
 uint64_t attn_forward_peak_bytes(const attn_model *m, int64_t tp, int64_t first_layer,
                                  int64_t end_layer, int64_t tokens)
 {
-    uint64_t t = (uint64_t)tokens, p = (uint64_t)tp, peak = 0;
+    bytes_t t = (bytes_t)tokens, peak;
+    uint64_t p = (uint64_t)tp;
     bool any_moe = false, any_dense = false;
     for (int64_t l = first_layer; l < end_layer; l++) {
         bool moe = m->experts && l >= m->first_dense_layers && l % m->moe_layer_freq == 0;
@@ -75,8 +77,8 @@ uint64_t attn_forward_peak_bytes(const attn_model *m, int64_t tp, int64_t first_
     }
     peak = attention_peak(m, p, t);
     if (any_dense)
-        peak = max_u64(peak, dense_peak(m, p, t, (uint64_t)m->intermediate));
+        peak = max_bytes(peak, dense_peak(m, p, t, (uint64_t)m->intermediate));
     if (any_moe)
-        peak = max_u64(peak, moe_peak(m, p, t));
-    return peak;
+        peak = max_bytes(peak, moe_peak(m, p, t));
+    return peak < (bytes_t)UINT64_MAX ? (uint64_t)peak : UINT64_MAX;
 }

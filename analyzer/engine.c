@@ -87,7 +87,8 @@ static void decide_fit(attn_engine_result *r)
                  "the %.2f GiB available; the longest that fits is about %lld tokens "
                  "(vllm/v1/core/kv_cache_utils.py, check_enough_kv_cache_memory)",
                  (long long)s->max_model_len,
-                 gib(blocks_per_request * r->page_bytes), gib((uint64_t)r->kv_budget_bytes),
+                 (double)blocks_per_request * (double)r->page_bytes / (double)ATTN_GIB,
+                 gib((uint64_t)r->kv_budget_bytes),
                  (long long)longest_request(r, r->kv_budget_bytes));
     else if (!r->fits_max_model_len)
         r->fits_max_model_len = true; /* SGLang starts; such a request waits or is cut */

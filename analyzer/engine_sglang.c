@@ -55,7 +55,8 @@ static int sglang_terms(const attn_model *m, attn_engine_result *r, bool last_st
                                  ? s->device_bytes - r->outside_bytes
                                  : 0;
     r->budget_bytes = (uint64_t)((long double)free_at_start * (long double)s->mem_util);
-    r->kv_budget_bytes = (int64_t)((long double)r->budget_bytes - (long double)r->weights_bytes);
+    long double kv = (long double)r->budget_bytes - (long double)r->weights_bytes;
+    r->kv_budget_bytes = kv < -9.0e18L ? INT64_MIN : (int64_t)kv;
     return ATTN_OK;
 }
 

@@ -69,10 +69,13 @@ static uint64_t capture_sizes(int64_t max)
     return n;
 }
 
-static uint64_t sampler_peak(const attn_model *m, int64_t reqs)
+/* Saturating, as attn_forward_peak_bytes: absurd settings must not wrap. */
+static uint64_t sampler_peak(const attn_model *m, int64_t tokens, int64_t reqs)
 {
-    return (uint64_t)reqs * (uint64_t)m->vocab * SAMPLER_BYTES_PER_LOGIT +
-           (uint64_t)reqs * (uint64_t)m->hidden * 2;
+    long double bytes = (long double)tokens * (long double)m->hidden * 2 +
+                        (long double)reqs * (long double)m->vocab * SAMPLER_BYTES_PER_LOGIT +
+                        (long double)reqs * (long double)m->hidden * 2;
+    return bytes < (long double)UINT64_MAX ? (uint64_t)bytes : UINT64_MAX;
 }
 
 static int vllm_terms(const attn_model *m, attn_engine_result *r, bool last_stage,
@@ -86,9 +89,7 @@ static int vllm_terms(const attn_model *m, attn_engine_result *r, bool last_stag
     int64_t reqs = s->max_num_seqs < tokens ? s->max_num_seqs : tokens;
 
     uint64_t forward = attn_forward_peak_bytes(m, s->tp, start, end, tokens);
-    uint64_t sampling = last_stage ? (uint64_t)tokens * (uint64_t)m->hidden * 2 +
-                                         sampler_peak(m, reqs)
-                                   : 0;
+    uint64_t sampling = last_stage ? sampler_peak(m, tokens, reqs) : 0;
     r->activation_peak_bytes = forward > sampling ? forward : sampling;
 
     if (s->overhead_bytes >= 0)
@@ -101,15 +102,16 @@ static int vllm_terms(const attn_model *m, attn_engine_result *r, bool last_stag
 
     if (!s->enforce_eager) {
         int64_t max_size = 2 * s->max_num_seqs < 512 ? 2 * s->max_num_seqs : 512;
-        r->cuda_graph_bytes = attn_forward_peak_bytes(m, s->tp, start, end, max_size) +
-                              2 * capture_sizes(max_size) * GRAPH_FLOOR;
+        uint64_t pool = attn_forward_peak_bytes(m, s->tp, start, end, max_size);
+        uint64_t per_graph = 2 * capture_sizes(max_size) * GRAPH_FLOOR;
+        r->cuda_graph_bytes = pool < UINT64_MAX - per_graph ? pool + per_graph : UINT64_MAX;
     }
 
     r->budget_bytes = (uint64_t)((long double)s->device_bytes * (long double)s->mem_util);
     long double kv = (long double)r->budget_bytes - (long double)r->weights_bytes -
                      (long double)r->activation_peak_bytes - (long double)r->non_torch_bytes -
                      (s->cuda_graphs_in_budget ? (long double)r->cuda_graph_bytes : 0);
-    r->kv_budget_bytes = (int64_t)kv;
+    r->kv_budget_bytes = kv < -9.0e18L ? INT64_MIN : (int64_t)kv;
     if (r->outside_bytes + r->budget_bytes > s->device_bytes)
         snprintf(r->reason, sizeof r->reason,
                  "vllm: free memory at start-up (%.2f of %.2f GiB, after the CUDA context) is "

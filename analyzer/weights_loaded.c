@@ -58,6 +58,18 @@ static bool skipped(const attn_quant *q, const char *module)
     return false;
 }
 
+/* a x b values of `bits` bits each, exactly (the product checked before it is used). */
+static void add_bits(attn_sum *s, uint64_t a, uint64_t b, uint64_t bits)
+{
+    uint64_t n = 0;
+    if (attn_mul_u64(a, b, &n)) {
+        s->rc = ATTN_ERR_OVERFLOW;
+        return;
+    }
+    attn_sum_add(s, n / 8, bits);
+    attn_sum_add(s, 1, (n % 8) * bits / 8);
+}
+
 /* One [out x in] weight on this rank, stored as the method stores it. */
 static void matrix(attn_sum *s, const attn_quant *q, const char *module, uint64_t out, uint64_t in)
 {
@@ -82,10 +94,10 @@ static void matrix(attn_sum *s, const attn_quant *q, const char *module, uint64_
         break;
     case ATTN_QUANT_GPTQ:
     case ATTN_QUANT_AWQ:
-        attn_sum_add(s, elems / 8, q->bits);
-        attn_sum_add(s, groups * out, q->scale_bytes);
+        add_bits(s, out, in, q->bits);
+        add_bits(s, groups, out, 8 * q->scale_bytes);
         if (q->zero_points)
-            attn_sum_add(s, groups * out * q->bits / 8, 1);
+            add_bits(s, groups, out, q->bits);
         if (q->row_index)
             attn_sum_add(s, in, 4);
         break;
@@ -150,7 +162,7 @@ static void attention(attn_sum *s, const attn_model *m, const attn_quant *q, uin
         matrix(s, q, name, c + r, d);
         snprintf(name, sizeof name, "%sself_attn.kv_b_proj", prefix);
         matrix(s, q, name, h * (uint64_t)(m->nope_dim + m->v_head_dim), c);
-        attn_sum_add(s, h * c * (uint64_t)(m->nope_dim + m->v_head_dim), BYTES16); /* W_UK, W_UV */
+        attn_sum_add(s, h * c, (uint64_t)(m->nope_dim + m->v_head_dim) * BYTES16); /* W_UK, W_UV */
         attn_sum_add(norms, c, BYTES16);
         snprintf(name, sizeof name, "%sself_attn.o_proj", prefix);
         matrix(s, q, name, d, h * (uint64_t)m->v_head_dim);

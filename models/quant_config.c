@@ -187,7 +187,12 @@ int attn_quant_read(const json_t *qc, const char *label, attn_quant *out, attn_d
         return rc;
     snprintf(out->name, sizeof out->name, "%s", method);
     if (out->method == ATTN_QUANT_GPTQ || out->method == ATTN_QUANT_AWQ) {
-        out->bits = (unsigned)int_or(qc, "bits", out->bits);
+        int64_t bits = int_or(qc, "bits", out->bits);
+        if (bits != 2 && bits != 3 && bits != 4 && bits != 8)
+            return attn_fail(diag, ATTN_ERR_FIELD,
+                             "%s: field 'quantization_config.bits' = %lld: expected 2, 3, 4 or 8",
+                             label, (long long)bits);
+        out->bits = (unsigned)bits;
         int64_t g = int_or(qc, "group_size", out->group);
         out->group = g > 0 ? g : -1;
     }
