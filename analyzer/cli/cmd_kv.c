@@ -172,7 +172,9 @@ static int compute_report(const kv_options *o, const attn_model *m, kv_report *r
     int rc = attn_params_count(m, &r->params);
     if (rc)
         return cli_fail(CLI_USAGE, "%s: parameter count overflows 64 bits", m->path);
-    r->weights_dtype = o->weights_dtype_set ? o->weights_dtype : m->weights_dtype;
+    r->weights_dtype = o->weights_dtype_set           ? o->weights_dtype
+                       : m->weights_dtype == m->dtype ? attn_engine_dtype(m, o->engine.engine)
+                                                      : m->weights_dtype;
     int64_t tp = attn_plan_tp(r->plan);
     rc = attn_precision_row_bytes(attn_precision_default(r->weights_dtype), r->params.total,
                                   &r->weights_bytes);
