@@ -105,7 +105,8 @@ static int stage_result(const attn_model *m, const attn_plan *plan, const attn_e
     attn_pp_stage_range(m->layers, s->pp, stage, &start, &end);
     r->stage_layers = end - start;
     attn_weights_loaded w;
-    int rc = attn_weights_loaded_compute(m, &s->quant, s->tp, s->pp, stage, &w, diag);
+    int rc = attn_weights_loaded_compute(m, &s->quant, s->tp, s->pp, stage, s->expert_parallel,
+                                         &w, diag);
     if (rc)
         return rc;
     r->weights_bytes = w.total;

@@ -12,8 +12,9 @@
  *  - linear.py: QKVParallelLinear gives each rank heads/tp query heads and max(1, kv/tp) KV
  *    heads (replicated when tp > kv heads); Column/RowParallelLinear split out/in by tp;
  *    ReplicatedLinear (MLA's q_a / kv_a projections, MoE routers) is whole on every rank;
- *  - fused_moe/layer.py: FusedMoE splits each expert's intermediate by tp (with expert
- *    parallelism each rank holds experts/tp whole experts: the same bytes);
+ *  - fused_moe/layer.py: FusedMoE splits each expert's intermediate by tp; with expert
+ *    parallelism (--enable-expert-parallel) each rank holds whole experts, ceil(experts/tp)
+ *    on the fullest rank, which differs when experts or widths do not divide by tp;
  *  - models/deepseek_v2.py + attention/backends/mla/common.py (process_weights_after_loading):
  *    MLA keeps kv_b_proj and adds 16-bit W_UK / W_UV copies of it for the absorbed decode.
  * Norms and biases are 16-bit and replicated (row-parallel biases too).
@@ -204,7 +205,7 @@ static bool is_moe_layer(const attn_model *m, int64_t layer)
     return m->experts && layer >= m->first_dense_layers && layer % m->moe_layer_freq == 0;
 }
 
-static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, int64_t i,
+static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, bool ep, int64_t i,
                   attn_sum *att, attn_sum *mlps, attn_sum *norms)
 {
     char prefix[64], module[96];
@@ -220,7 +221,11 @@ static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, int64_t
     uint64_t inter = cdiv((uint64_t)m->moe_intermediate, tp);
     attn_sum_add(mlps, (uint64_t)m->hidden * (uint64_t)m->experts, BYTES16); /* router, replicated */
     snprintf(module, sizeof module, "%smlp.experts", prefix);
-    mlp(mlps, m, q, module, inter, (uint64_t)m->experts);
+    if (ep) /* whole experts, the largest share any GPU gets */
+        mlp(mlps, m, q, module, (uint64_t)m->moe_intermediate,
+            cdiv((uint64_t)m->experts, tp));
+    else
+        mlp(mlps, m, q, module, inter, (uint64_t)m->experts);
     if (m->shared_experts) {
         snprintf(module, sizeof module, "%smlp.shared_experts", prefix);
         mlp(mlps, m, q, module, inter * (uint64_t)m->shared_experts, 1);
@@ -228,7 +233,8 @@ static void layer(const attn_model *m, const attn_quant *q, uint64_t tp, int64_t
 }
 
 int attn_weights_loaded_compute(const attn_model *m, const attn_quant *q, int64_t tp, int64_t pp,
-                                int64_t stage, attn_weights_loaded *out, attn_diag *diag)
+                                int64_t stage, bool ep, attn_weights_loaded *out,
+                                attn_diag *diag)
 {
     memset(out, 0, sizeof *out);
     if (tp < 1 || pp < 1 || stage < 0 || stage >= pp)
@@ -255,7 +261,7 @@ int attn_weights_loaded_compute(const attn_model *m, const attn_quant *q, int64_
         attn_sum_add(&norms, (uint64_t)m->hidden * (m->norm_bias ? 2 : 1), BYTES16); /* final norm */
     }
     for (int64_t i = start; i < end; i++)
-        layer(m, q, t, i, &att, &mlps, &norms);
+        layer(m, q, t, ep, i, &att, &mlps, &norms);
     out->embedding = emb.total;
     out->lm_head = head.total;
     out->attention = att.total;

@@ -382,6 +382,7 @@ typedef struct attn_engine_settings {
     int64_t overhead_bytes;         /* measured non-torch memory; -1 = modelled */
     attn_quant quant;               /* weights as loaded */
     const char *device_name;        /* vLLM's defaults depend on it (A100); may be NULL */
+    bool expert_parallel;           /* MoE experts placed whole, experts/tp per GPU */
 } attn_engine_settings;
 
 /* One GPU of the deployment: the pipeline stage with the fewest KV blocks (the engine
@@ -427,9 +428,11 @@ typedef struct attn_weights_loaded {
     uint64_t total;
 } attn_weights_loaded;
 
+/* expert_parallel: each GPU holds ceil(experts / tp) whole experts (vLLM
+ * --enable-expert-parallel) instead of a 1/tp slice of every expert. */
 int attn_weights_loaded_compute(const attn_model *model, const attn_quant *quant, int64_t tp,
-                                int64_t pp, int64_t stage, attn_weights_loaded *out,
-                                attn_diag *diag);
+                                int64_t pp, int64_t stage, bool expert_parallel,
+                                attn_weights_loaded *out, attn_diag *diag);
 
 /* The memory lines of a vLLM startup log (V0 or V1); absent values are NaN (reals) or -1
  * (integers). GiB throughout (V0's "GB" is GiB). */

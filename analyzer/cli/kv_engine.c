@@ -56,6 +56,7 @@ int kv_engine_option(int opt, const char *arg, kv_engine_options *e)
         e->overhead = (int64_t)size;
         return CLI_OK;
     case OPT_EAGER: e->eager = true; return CLI_OK;
+    case OPT_EXPERT_PARALLEL: e->expert_parallel = true; return CLI_OK;
     case OPT_VLLM_LOG: e->vllm_log = arg; return CLI_OK;
     default: return cli_fail(CLI_USAGE, "kv: unknown option (attnscope kv --help)");
     }
@@ -134,6 +135,7 @@ int kv_engine_compute(const kv_engine_options *e, kv_report *r, double mem_util)
         .overhead_bytes = e->overhead,
         .quant = e->quant,
         .device_name = r->device_name,
+        .expert_parallel = e->expert_parallel,
     };
     if (e->vllm_log) {
         const attn_vllm_log *log = &e->log;

@@ -10,7 +10,7 @@
 
 enum {
     OPT_ENGINE = 512, OPT_PP, OPT_MAX_MODEL_LEN, OPT_MAX_BATCHED, OPT_MAX_SEQS, OPT_BLOCK_SIZE,
-    OPT_WEIGHTS_QUANT, OPT_OVERHEAD, OPT_EAGER, OPT_VLLM_LOG, OPT_ENGINE_LAST
+    OPT_WEIGHTS_QUANT, OPT_OVERHEAD, OPT_EAGER, OPT_VLLM_LOG, OPT_EXPERT_PARALLEL, OPT_ENGINE_LAST
 };
 
 #define KV_ENGINE_LONG_OPTIONS                                                               \
@@ -22,7 +22,8 @@ enum {
         {"weights-quant", required_argument, NULL, OPT_WEIGHTS_QUANT},                        \
         {"overhead", required_argument, NULL, OPT_OVERHEAD},                                  \
         {"enforce-eager", no_argument, NULL, OPT_EAGER},                                      \
-        {"vllm-log", required_argument, NULL, OPT_VLLM_LOG}
+        {"vllm-log", required_argument, NULL, OPT_VLLM_LOG},                                  \
+        {"expert-parallel", no_argument, NULL, OPT_EXPERT_PARALLEL}
 
 #define KV_ENGINE_USAGE                                                                      \
     "  --engine E            vllm (default with --gpu/--mem), sglang, or none (plain formula)\n" \
@@ -34,6 +35,7 @@ enum {
     "                        bnb-4bit bnb-8bit mxfp4\n"                                         \
     "  --overhead SIZE       measured non-torch memory instead of the modelled one\n"          \
     "  --enforce-eager       no CUDA graphs\n"                                                  \
+    "  --expert-parallel     MoE experts placed whole over the TP GPUs (vLLM EP)\n"            \
     "  --vllm-log FILE       a vLLM startup log (V0 or V1): its memory lines beside ours\n"
 
 typedef struct kv_engine_options {
@@ -45,6 +47,7 @@ typedef struct kv_engine_options {
     int64_t pp, max_model_len, max_num_batched_tokens, max_num_seqs, block_size;
     int64_t overhead; /* -1 = modelled */
     bool eager;
+    bool expert_parallel;
     const char *vllm_log;
     attn_vllm_log log;
 } kv_engine_options;

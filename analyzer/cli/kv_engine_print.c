@@ -53,8 +53,9 @@ static void print_terms(const kv_report *r)
         printf("  budget       %s  = (device - CUDA context, NCCL) x mem_fraction_static %.2f: "
                "weights + KV only\n",
                cli_bytes(e->budget_bytes, a, sizeof a), s->mem_util);
-    printf("  weights      %s  as loaded (%s; embeddings, norms, lm_head 16-bit)\n",
-           cli_bytes(e->weights_bytes, a, sizeof a), quant_text(&s->quant, q, sizeof q));
+    printf("  weights      %s  as loaded (%s; embeddings, norms, lm_head 16-bit%s)\n",
+           cli_bytes(e->weights_bytes, a, sizeof a), quant_text(&s->quant, q, sizeof q),
+           s->expert_parallel ? "; whole experts per GPU" : "");
     printf("  activations  %s  profile run: %s tokens, %s sequences%s\n",
            cli_bytes(e->activation_peak_bytes, a, sizeof a),
            cli_group((uint64_t)s->max_num_batched_tokens, g1, 32),
@@ -184,6 +185,7 @@ int kv_engine_json(const kv_report *r, json_t *o)
     json_object_set_new(o, "max_num_seqs", json_integer(s->max_num_seqs));
     json_object_set_new(o, "block_size", json_integer(s->block_size));
     json_object_set_new(o, "cuda_graphs_in_budget", json_boolean(s->cuda_graphs_in_budget > 0));
+    json_object_set_new(o, "expert_parallel", json_boolean(s->expert_parallel));
     const struct {
         const char *key;
         uint64_t value;

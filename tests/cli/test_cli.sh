@@ -168,6 +168,7 @@ expect_ok "sglang" '"engine": "sglang"' kv llama-3-8b --gpu h100-sxm --engine sg
 expect_ok "table shows each rule" 'covers every term below' kv qwen2.5-72b --gpu h100-sxm --tp 4
 expect_ok "pipeline parallel" '"pp": 2' kv llama-3-70b --gpu h100-sxm --tp 2 --pp 2 --format json
 expect_ok "weights-quant fp8" 'as loaded (fp8' kv llama-3-70b --gpu h100-sxm --tp 2 --weights-quant fp8
+expect_ok "expert parallel" 'whole experts per GPU' kv mixtral-8x7b --gpu h100-sxm --tp 4 --expert-parallel
 expect_ok "measured overhead" '"non_torch_bytes": 1073741824' kv llama-3-8b --gpu h100-sxm --overhead 1GiB --format json
 expect_ok "refusal with the engine's reason" '"fits_max_model_len": false' kv llama-3-70b --gpu h100-sxm --format json
 expect_ok "vLLM V0 log" 'V0 format' kv llama-3-8b --vllm-log "$LOGS/v0_llama3_8b.log"

@@ -137,7 +137,7 @@ static void deepseek_v3_block_fp8_reads_and_sizes(void **state)
     assert_int_equal(m.quant.block_out, 128);
     assert_int_equal(m.quant.block_in, 128);
     attn_weights_loaded w;
-    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 8, 1, 0, &w, NULL), ATTN_OK);
+    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 8, 1, 0, false, &w, NULL), ATTN_OK);
     /* embedding: 129280 rows (a multiple of 64) / 8 x 7168 x 2 B */
     assert_int_equal(w.embedding, 129280ull / 8 * 7168 * 2);
     assert_int_equal(w.lm_head, 129280ull / 8 * 7168 * 2);
@@ -149,6 +149,12 @@ static void deepseek_v3_block_fp8_reads_and_sizes(void **state)
     uint64_t dense = 4608ull * 7168 + 36 * 56 * 4 + 7168ull * 2304 + 56 * 18 * 4;
     assert_int_equal(w.mlp, 3 * dense + 58 * (7168ull * 256 * 2 + 257 * expert));
     assert_true(w.total < 85ull * GIB);
+    /* expert parallel over 8: 256 / 8 = 32 whole experts (gate_up 4096 x 7168, down
+     * 7168 x 2048, 32 x 56 and 56 x 16 scales) instead of 256 slices */
+    attn_weights_loaded ep;
+    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 8, 1, 0, true, &ep, NULL), ATTN_OK);
+    uint64_t whole = 4096ull * 7168 + 32 * 56 * 4 + 7168ull * 2048 + 56 * 16 * 4;
+    assert_int_equal(ep.mlp, 3 * dense + 58 * (7168ull * 256 * 2 + 32 * whole + expert));
     attn_model_free(&m);
 }
 
@@ -198,8 +204,8 @@ static void pipeline_stages_split_layers_as_vllm(void **state)
     attn_weights_loaded first, last;
     /* 32 layers over 3 stages: 11, 11, 10 (vllm get_pp_indices gives the remainder to the
      * stages before the last) */
-    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 1, 3, 0, &first, NULL), ATTN_OK);
-    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 1, 3, 2, &last, NULL), ATTN_OK);
+    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 1, 3, 0, false, &first, NULL), ATTN_OK);
+    assert_int_equal(attn_weights_loaded_compute(&m, &m.quant, 1, 3, 2, false, &last, NULL), ATTN_OK);
     uint64_t layer = (6144ull * 4096 + 4096ull * 4096 + 2ull * 14336 * 4096 + 4096ull * 14336) * 2;
     assert_int_equal(first.attention + first.mlp, 11 * layer);
     assert_int_equal(last.attention + last.mlp, 10 * layer);
@@ -281,7 +287,7 @@ static void quantised_bytes_count_scales_and_skips(void **state)
                        "\"num_attention_heads\": 8, \"hidden_size\": 1024, \"intermediate_size\": 4096, "
                        "\"vocab_size\": 1000, \"torch_dtype\": \"float16\", \"tie_word_embeddings\": false}";
     attn_model m = parse_config(json);
-    assert_int_equal(attn_weights_loaded_compute(&m, &q, 1, 1, 0, &w, NULL), ATTN_OK);
+    assert_int_equal(attn_weights_loaded_compute(&m, &q, 1, 1, 0, false, &w, NULL), ATTN_OK);
     /* AWQ 4-bit, group 128 along the input: weights x 4/8 + fp16 scale and 4-bit zero per
      * (group, output) -> out x in / 2 + (in / 128) x out x (2 + 0.5) */
 #define AWQ(out, in) ((out) * (in) / 2 + (in) / 128 * (out) * 2 + (in) / 128 * (out) / 2)
@@ -292,7 +298,7 @@ static void quantised_bytes_count_scales_and_skips(void **state)
     /* mxfp4 with attention left out by a glob: only the MLPs shrink, 4.25 bits each */
     assert_int_equal(quant_status("{\"quant_method\": \"mxfp4\", \"modules_to_not_convert\": "
                                   "[\"model.layers.*.self_attn\"]}", &q, msg, sizeof msg), ATTN_OK);
-    assert_int_equal(attn_weights_loaded_compute(&m, &q, 1, 1, 0, &w, NULL), ATTN_OK);
+    assert_int_equal(attn_weights_loaded_compute(&m, &q, 1, 1, 0, false, &w, NULL), ATTN_OK);
     assert_int_equal(w.attention, 2 * (3072ull * 1024 + 1024ull * 1024) * 2);
     assert_int_equal(w.mlp, 2 * ((8192ull * 1024 + 1024ull * 4096) / 2 +
                                  (8192ull * 1024 + 1024ull * 4096) / 32));
