@@ -5,10 +5,10 @@
  * when the free memory at that point is below it. Worker.determine_available_memory runs
  * GPUModelRunner.profile_run inside vllm/utils/mem_utils.py memory_profiling and sets
  *     available KV = requested_memory - (weights + torch peak increase + non-torch increase)
- * (MemoryProfilingResult.non_kv_cache_memory); current versions also subtract an estimate
- * of the CUDA graph pool (VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS); older V1 and V0 captured
- * graphs after the KV cache was allocated, outside the budget. So gpu_memory_utilization
- * covers everything vLLM allocates after start-up, and the CUDA context stays outside.
+ * (MemoryProfilingResult.non_kv_cache_memory). CUDA graphs are captured after the KV cache
+ * is allocated (Worker.compile_or_warm_up_model), so they use memory outside the budget;
+ * only with VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1 (vllm/envs.py, default 0) is an
+ * estimate of the graph pool subtracted as well. The CUDA context stays outside too.
  *
  * profile_run (vllm/v1/worker/gpu_model_runner.py) runs _dummy_run(max_num_batched_tokens)
  * spread over min(max_num_seqs, tokens) requests, then _dummy_sampler_run on the last
@@ -57,7 +57,7 @@ static void vllm_defaults(const attn_model *m, attn_engine_settings *s)
     if (s->max_num_seqs <= 0)
         s->max_num_seqs = large ? 1024 : 256;
     if (s->cuda_graphs_in_budget < 0)
-        s->cuda_graphs_in_budget = 1;
+        s->cuda_graphs_in_budget = 0; /* VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=0 */
 }
 
 /* Number of batch sizes vLLM captures graphs for, up to `max`. */
@@ -112,6 +112,17 @@ static int vllm_terms(const attn_model *m, attn_engine_result *r, bool last_stag
                      (long double)r->activation_peak_bytes - (long double)r->non_torch_bytes -
                      (s->cuda_graphs_in_budget ? (long double)r->cuda_graph_bytes : 0);
     r->kv_budget_bytes = kv < -9.0e18L ? INT64_MIN : (int64_t)kv;
+    /* graphs captured after the KV cache use what the budget left: the context, plus the
+     * activations the profile run freed */
+    long double after_kv = (long double)r->outside_bytes + (long double)r->budget_bytes -
+                           (long double)r->activation_peak_bytes;
+    if (!s->cuda_graphs_in_budget && !s->enforce_eager &&
+        after_kv + (long double)r->cuda_graph_bytes > (long double)s->device_bytes)
+        snprintf(r->reason, sizeof r->reason,
+                 "vllm: CUDA graph capture (%.2f GiB) would not fit in what the KV cache leaves "
+                 "(vllm/v1/worker/gpu_worker.py, compile_or_warm_up_model); lower "
+                 "gpu_memory_utilization or --enforce-eager",
+                 (double)r->cuda_graph_bytes / (double)ATTN_GIB);
     if (r->outside_bytes + r->budget_bytes > s->device_bytes)
         snprintf(r->reason, sizeof r->reason,
                  "vllm: free memory at start-up (%.2f of %.2f GiB, after the CUDA context) is "

@@ -46,8 +46,8 @@ static void print_terms(const kv_report *r)
     char a[TEXT], q[TEXT], g1[32], g2[32];
     printf("  device       %s  (as exposed)\n", cli_bytes(e->device_bytes, a, sizeof a));
     if (vllm)
-        printf("  budget       %s  = device x gpu_memory_utilization %.2f: covers every term "
-               "below\n",
+        printf("  budget       %s  = device x gpu_memory_utilization %.2f: weights, "
+               "activations, non-torch, KV\n",
                cli_bytes(e->budget_bytes, a, sizeof a), s->mem_util);
     else
         printf("  budget       %s  = (device - CUDA context, NCCL) x mem_fraction_static %.2f: "

@@ -162,10 +162,10 @@ expect_error "unknown command" "unknown command 'size'" size llama-3-8b
 # --- deployment engines (vLLM, SGLang): every term, logs beside the prediction --------------
 LOGS="$DATA/vllm_logs"
 expect_ok "engine is vllm with a GPU" '"engine": "vllm"' kv llama-3-8b --gpu h100-sxm --format json
-expect_ok "engine blocks as derived in test_engine" '"gpu_blocks": 28405' kv llama-3-8b --mem 80GiB --max-model-len 8192 --format json
+expect_ok "engine blocks as derived in test_engine" '"gpu_blocks": 28483' kv llama-3-8b --mem 80GiB --max-model-len 8192 --format json
 expect_ok "engine terms in json" '"activation_peak_bytes": 2964848640' kv llama-3-8b --mem 80GiB --max-model-len 8192 --format json
 expect_ok "sglang" '"engine": "sglang"' kv llama-3-8b --gpu h100-sxm --engine sglang --format json
-expect_ok "table shows each rule" 'covers every term below' kv qwen2.5-72b --gpu h100-sxm --tp 4
+expect_ok "table shows each rule" 'gpu_memory_utilization 0.92: weights, activations, non-torch, KV' kv qwen2.5-72b --gpu h100-sxm --tp 4
 expect_ok "pipeline parallel" '"pp": 2' kv llama-3-70b --gpu h100-sxm --tp 2 --pp 2 --format json
 expect_ok "weights-quant fp8" 'as loaded (fp8' kv llama-3-70b --gpu h100-sxm --tp 2 --weights-quant fp8
 expect_ok "expert parallel" 'whole experts per GPU' kv mixtral-8x7b --gpu h100-sxm --tp 4 --expert-parallel
