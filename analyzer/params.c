@@ -9,45 +9,34 @@
 #include "attnscope.h"
 #include "checked.h"
 
-typedef struct param_sum {
-    uint64_t total;
-    int rc;
-} param_sum;
-
-static void add(param_sum *sum, uint64_t a, uint64_t b)
-{
-    if (!sum->rc)
-        sum->rc = attn_fma_u64(&sum->total, a, b);
-}
-
 static uint64_t attention_params(const attn_model *m, int *rc)
 {
-    param_sum p = {0, ATTN_OK};
+    attn_sum p = {0, ATTN_OK};
     uint64_t h = (uint64_t)m->heads, d = (uint64_t)m->hidden;
     if (m->mla) {
         uint64_t qk = (uint64_t)(m->nope_dim + m->rope_dim);
         if (m->q_lora_rank) {
-            add(&p, d, (uint64_t)m->q_lora_rank);     /* q_a_proj */
-            add(&p, 1, (uint64_t)m->q_lora_rank);     /* q_a_layernorm */
-            add(&p, (uint64_t)m->q_lora_rank, h * qk); /* q_b_proj */
+            attn_sum_add(&p, d, (uint64_t)m->q_lora_rank);     /* q_a_proj */
+            attn_sum_add(&p, 1, (uint64_t)m->q_lora_rank);     /* q_a_layernorm */
+            attn_sum_add(&p, (uint64_t)m->q_lora_rank, h * qk); /* q_b_proj */
         } else {
-            add(&p, d, h * qk);
+            attn_sum_add(&p, d, h * qk);
         }
-        add(&p, d, (uint64_t)(m->kv_lora_rank + m->rope_dim));                   /* kv_a */
-        add(&p, 1, (uint64_t)m->kv_lora_rank);                                     /* kv_a norm */
-        add(&p, (uint64_t)m->kv_lora_rank, h * (uint64_t)(m->nope_dim + m->v_head_dim)); /* kv_b */
-        add(&p, h * (uint64_t)m->v_head_dim, d);                                   /* o_proj */
+        attn_sum_add(&p, d, (uint64_t)(m->kv_lora_rank + m->rope_dim));                   /* kv_a */
+        attn_sum_add(&p, 1, (uint64_t)m->kv_lora_rank);                                     /* kv_a norm */
+        attn_sum_add(&p, (uint64_t)m->kv_lora_rank, h * (uint64_t)(m->nope_dim + m->v_head_dim)); /* kv_b */
+        attn_sum_add(&p, h * (uint64_t)m->v_head_dim, d);                                   /* o_proj */
     } else {
         uint64_t q = h * (uint64_t)m->head_dim, kv = (uint64_t)m->kv_heads;
         uint64_t k = kv * (uint64_t)m->head_dim, v = kv * (uint64_t)m->v_head_dim;
-        add(&p, d, q + k + v);
-        add(&p, h * (uint64_t)m->v_head_dim, d);
+        attn_sum_add(&p, d, q + k + v);
+        attn_sum_add(&p, h * (uint64_t)m->v_head_dim, d);
         if (m->attention_bias)
-            add(&p, 1, q + k + v);
+            attn_sum_add(&p, 1, q + k + v);
         if (m->linear_bias)
-            add(&p, 1, d); /* o_proj bias */
+            attn_sum_add(&p, 1, d); /* o_proj bias */
     }
-    add(&p, (uint64_t)m->head_norms, (uint64_t)m->head_dim);
+    attn_sum_add(&p, (uint64_t)m->head_norms, (uint64_t)m->head_dim);
     *rc = p.rc;
     return p.total;
 }
@@ -69,36 +58,36 @@ static bool is_moe_layer(const attn_model *m, int64_t layer)
 
 int attn_params_count(const attn_model *m, attn_params *out)
 {
-    param_sum total = {0, ATTN_OK}, active = {0, ATTN_OK}, fixed = {0, ATTN_OK};
-    param_sum layer_common = {0, ATTN_OK};
+    attn_sum total = {0, ATTN_OK}, active = {0, ATTN_OK}, fixed = {0, ATTN_OK};
+    attn_sum layer_common = {0, ATTN_OK};
     int rc = ATTN_OK;
     uint64_t norm = (uint64_t)m->hidden * (m->norm_bias ? 2 : 1);
     uint64_t embedding = (uint64_t)m->vocab * (uint64_t)m->hidden * (m->tied_embeddings ? 1 : 2);
     /* Fix (review for the fuzzer): these two sums wrapped unchecked; a GPT-2 config with
      * n_positions 2^40 and n_embd 2^26 (each within the reader's bounds) has 2^66 position
      * weights. */
-    add(&fixed, 1, embedding);
-    add(&fixed, (uint64_t)m->learned_positions, (uint64_t)m->hidden);
-    add(&fixed, 1, norm);
-    add(&layer_common, 1, attention_params(m, &rc));
-    add(&layer_common, (uint64_t)m->norms_per_layer, norm);
+    attn_sum_add(&fixed, 1, embedding);
+    attn_sum_add(&fixed, (uint64_t)m->learned_positions, (uint64_t)m->hidden);
+    attn_sum_add(&fixed, 1, norm);
+    attn_sum_add(&layer_common, 1, attention_params(m, &rc));
+    attn_sum_add(&layer_common, (uint64_t)m->norms_per_layer, norm);
     uint64_t expert = mlp_params(m, m->moe_intermediate);
     uint64_t router = (uint64_t)m->hidden * (uint64_t)m->experts;
 
-    add(&total, 1, fixed.total);
-    add(&active, 1, fixed.total);
+    attn_sum_add(&total, 1, fixed.total);
+    attn_sum_add(&active, 1, fixed.total);
     for (int64_t i = 0; i < m->layers; i++) {
-        add(&total, 1, layer_common.total);
-        add(&active, 1, layer_common.total);
+        attn_sum_add(&total, 1, layer_common.total);
+        attn_sum_add(&active, 1, layer_common.total);
         if (is_moe_layer(m, i)) {
-            add(&total, 1, router);
-            add(&active, 1, router);
-            add(&total, (uint64_t)(m->experts + m->shared_experts), expert);
-            add(&active, (uint64_t)(m->experts_per_token + m->shared_experts), expert);
+            attn_sum_add(&total, 1, router);
+            attn_sum_add(&active, 1, router);
+            attn_sum_add(&total, (uint64_t)(m->experts + m->shared_experts), expert);
+            attn_sum_add(&active, (uint64_t)(m->experts_per_token + m->shared_experts), expert);
         } else {
             uint64_t dense = mlp_params(m, m->intermediate);
-            add(&total, 1, dense);
-            add(&active, 1, dense);
+            attn_sum_add(&total, 1, dense);
+            attn_sum_add(&active, 1, dense);
         }
     }
     if (rc || fixed.rc || layer_common.rc || total.rc || active.rc)

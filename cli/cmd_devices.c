@@ -22,16 +22,18 @@ static int print_device(const char *name, const char *path, void *user)
     }
     if (devices_json) {
         json_array_append_new(devices_json, json_pack(
-            "{s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:I, s:I, s:I}", "name", name, "description",
-            d.description, "config", path, "memory_bytes", (json_int_t)d.memory_bytes,
+            "{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:I, s:I, s:I}", "name", name,
+            "description", d.description, "config", path, "memory_bytes",
+            (json_int_t)d.memory_bytes, "memory_exposed_bytes", (json_int_t)d.memory_exposed_bytes,
             "bandwidth_bytes_per_s", d.bandwidth_bytes_per_s, "peak_flops_fp16",
             d.peak_flops_fp16, "peak_flops_fp32", d.peak_flops_fp32, "shared_mem_per_sm_bytes",
             (json_int_t)d.shared_mem_per_sm_bytes, "sm_count", (json_int_t)d.sm_count,
             "l2_bytes", (json_int_t)d.l2_bytes));
         return 0;
     }
-    printf("%-10s %-34s %9.1f %7.2f %8.1f %8llu %5lld\n", name, d.description,
-           (double)d.memory_bytes / 1073741824.0, d.bandwidth_bytes_per_s / 1e12,
+    printf("%-10s %-34s %9.1f %9.2f %7.2f %8.1f %8llu %5lld\n", name, d.description,
+           (double)d.memory_bytes / 1073741824.0,
+           (double)d.memory_exposed_bytes / 1073741824.0, d.bandwidth_bytes_per_s / 1e12,
            d.peak_flops_fp16 / 1e12, (unsigned long long)(d.shared_mem_per_sm_bytes / 1024),
            (long long)d.sm_count);
     return 0;
@@ -65,7 +67,7 @@ int cmd_devices(int argc, char **argv)
     }
     if (argc > 1)
         return cli_fail(CLI_USAGE, "devices: unexpected argument '%s'", argv[1]);
-    printf("%-10s %-34s %9s %7s %8s %8s %5s\n", "preset", "device", "mem GiB", "TB/s",
+    printf("%-10s %-34s %9s %9s %7s %8s %8s %5s\n", "preset", "device", "mem GiB", "exposed", "TB/s",
            "TFLOP/s", "smem KiB", "SMs");
     int failures = 0;
     if (attn_device_foreach(print_device, &failures) < 0)
@@ -74,6 +76,7 @@ int cmd_devices(int argc, char **argv)
     struct stat st;
     if (!attn_local_device_path(local, sizeof local, NULL) && stat(local, &st) == 0)
         print_device("local", local, &failures); /* this machine, from devices --probe */
-    puts("(TFLOP/s: dense fp16/bf16 tensor; smem: shared memory per SM / LDS per CU)");
+    puts("(exposed: GiB the driver reports as total, what engines size against; TFLOP/s: dense "
+         "fp16/bf16 tensor; smem: shared memory per SM / LDS per CU)");
     return failures ? CLI_FAILED : CLI_OK;
 }

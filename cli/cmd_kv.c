@@ -31,7 +31,8 @@ static const char KV_USAGE[] =
     "  --mem-util F          fraction of memory usable (default 0.9, as vLLM)\n"
     "  --weights-dtype D     precision of the weights (default: the checkpoint's)\n"
     "  --per-layer           one line per layer\n"
-    "  --format F            table (default), csv or json\n";
+    "  --format F            table (default), csv or json\n"
+    KV_ENGINE_USAGE;
 
 typedef struct kv_options {
     const char *model;
@@ -47,6 +48,7 @@ typedef struct kv_options {
     double mem_util;
     bool per_layer;
     cli_format format;
+    kv_engine_options engine;
 } kv_options;
 
 enum {
@@ -73,6 +75,7 @@ static const struct option kv_long_options[] = {
     {"weights-dtype", required_argument, NULL, OPT_WEIGHTS_DTYPE},
     {"per-layer", no_argument, NULL, OPT_PER_LAYER},
     {"format", required_argument, NULL, OPT_FORMAT},
+    KV_ENGINE_LONG_OPTIONS,
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -97,19 +100,22 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_TP: return cli_parse_int("--tp", arg, 1, 1 << 16, &o->req.tp);
     case OPT_GPU: o->gpu = arg; return CLI_OK;
     case OPT_MEM: o->memory_text = arg; return cli_parse_size("--mem", arg, &o->memory);
-    case OPT_MEM_UTIL: return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
+    case OPT_MEM_UTIL:
+        o->engine.mem_util_set = true;
+        return cli_parse_real("--mem-util", arg, 0.01, 1.0, &o->mem_util);
     case OPT_WEIGHTS_DTYPE:
         o->weights_dtype_set = true;
         return cli_parse_dtype("--weights-dtype", arg, &o->weights_dtype);
     case OPT_PER_LAYER: o->per_layer = true; return CLI_OK;
     case OPT_FORMAT: return cli_parse_format(arg, &o->format);
-    default: return cli_fail(CLI_USAGE, "kv: unknown option (attnscope kv --help)");
+    default: return kv_engine_option(opt, arg, &o->engine);
     }
 }
 
 static int parse_kv_options(int argc, char **argv, kv_options *o)
 {
     memset(o, 0, sizeof *o);
+    kv_engine_options_init(&o->engine);
     o->batch = 1;
     o->context = -1;
     o->quant_group = -1;
@@ -139,14 +145,20 @@ static int compute_capacity(const kv_options *o, kv_report *r)
         if (rc)
             return cli_fail_diag(rc, &diag);
         r->memory_bytes = device.memory_bytes;
+        r->exposed_bytes = device.memory_exposed_bytes;
         snprintf(r->device_name, sizeof r->device_name, "%s", device.name);
+    } else {
+        r->exposed_bytes = o->memory;
     }
     r->has_capacity = o->gpu || o->memory;
-    if (!r->has_capacity)
-        return CLI_OK;
-    int rc = attn_capacity_compute(r->plan, r->memory_bytes, r->mem_util, r->weights_bytes_rank,
-                                   r->batch, r->context, &r->capacity);
-    return rc ? cli_fail(cli_status(rc), "kv: capacity: %s", attn_strerror(rc)) : CLI_OK;
+    int rc = r->has_capacity ? attn_capacity_compute(r->plan, r->memory_bytes, r->mem_util,
+                                                     r->weights_bytes_rank, r->batch, r->context,
+                                                     &r->capacity)
+                             : ATTN_OK;
+    if (rc)
+        return cli_fail(cli_status(rc), "kv: capacity: %s", attn_strerror(rc));
+    return o->engine.engine != ATTN_ENGINE_NONE ? kv_engine_compute(&o->engine, r, o->mem_util)
+                                                : CLI_OK;
 }
 
 static int compute_report(const kv_options *o, const attn_model *m, kv_report *r)
@@ -154,13 +166,16 @@ static int compute_report(const kv_options *o, const attn_model *m, kv_report *r
     r->model = m;
     r->batch = o->batch;
     r->context = o->context >= 0 ? o->context : m->max_context;
+    r->context_given = o->context >= 0;
     if (o->context < 0 && !m->max_context)
         return cli_fail(CLI_USAGE, "%s: no max_position_embeddings in the config; give --context",
                         m->path);
     int rc = attn_params_count(m, &r->params);
     if (rc)
         return cli_fail(CLI_USAGE, "%s: parameter count overflows 64 bits", m->path);
-    r->weights_dtype = o->weights_dtype_set ? o->weights_dtype : m->weights_dtype;
+    r->weights_dtype = o->weights_dtype_set           ? o->weights_dtype
+                       : m->weights_dtype == m->dtype ? attn_engine_dtype(m, o->engine.engine)
+                                                      : m->weights_dtype;
     int64_t tp = attn_plan_tp(r->plan);
     rc = attn_precision_row_bytes(attn_precision_default(r->weights_dtype), r->params.total,
                                   &r->weights_bytes);
@@ -206,7 +221,13 @@ int cmd_kv(int argc, char **argv)
 
     attn_plan *plan = NULL;
     kv_report report = {0};
-    report.precision = attn_precision_default(o.kv_dtype_set ? o.kv_dtype : model.dtype);
+    attn_dtype kv_dtype = o.kv_dtype_set ? o.kv_dtype : model.dtype;
+    if ((rc = kv_engine_prepare(&o.engine, &model, o.gpu || o.memory, o.kv_dtype_set,
+                                &kv_dtype, &o.req))) {
+        attn_model_free(&model);
+        return rc;
+    }
+    report.precision = attn_precision_default(kv_dtype);
     if (o.quant_group >= 0)
         report.precision.group = (uint32_t)o.quant_group;
     o.req.precision = report.precision;

@@ -110,7 +110,9 @@ int kv_print_table(const kv_report *r)
         printf(", %s active per token", cli_group(r->params.active, g2, sizeof g2));
     printf("\nweights      %s  (%s)\n", cli_bytes(r->weights_bytes, a, sizeof a),
            attn_dtype_name(r->weights_dtype));
-    if (r->has_capacity)
+    if (r->has_engine)
+        kv_engine_print_table(r);
+    else if (r->has_capacity)
         print_capacity(r);
     if (r->per_layer)
         print_layers(r);
@@ -250,7 +252,9 @@ int kv_print_json(const kv_report *r)
         rc = set_u64(o, "total_bytes_all_gpus", r->total_bytes_all_ranks);
     if (!rc)
         rc = set_u64(o, "weights_bytes", r->weights_bytes_rank);
-    if (!rc && r->has_capacity)
+    if (!rc && r->has_engine)
+        rc = kv_engine_json(r, o);
+    else if (!rc && r->has_capacity)
         rc = capacity_json(r, o);
     if (!rc)
         kv_context_json(r, o);

@@ -3,13 +3,16 @@
 #define ATTN_KV_PRINT_H
 
 #include "cli.h"
+#include "kv_engine.h"
 
+struct kv_report;
 typedef struct kv_report {
     const attn_model *model;
     const attn_plan *plan;
     attn_precision precision;
     int64_t batch;
     int64_t context;
+    bool context_given;             /* --context was given (it is then the max_model_len) */
     attn_params params;
     attn_dtype weights_dtype;
     uint64_t weights_bytes;         /* whole model */
@@ -23,6 +26,10 @@ typedef struct kv_report {
     uint64_t memory_bytes;
     double mem_util;
     attn_capacity capacity;
+    uint64_t exposed_bytes;         /* what the device reports as its total */
+    bool has_engine;
+    attn_engine_result engine;      /* what the serving engine allocates per GPU */
+    const kv_engine_options *engine_options;
     /* context_limit.c: the model's context limit, and max_context capped at it */
     int64_t context_limit;      /* 0 = the config gives none */
     char context_limit_why[192];

@@ -21,6 +21,7 @@ typedef struct report_context {
 
 /* Each returns CLI_OK or prints the problem and returns an exit status. */
 int report_kv_section(report_context *r);
+int report_capacity_section(report_context *r); /* report_capacity.c */
 int report_cost_section(report_context *r);
 int report_measured_section(report_context *r);
 int report_claims_section(report_context *r);

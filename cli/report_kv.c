@@ -42,39 +42,6 @@ static int variant_table(report_context *r, uint64_t *native_bytes)
     return CLI_OK;
 }
 
-static int capacity_table(report_context *r, uint64_t weights)
-{
-    static const char *const header[] = {"GPU", "memory (GiB)", "weights (GiB)",
-                                         "free at 90% (GiB)", "max batch at context",
-                                         "max context at batch 1"};
-    attn_request req = {.precision = attn_precision_default(r->model->dtype)};
-    attn_plan *plan = NULL;
-    int rc = attn_plan_init(&plan, r->model, &req, &r->diag);
-    if (rc)
-        return cli_fail_diag(rc, &r->diag);
-    attn_doc_table(r->doc, header, 6);
-    for (size_t g = 0; g < r->ndevices && !rc; g++) {
-        attn_capacity c;
-        rc = attn_capacity_compute(plan, r->devices[g].memory_bytes, 0.9, weights, 1,
-                                   r->context, &c);
-        char v[5][48];
-        snprintf(v[0], 48, "%.1f", (double)r->devices[g].memory_bytes / 1073741824.0);
-        snprintf(v[1], 48, "%.1f", (double)weights / 1073741824.0);
-        snprintf(v[2], 48, "%.1f", (double)c.free_bytes / 1073741824.0);
-        snprintf(v[3], 48, "%lld", (long long)c.max_batch);
-        if (c.context_unbounded)
-            snprintf(v[4], 48, "unbounded");
-        else if (c.max_context < 0 || weights > c.usable_bytes)
-            snprintf(v[4], 48, "weights do not fit");
-        else
-            snprintf(v[4], 48, "%lld", (long long)c.max_context);
-        const char *row[] = {r->devices[g].name, v[0], v[1], v[2], v[3], v[4]};
-        attn_doc_row(r->doc, row);
-    }
-    attn_plan_free(plan);
-    return rc ? cli_fail(CLI_FAILED, "report: capacity: %s", attn_strerror(rc)) : CLI_OK;
-}
-
 int report_kv_section(report_context *r)
 {
     const attn_model *m = r->model;
@@ -97,7 +64,7 @@ int report_kv_section(report_context *r)
                        (long long)r->context);
     int rc = variant_table(r, &native);
     if (!rc)
-        rc = capacity_table(r, weights);
+        rc = report_capacity_section(r);
     char path[2048];
     attn_chart_request req = {.models = m, .nmodels = 1, .devices = r->devices,
                               .ndevices = r->ndevices < 3 ? r->ndevices : 3, .dtype = m->dtype,
@@ -106,10 +73,29 @@ int report_kv_section(report_context *r)
         rc = cli_fail_diag(ATTN_ERR_IO, &r->diag);
     if (!rc)
         attn_doc_figure(r->doc, "kv.svg", "KV cache vs context per variant, with the memory each GPU has left after the weights");
-    req.ndevices = 1;
-    if (!rc && attn_chart_capacity(&req, report_path(r, "capacity.svg", path, sizeof path), &r->diag))
-        rc = cli_fail_diag(ATTN_ERR_IO, &r->diag);
-    if (!rc)
-        attn_doc_figure(r->doc, "capacity.svg", "Largest batch that fits on the first GPU at each context length");
+    /* a model too large for one GPU is drawn per GPU at the smallest TP its weights fit,
+     * on the first GPU preset where TP 8 or less does */
+    req.ndevices = 0;
+    for (size_t g = 0; g < r->ndevices && !req.ndevices; g++)
+        for (req.whatif.tp = 1; req.whatif.tp <= 8 && !req.ndevices; req.whatif.tp *= 2)
+            if ((double)weights / (double)req.whatif.tp <
+                (double)r->devices[g].memory_bytes * req.mem_util) {
+                req.devices = &r->devices[g];
+                req.ndevices = 1;
+                req.whatif.tp /= 2; /* undo the loop's step */
+            }
+    if (req.ndevices) {
+        req.whatif.tp *= 2;
+        if (!rc && attn_chart_capacity(&req, report_path(r, "capacity.svg", path, sizeof path),
+                                       &r->diag))
+            rc = cli_fail_diag(ATTN_ERR_IO, &r->diag);
+        if (!rc)
+            attn_doc_figure(r->doc, "capacity.svg",
+                            "Largest batch that fits at each context length, per GPU of the "
+                            "first preset (and smallest TP) that holds the weights");
+    } else if (!rc) {
+        attn_doc_paragraph(r->doc, "No max-batch chart: the weights of %s exceed every GPU "
+                                   "preset even split over 8 GPUs.", m->name);
+    }
     return rc;
 }

@@ -29,6 +29,18 @@ static inline int attn_fma_u64(uint64_t *acc, uint64_t a, uint64_t b)
     return ATTN_OK;
 }
 
+/* A running sum of products that keeps its first overflow, so a long sum is checked once. */
+typedef struct attn_sum {
+    uint64_t total;
+    int rc;
+} attn_sum;
+
+static inline void attn_sum_add(attn_sum *sum, uint64_t a, uint64_t b)
+{
+    if (!sum->rc)
+        sum->rc = attn_fma_u64(&sum->total, a, b);
+}
+
 static inline uint64_t attn_ceil_div_u64(uint64_t a, uint64_t b)
 {
     return a / b + (a % b != 0);

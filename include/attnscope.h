@@ -82,6 +82,45 @@ ATTN_API int attn_precision_row_bytes(attn_precision precision, uint64_t elems, 
 /* "80GiB", "141 GB", "1.5TB", "4096" (bytes). Units B, KB, KiB, MB, MiB, GB, GiB, TB, TiB. */
 ATTN_API int attn_size_parse(const char *text, uint64_t *bytes);
 
+/* ---- weight quantisation (quantization_config) ----------------------------------------- */
+
+/* How a checkpoint's linear layers are stored, as the serving engine loads them (see
+ * models/quant_config.c for the reading rules). Embeddings, norms, routers and lm_head stay
+ * in 16 bits unless a method says otherwise. */
+typedef enum attn_quant_method {
+    ATTN_QUANT_NONE,
+    ATTN_QUANT_FP8,   /* fp8 e4m3 weights: per tensor, per channel or 2-D blocks of scales */
+    ATTN_QUANT_INT8,  /* int8 weights (w8a8, compressed-tensors), fp32 scales per channel */
+    ATTN_QUANT_GPTQ,  /* packed int4/int8, fp16 scales + packed zeros per group, g_idx */
+    ATTN_QUANT_AWQ,   /* packed int4, fp16 scales + packed zeros per group */
+    ATTN_QUANT_BNB4,  /* bitsandbytes nf4/fp4: 4 bits + an absmax per 64 values */
+    ATTN_QUANT_BNB8,  /* bitsandbytes LLM.int8: int8 + an fp32 scale per row */
+    ATTN_QUANT_MXFP4, /* 4 bits + an 8-bit shared exponent per 32 values */
+    ATTN_QUANT_COUNT
+} attn_quant_method;
+
+#define ATTN_QUANT_MAX_SKIP 16
+
+typedef struct attn_quant {
+    attn_quant_method method;
+    unsigned bits;            /* bits per quantised weight */
+    int64_t group;            /* input values per scale; 0 = one per output row; -1 = per tensor */
+    int64_t block_out;        /* 2-D block scales (fp8 weight_block_size), 0 = none */
+    int64_t block_in;
+    unsigned scale_bytes;     /* bytes per scale */
+    bool zero_points;         /* packed zero points per group (GPTQ, AWQ) */
+    bool row_index;           /* GPTQ's g_idx: one int32 per input row */
+    bool double_quant;        /* bitsandbytes: absmax itself stored in 8 bits */
+    int nskip;                /* modules left in 16 bits (name fragments; lm_head always) */
+    char skip[ATTN_QUANT_MAX_SKIP][96];
+    char name[48];            /* the method as written, for messages */
+} attn_quant;
+
+/* --weights-quant names: none fp8 int8 int4-gptq int4-awq bnb-4bit bnb-8bit mxfp4
+ * (and the quant_method spellings of quantization_config). */
+int attn_quant_from_name(const char *text, attn_quant *out);
+const char *attn_quant_method_name(attn_quant_method method);
+
 /* ---- model description --------------------------------------------------------------- */
 
 /* Read from a Hugging Face config.json; see models/README.md for every reading rule. */
@@ -133,6 +172,8 @@ typedef struct attn_model {
     int64_t norms_per_layer;    /* 2 for most, 4 for Gemma-2/3 */
     int64_t learned_positions;  /* rows of a learned position table (GPT-2), else 0 */
     int64_t head_norms;         /* per-head q/k norms of width head_dim (Gemma-3): 2, else 0 */
+
+    attn_quant quant;           /* quantization_config, ATTN_QUANT_NONE when absent */
 } attn_model;
 
 /* spec: a preset name (see attnscope models), a config.json path, or a directory holding
@@ -353,6 +394,8 @@ typedef struct attn_device {
     uint64_t shared_mem_per_sm_bytes;
     int64_t sm_count;
     uint64_t l2_bytes;
+    uint64_t memory_exposed_bytes; /* what the driver reports as total (cudaMemGetInfo); less
+                                      than memory_bytes; = memory_bytes when not given */
     /* Optional (absent: sram tiles, a GPU): the flash kernel the device runs, and whether
      * its tiles share the last-level cache with the data (a CPU, the probed `local`). */
     attn_tiles flash_tiles;
@@ -382,6 +425,103 @@ typedef struct attn_capacity {
 ATTN_API int attn_capacity_compute(const attn_plan *plan, uint64_t memory_bytes, double mem_util,
                                    uint64_t weights_bytes, int64_t batch, int64_t context,
                                    attn_capacity *out);
+
+
+/* ---- deployment engines: what vLLM or SGLang allocate on each GPU ----------------------- */
+
+typedef enum attn_engine_id { ATTN_ENGINE_NONE, ATTN_ENGINE_VLLM, ATTN_ENGINE_SGLANG } attn_engine_id;
+
+/* Settings of one engine start. Zero fields take the engine's defaults. */
+typedef struct attn_engine_settings {
+    attn_engine_id engine;
+    uint64_t device_bytes;          /* memory the device exposes (cudaMemGetInfo's total) */
+    double mem_util;                /* vLLM gpu_memory_utilization / SGLang mem_fraction_static */
+    int64_t tp, pp;
+    int64_t max_model_len;
+    int64_t max_num_batched_tokens;
+    int64_t max_num_seqs;
+    int64_t block_size;             /* KV tokens per block (vLLM default 16) */
+    bool enforce_eager;             /* no CUDA graphs */
+    int cuda_graphs_in_budget;      /* -1 = the engine's default, 0 no, 1 yes */
+    int64_t overhead_bytes;         /* measured non-torch memory; -1 = modelled */
+    attn_quant quant;               /* weights as loaded */
+    const char *device_name;        /* vLLM's defaults depend on it (A100); may be NULL */
+    bool expert_parallel;           /* MoE experts placed whole, experts/tp per GPU */
+} attn_engine_settings;
+
+/* One GPU of the deployment: the pipeline stage with the fewest KV blocks (the engine
+ * takes the minimum over stages). Every term is bytes on that GPU. */
+typedef struct attn_engine_result {
+    attn_engine_settings settings;  /* with the defaults filled in */
+    int64_t stage;                  /* pipeline stage shown */
+    int64_t stage_layers;           /* layers on it */
+    uint64_t device_bytes;
+    uint64_t budget_bytes;          /* device x mem_util (SGLang: of the free memory) */
+    uint64_t outside_bytes;         /* CUDA context (and, for SGLang, NCCL) before the budget */
+    uint64_t weights_bytes;         /* as loaded on this GPU */
+    uint64_t activation_peak_bytes; /* profile run's torch peak (inside vLLM's budget only) */
+    uint64_t non_torch_bytes;       /* cuBLAS workspaces, NCCL and all-reduce buffers */
+    uint64_t cuda_graph_bytes;      /* graph pool estimate */
+    int64_t kv_budget_bytes;        /* what is left for KV; negative when nothing is */
+    uint64_t bytes_per_token;       /* KV per token on this GPU */
+    uint64_t page_bytes;            /* one block across this GPU's layers */
+    uint64_t gpu_blocks;
+    uint64_t kv_cache_tokens;
+    double max_concurrency;         /* requests of max_model_len at once */
+    bool fits_max_model_len;
+    char reason[320];               /* the engine's own words when it would refuse to start */
+} attn_engine_result;
+
+const char *attn_engine_name(attn_engine_id engine);
+/* The precision an engine computes and caches in when told "auto": the checkpoint's, except
+ * that fp32 checkpoints run in 16 bits (vLLM's ModelConfig dtype "auto"; SGLang likewise). */
+attn_dtype attn_engine_dtype(const attn_model *model, attn_engine_id engine);
+int attn_engine_parse(const char *text, attn_engine_id *out);
+/* The plan must have been made with the same tp and the KV precision the engine uses. */
+int attn_engine_compute(const attn_model *model, const attn_plan *plan,
+                        const attn_engine_settings *settings, attn_engine_result *out,
+                        attn_diag *diag);
+
+/* Weights of one pipeline stage on one tensor-parallel rank, as the engine loads them. */
+typedef struct attn_weights_loaded {
+    uint64_t embedding;   /* vocab-parallel embedding (first stage) */
+    uint64_t lm_head;     /* output head (last stage; a copy when tied and pp > 1) */
+    uint64_t attention;   /* attention projections of this stage's layers, scales included */
+    uint64_t mlp;         /* dense MLPs, shared and routed experts, routers */
+    uint64_t norms;       /* norms and biases */
+    uint64_t total;
+} attn_weights_loaded;
+
+/* expert_parallel: each GPU holds ceil(experts / tp) whole experts (vLLM
+ * --enable-expert-parallel) instead of a 1/tp slice of every expert. */
+int attn_weights_loaded_compute(const attn_model *model, const attn_quant *quant, int64_t tp,
+                                int64_t pp, int64_t stage, bool expert_parallel,
+                                attn_weights_loaded *out, attn_diag *diag);
+
+/* The memory lines of a vLLM startup log (V0 or V1); absent values are NaN (reals) or -1
+ * (integers). GiB throughout (V0's "GB" is GiB). */
+typedef struct attn_vllm_log {
+    int version;                    /* 0 or 1 */
+    double total_gpu_memory_gib;
+    double gpu_memory_utilization;
+    double weights_gib;
+    double non_torch_gib;
+    double activation_peak_gib;
+    double kv_available_gib;
+    int64_t gpu_blocks;
+    int64_t kv_cache_tokens;
+    double max_concurrency;
+    double peak_torch_gib;          /* v0.6: torch peak including the weights */
+    int64_t concurrency_tokens;     /* tokens per request the concurrency line assumes */
+    int64_t tp, pp, max_model_len;  /* from the engine's config line */
+    int64_t max_num_batched_tokens, max_num_seqs, block_size;
+    int enforce_eager;              /* -1 unknown */
+    char kv_cache_dtype[16];
+    char quantization[32];
+    char model[256];
+} attn_vllm_log;
+
+int attn_vllm_log_read(const char *path, attn_vllm_log *out, attn_diag *diag);
 
 #ifdef __cplusplus
 }

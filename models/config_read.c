@@ -21,6 +21,7 @@
 #include "class_defaults.h"
 #include "json_fields.h"
 #include "presets.h"
+#include "quant_config.h"
 #include "rope_scaling.h"
 
 /* Bounds well beyond any real model, to catch garbage before it reaches the arithmetic. */
@@ -106,16 +107,13 @@ static int read_dtypes(const json_source *src, attn_model *m)
     if (quant && !json_is_object(quant) && !json_is_null(quant))
         return attn_fail(src->diag, ATTN_ERR_FIELD,
                          "%s: field 'quantization_config' must be an object", src->label);
-    if (quant && json_is_object(quant)) {
-        json_t *method = json_object_get(quant, "quant_method");
-        json_t *bits = json_object_get(quant, "bits");
-        if (json_is_string(method) && strcmp(json_string_value(method), "fp8") == 0)
-            m->weights_dtype = ATTN_DTYPE_FP8;
-        else if (json_is_integer(bits) && json_integer_value(bits) == 4)
-            m->weights_dtype = ATTN_DTYPE_INT4;
-        else if (json_is_integer(bits) && json_integer_value(bits) == 8)
-            m->weights_dtype = ATTN_DTYPE_INT8;
-    }
+    int rc2 = attn_quant_read(quant, src->label, &m->quant, src->diag);
+    if (rc2)
+        return rc2;
+    if (m->quant.method == ATTN_QUANT_FP8)
+        m->weights_dtype = ATTN_DTYPE_FP8;
+    else if (m->quant.method != ATTN_QUANT_NONE)
+        m->weights_dtype = m->quant.bits == 4 ? ATTN_DTYPE_INT4 : ATTN_DTYPE_INT8;
     return ATTN_OK;
 }
 
@@ -240,6 +238,10 @@ static int read_windows(const json_source *src, attn_model *m)
         return attn_fail(src->diag, ATTN_ERR_NOMEM, "%s: out of memory", src->label);
 
     READ_INT(NAMES_WINDOW, 1, MAX_TOKENS, &window, &present);
+    /* transformers' Qwen2Config defaults use_sliding_window to False
+     * (models/qwen2/configuration_qwen2.py, Qwen2Config.__init__; Qwen2-MoE and Qwen3 the
+     * same), so a config of that family that is silent about it keeps every layer global. */
+    use = strncmp(m->model_type, "qwen2", 5) != 0 && strncmp(m->model_type, "qwen3", 5) != 0;
     int rc = json_field_bool(src, "use_sliding_window", &use, &present);
     if (rc)
         return rc;

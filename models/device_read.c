@@ -60,9 +60,14 @@ static int read_device(json_t *root, const char *path, attn_device *dev, attn_di
         rc = json_field_int(&src, SMS, 1, 1 << 20, &dev->sm_count, &present);
     if (!rc)
         rc = json_field_int(&src, L2, 1, INT64_C(1) << 40, &l2, &present);
+    int64_t exposed = 0;
+    static const char *const EXPOSED[] = {"memory_exposed_bytes", NULL};
+    if (!rc)
+        rc = json_field_int(&src, EXPOSED, 1, memory, &exposed, &present);
     if (!rc)
         rc = read_cache_fields(&src, path, dev);
     dev->memory_bytes = (uint64_t)memory;
+    dev->memory_exposed_bytes = exposed ? (uint64_t)exposed : (uint64_t)memory;
     dev->shared_mem_per_sm_bytes = (uint64_t)smem;
     dev->l2_bytes = (uint64_t)l2;
     return rc;

@@ -193,7 +193,8 @@ int attn_chart_capacity(const attn_chart_request *req, const char *path, attn_di
     uint64_t weights = 0;
     int rc = weights_bytes(&req->models[0], &weights);
     double usable = (double)req->devices[0].memory_bytes * req->mem_util;
-    if (!rc && (double)weights >= usable)
+    double tp = req->whatif.tp > 1 ? (double)req->whatif.tp : 1; /* weights per GPU */
+    if (!rc && (double)weights / tp >= usable)
         return attn_fail(diag, ATTN_ERR_RANGE,
                          "capacity chart: the %s weights of %s (%.1f GiB) leave nothing of %s's "
                          "%.1f usable GiB for a cache", attn_dtype_name(req->models[0].weights_dtype),
@@ -206,8 +207,9 @@ int attn_chart_capacity(const attn_chart_request *req, const char *path, attn_di
     size_t nvariants = kv_variants(variants);
     rc = build_series(req, variants, nvariants, fill_capacity, ATTN_STYLE_LINE, d, diag);
     char title[512];
-    snprintf(title, sizeof title, "Max batch vs context on %s (%.0f%% of memory, %s cache)",
-             req->devices[0].name, req->mem_util * 100, attn_dtype_name(req->dtype));
+    snprintf(title, sizeof title, "Max batch vs context on %s%s (%.0f%% of memory, %s cache)",
+             req->devices[0].name, req->whatif.tp > 1 ? " per GPU under TP" : "",
+             req->mem_util * 100, attn_dtype_name(req->dtype));
     attn_plot plot = {req->title ? req->title : title, "context (tokens per sequence)",
                       "max concurrent sequences", true, true, false, d->series, d->nseries, NULL, 0,
                       0, 0};

@@ -222,15 +222,17 @@ static bool anything_to_draw(const attn_plot *plot)
     return false;
 }
 
-int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
+void attn_plot_quote(FILE *out, const char *text)
+{
+    put_quoted(out, text);
+}
+
+int attn_plot_run(const char *path, attn_plot_script write, const void *ctx, attn_diag *diag)
 {
     const char *terminal = terminal_for(path);
     if (!terminal)
         return attn_fail(diag, ATTN_ERR_UNSUPPORTED,
                          "%s: unknown plot format (use .png, .svg or .pdf)", path);
-    if (!anything_to_draw(plot))
-        return attn_fail(diag, ATTN_ERR_RANGE, "%s: nothing to draw for '%s' (no finite, "
-                         "positive point)", path, plot->title ? plot->title : "");
     /* gnuplot writes the temporary file; it replaces `path` only once gnuplot succeeded */
     attn_atomic_file file;
     int rc = attn_atomic_open(&file, path, diag);
@@ -242,7 +244,7 @@ int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN); /* a dying gnuplot must not kill us */
     rc = spawn_gnuplot(&pid, fileno(file.out), &script, &err_fd, diag);
     if (!rc) {
-        write_script(script, plot, terminal);
+        write(script, terminal, ctx);
         fclose(script);
         rc = finish_gnuplot(pid, err_fd, file.tmp_path, diag);
     }
@@ -252,4 +254,17 @@ int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
     else
         rc = attn_atomic_commit(&file, diag);
     return rc;
+}
+
+static void write_plot(FILE *out, const char *terminal, const void *ctx)
+{
+    write_script(out, ctx, terminal);
+}
+
+int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag)
+{
+    if (terminal_for(path) && !anything_to_draw(plot))
+        return attn_fail(diag, ATTN_ERR_RANGE, "%s: nothing to draw for '%s' (no finite, "
+                         "positive point)", path, plot->title ? plot->title : "");
+    return attn_plot_run(path, write_plot, plot, diag);
 }

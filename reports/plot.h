@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "attnscope.h"
 
@@ -57,5 +58,13 @@ int attn_plot_color(const char *variant);
  * ATTN_ERR_IO (gnuplot missing or failing; the diag says which). $ATTNSCOPE_GNUPLOT names
  * another gnuplot binary. */
 int attn_plot_write(const attn_plot *plot, const char *path, attn_diag *diag);
+
+/* For charts plot.h does not describe (stacked bars): `write` emits the whole gnuplot script
+ * for `terminal`, drawing to gnuplot's standard output (a bare `set output`), which is the
+ * temporary file; gnuplot runs and the file appears as for attn_plot_write.
+ * attn_plot_quote writes user text as a literal gnuplot string. */
+typedef void (*attn_plot_script)(FILE *out, const char *terminal, const void *ctx);
+int attn_plot_run(const char *path, attn_plot_script write, const void *ctx, attn_diag *diag);
+void attn_plot_quote(FILE *out, const char *text);
 
 #endif

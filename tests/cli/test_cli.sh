@@ -14,9 +14,9 @@ expect_ok "table shows exact bytes GB and GiB" 'KV cache     2,621,440,000 B = 2
 expect_ok "DeepSeek-V3 per token" '"bytes_per_token": 70272' kv deepseek-v3 --kv-dtype bf16 --format json
 expect_ok "MLA replicated under TP" 'replicated on every GPU' kv deepseek-v3 --tp 8 --context 4096
 expect_ok "Mistral window" '"total_bytes": 536870912' kv mistral-7b-v0.1 --context 32K --format json
-expect_ok "capacity fields" '"max_batch": 57' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
-expect_ok "capacity with --mem" '"fits": true' kv llama-3-8b --context 8192 --mem 80GiB --format json
-expect_ok "does not fit" 'DOES NOT FIT' kv llama-3-70b --context 8192 --gpu h100-sxm
+expect_ok "capacity fields" '"max_batch": 57' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format json
+expect_ok "capacity with --mem" '"fits": true' kv llama-3-8b --context 8192 --mem 80GiB --engine none --format json
+expect_ok "does not fit" 'DOES NOT FIT' kv llama-3-70b --context 8192 --gpu h100-sxm --engine none
 expect_ok "csv header has units" 'model,variant,kv_dtype,batch,context,layers,tp,params_total,params_active,bytes_per_token,total_bytes' kv llama-3-8b --format csv
 expect_ok "per-layer gemma-2: odd layer global holds all 8192" ',1,0,8192,' kv gemma-2-9b --per-layer --format csv
 expect_ok "directory with config.json" '"bytes_per_token": 131072' kv "$DATA/hf_dir" --format json
@@ -141,6 +141,31 @@ expect_error "overflow reported, not wrapped" "does not fit in 64 bits" kv llama
 expect_error "unknown option" "--frobnicate" kv llama-3-8b --frobnicate
 expect_error "no model" "expected exactly one MODEL" kv
 expect_error "unknown command" "unknown command 'size'" size llama-3-8b
+
+# --- deployment engines (vLLM, SGLang): every term, logs beside the prediction --------------
+LOGS="$DATA/vllm_logs"
+expect_ok "engine is vllm with a GPU" '"engine": "vllm"' kv llama-3-8b --gpu h100-sxm --format json
+expect_ok "engine blocks as derived in test_engine" '"gpu_blocks": 28483' kv llama-3-8b --mem 80GiB --max-model-len 8192 --format json
+expect_ok "engine terms in json" '"activation_peak_bytes": 2964848640' kv llama-3-8b --mem 80GiB --max-model-len 8192 --format json
+expect_ok "sglang" '"engine": "sglang"' kv llama-3-8b --gpu h100-sxm --engine sglang --format json
+expect_ok "table shows each rule" 'gpu_memory_utilization 0.92: weights, activations, non-torch, KV' kv qwen2.5-72b --gpu h100-sxm --tp 4
+expect_ok "pipeline parallel" '"pp": 2' kv llama-3-70b --gpu h100-sxm --tp 2 --pp 2 --format json
+expect_ok "weights-quant fp8" 'as loaded (fp8' kv llama-3-70b --gpu h100-sxm --tp 2 --weights-quant fp8
+expect_ok "expert parallel" 'whole experts per GPU' kv mixtral-8x7b --gpu h100-sxm --tp 4 --expert-parallel
+expect_ok "measured overhead" '"non_torch_bytes": 1073741824' kv llama-3-8b --gpu h100-sxm --overhead 1GiB --format json
+expect_ok "refusal with the engine's reason" '"fits_max_model_len": false' kv llama-3-70b --gpu h100-sxm --format json
+expect_ok "vLLM V0 log" 'V0 format' kv llama-3-8b --vllm-log "$LOGS/v0_llama3_8b.log"
+expect_ok "vLLM v0.7 log" 'available KV cache            54.90 GiB' kv llama-3-8b --vllm-log "$LOGS/v07_llama3_8b.log"
+expect_ok "vLLM V1 log" '433456' kv qwen2.5-72b --vllm-log "$LOGS/v1_qwen25_72b_tp4.log"
+expect_ok "vLLM log in json" '"kv_cache_tokens": 433456' kv qwen2.5-72b --vllm-log "$LOGS/v1_qwen25_72b_tp4.log" --format json
+expect_ok "no room in the log, none predicted" '"gpu_blocks": 0' kv llama-3-70b --gpu a100-80g --mem-util 0.83 --vllm-log "$LOGS/v1_no_room.log" --format json
+expect_ok "devices shows exposed memory" 'exposed' devices
+expect_error "not a vLLM log" "not a vLLM startup log" kv llama-3-8b --vllm-log "$LOGS/not_vllm.log"
+expect_error "unknown --weights-quant" "--weights-quant 'int3'" kv llama-3-8b --gpu h100-sxm --weights-quant int3
+expect_error "unknown quant method in config" "'quantization_config.quant_method' = \"quanto_magic\"" kv "$DATA/bad/unknown_quant.json"
+expect_error "unknown engine" "--engine 'tgi'" kv llama-3-8b --gpu h100-sxm --engine tgi
+expect_error "tp not dividing the KV heads" "--tp 4 and the 6 KV heads" kv "$DATA/kv6_heads48.json" --gpu h100-sxm --tp 4
+expect_error "pp beyond the layers" "--pp 8 exceeds the 4 layers" kv "$DATA/kv6_heads48.json" --gpu h100-sxm --pp 8
 
 # --- training step and serving throughput (issue 21) ---------------------------------------
 expect_ok "cost --phase train" 'standard   train' cost gpt2-medium --phase train --seq 1024 --batch 64 --per-layer --sram 192KiB --dropout 0.1

@@ -41,13 +41,13 @@ if [ $? -eq 0 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q "warning: context 32,
    && [ "$(grep -c '^llama-3-8b,flash,' "$out")" -eq 6 ]; then ok; else bad "cost warns once for a sweep beyond the limit"; fi
 
 # --- max_context capped at the model's limit ------------------------------------------------
-# H100-SXM: 80 GiB x 0.9 - 16,060,522,496 B of bf16 weights = 61,248,888,832 B free;
+# H100-SXM, the plain formula (--engine none): 80 GiB x 0.9 - 16,060,522,496 B of bf16 weights = 61,248,888,832 B free;
 # / 131,072 B per token = 467,291.9, so 467,291 tokens by memory, capped to the model's 8,192.
-expect_ok "capped max_context" '"max_context": 8192' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
-expect_ok "says capped" '"max_context_capped_by_model": true' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
-expect_ok "memory value kept" '"max_context_memory": 467291' kv llama-3-8b --context 8192 --gpu h100-sxm --format json
-expect_ok "table says capped" "capped at the model's limit; memory alone allows 467,291 tokens" kv llama-3-8b --context 8192 --gpu h100-sxm
-expect_ok "csv max_context capped" ',8192' kv llama-3-8b --context 8192 --gpu h100-sxm --format csv
+expect_ok "capped max_context" '"max_context": 8192' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format json
+expect_ok "says capped" '"max_context_capped_by_model": true' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format json
+expect_ok "memory value kept" '"max_context_memory": 467291' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format json
+expect_ok "table says capped" "capped at the model's limit; memory alone allows 467,291 tokens" kv llama-3-8b --context 8192 --gpu h100-sxm --engine none
+expect_ok "csv max_context capped" ',8192' kv llama-3-8b --context 8192 --gpu h100-sxm --engine none --format csv
 
 # --- Hugging Face ids from a fake hub cache --------------------------------------------------
 main=0123456789abcdef0123456789abcdef01234567
