@@ -18,23 +18,57 @@
 /* The KV room of one rank and the batch it holds. Today: device memory x utilisation minus
  * the rank's weights (attn_capacity_compute). This is the one place an engine memory model
  * (what vLLM / SGLang allocate: activations, CUDA graphs, block rounding) replaces it. */
+/* The bytes each rank has for the cache. With an engine (vllm, sglang) it is that engine's KV
+ * budget (engine.c: device memory as exposed x its utilisation, less the weights as the
+ * checkpoint loads, the profile run's activations and the non-torch memory, at a
+ * max_model_len of the context); without one, memory x utilisation - weights. */
+static int serve_free_bytes(attn_serve *s, uint64_t *free_bytes, attn_diag *diag)
+{
+    attn_engine_id engine = ATTN_ENGINE_NONE;
+    if (s->req.engine && attn_engine_parse(s->req.engine, &engine))
+        return attn_fail(diag, ATTN_ERR_UNKNOWN, "serve: unknown engine '%s'", s->req.engine);
+    if (engine == ATTN_ENGINE_NONE) {
+        attn_capacity cap;
+        int rc = attn_capacity_compute(s->plan, s->req.device->memory_bytes, s->req.mem_util,
+                                       s->weights_rank_bytes, 1, s->req.context, &cap);
+        if (rc)
+            return attn_fail(diag, rc, "capacity of %s at context %lld: %s", s->req.model->name,
+                             (long long)s->req.context, attn_strerror(rc));
+        *free_bytes = cap.free_bytes;
+        snprintf(s->capacity_note, sizeof s->capacity_note,
+                 "memory x %.2f - weights (no engine model)", s->req.mem_util);
+        return ATTN_OK;
+    }
+    const attn_device *d = s->req.device;
+    attn_engine_settings st = {
+        .engine = engine, .tp = s->req.tp, .pp = 1, .max_model_len = s->req.context,
+        .device_bytes = d->memory_exposed_bytes ? d->memory_exposed_bytes : d->memory_bytes,
+        .overhead_bytes = -1, .cuda_graphs_in_budget = -1, .device_name = d->name,
+        .quant = s->req.model->quant,
+    };
+    attn_engine_result r;
+    int rc = attn_engine_compute(s->req.model, s->plan, &st, &r, diag);
+    if (rc)
+        return rc;
+    *free_bytes = r.kv_budget_bytes > 0 ? (uint64_t)r.kv_budget_bytes : 0;
+    snprintf(s->capacity_note, sizeof s->capacity_note,
+             "%s KV budget: %.4g GiB of %.4g GiB exposed x %.2f, after weights as loaded, "
+             "activations and non-torch memory", attn_engine_name(engine),
+             (double)*free_bytes / 1073741824.0, (double)r.device_bytes / 1073741824.0,
+             r.settings.mem_util);
+    return ATTN_OK;
+}
+
 static int serve_capacity(attn_serve *s, double kv_scale, attn_diag *diag)
 {
-    attn_capacity cap;
-    int rc = attn_capacity_compute(s->plan, s->req.device->memory_bytes, s->req.mem_util,
-                                   s->weights_rank_bytes, 1, s->req.context, &cap);
+    int rc = serve_free_bytes(s, &s->free_bytes, diag);
     if (rc)
-        return attn_fail(diag, rc, "capacity of %s at context %lld: %s", s->req.model->name,
-                         (long long)s->req.context, attn_strerror(rc));
+        return rc;
     uint64_t per_seq = 0;
     if ((rc = attn_plan_kv_bytes(s->plan, 1, s->req.context, &per_seq)))
         return attn_fail(diag, rc, "the cache of one sequence overflows 64 bits");
-    s->free_bytes = cap.free_bytes;
     s->kv_seq_bytes = (uint64_t)ceill((long double)per_seq * kv_scale);
     s->max_batch = s->kv_seq_bytes ? (int64_t)(s->free_bytes / s->kv_seq_bytes) : 0;
-    snprintf(s->capacity_note, sizeof s->capacity_note,
-             "memory x %.2f - weights (engine model: %s)", s->req.mem_util,
-             s->req.engine && strcmp(s->req.engine, "none") ? "not yet applied" : "none");
     return ATTN_OK;
 }
 
@@ -116,7 +150,7 @@ static int step(const attn_serve *s, attn_phase phase, int64_t batch, int64_t se
     long double tp = (long double)s->req.tp;
     attn_cost_request creq = {phase, seq, batch, phase == ATTN_PHASE_PREFILL,
                               s->req.device->shared_mem_per_sm_bytes ? s->req.device->shared_mem_per_sm_bytes : 1,
-                              s->req.kv_bits > 0 ? ATTN_DTYPE_FP32 : s->req.kv_dtype};
+                              s->req.kv_bits > 0 ? ATTN_DTYPE_FP32 : s->req.kv_dtype, .dropout = 0};
     attn_cost attn;
     int rc = attn_plan_cost(s->plan, &creq, &attn, diag);
     if (rc)

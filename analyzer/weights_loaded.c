@@ -248,7 +248,7 @@ int attn_weights_loaded_compute(const attn_model *m, const attn_quant *q, int64_
     uint64_t vocab_rows = cdiv(cdiv((uint64_t)m->vocab, 64) * 64, t);
     attn_sum emb = {0, ATTN_OK}, head = {0, ATTN_OK}, att = {0, ATTN_OK}, mlps = {0, ATTN_OK},
          norms = {0, ATTN_OK};
-    int64_t start, end;
+    int64_t start = 0, end = 0;
     attn_pp_stage_range(m->layers, pp, stage, &start, &end);
     bool first = stage == 0, last = stage == pp - 1;
     if (first) {

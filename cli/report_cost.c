@@ -12,7 +12,7 @@ static void cost_rows(report_context *r, attn_phase phase, const attn_device *de
         attn_request req = {.variant = attn_variant_name(v),
                             .precision = attn_precision_default(r->model->dtype)};
         attn_cost_request creq = {phase, r->context, 1, phase == ATTN_PHASE_PREFILL,
-                                  attn_device_sram_bytes(dev, 0), r->model->dtype};
+                                  attn_device_sram_bytes(dev, 0), r->model->dtype, .dropout = 0};
         attn_plan *plan = NULL;
         attn_cost c = {0};
         char cells[10][168];

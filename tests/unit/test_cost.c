@@ -16,7 +16,7 @@ static attn_cost cost_of(const attn_model *m, const char *variant, attn_phase ph
                          int64_t seq, int64_t batch, bool causal, uint64_t sram, bool one_layer)
 {
     attn_plan *plan = plan_for(m, variant, m->dtype, 1);
-    attn_cost_request req = {phase, seq, batch, causal, sram, m->dtype};
+    attn_cost_request req = {phase, seq, batch, causal, sram, m->dtype, .dropout = 0};
     attn_cost c;
     attn_diag diag = {{0}};
     int rc = one_layer ? attn_plan_cost_layer(plan, &req, 0, &c, &diag)
@@ -126,7 +126,7 @@ static void linear_variants_scale_linearly(void **state)
     attn_plan *plan = NULL;
     attn_request req = {.variant = "performer", .kv_heads = 32, .precision = attn_precision_default(ATTN_DTYPE_BF16)};
     assert_int_equal(attn_plan_init(&plan, &m, &req, NULL), ATTN_OK);
-    attn_cost_request creq = {ATTN_PHASE_PREFILL, 1000, 1, false, 1 << 17, ATTN_DTYPE_BF16};
+    attn_cost_request creq = {ATTN_PHASE_PREFILL, 1000, 1, false, 1 << 17, ATTN_DTYPE_BF16, .dropout = 0};
     attn_cost c;
     assert_int_equal(attn_plan_cost_layer(plan, &creq, 0, &c, NULL), ATTN_OK);
     long double n = 1000, mm = 256, h = 32;
@@ -209,7 +209,7 @@ static void lowrank_causal_is_unsupported(void **state)
     (void)state;
     attn_model m = load_preset("llama-3-8b");
     attn_plan *plan = plan_for(&m, "lowrank", ATTN_DTYPE_BF16, 1);
-    attn_cost_request req = {ATTN_PHASE_PREFILL, 1024, 1, true, 1 << 17, ATTN_DTYPE_BF16};
+    attn_cost_request req = {ATTN_PHASE_PREFILL, 1024, 1, true, 1 << 17, ATTN_DTYPE_BF16, .dropout = 0};
     attn_cost c;
     attn_diag diag = {{0}};
     assert_int_equal(attn_plan_cost(plan, &req, &c, &diag), ATTN_ERR_UNSUPPORTED);

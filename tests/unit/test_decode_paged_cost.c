@@ -14,7 +14,7 @@ static attn_cost layer_cost(attn_dtype dtype, int64_t t, int64_t block, uint32_t
 {
     attn_model m = parse_config(GQA_SMALL);
     attn_plan *plan = plan_for(&m, "flash", dtype, 1);
-    attn_cost_request req = {ATTN_PHASE_DECODE, t, 1, false, 1 << 17, dtype, block, scale_bytes};
+    attn_cost_request req = {ATTN_PHASE_DECODE, t, 1, false, 1 << 17, dtype, block, scale_bytes, .dropout = 0};
     attn_cost c;
     attn_diag diag = {{0}};
     if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))

@@ -98,7 +98,7 @@ static void cpu_hand_values(void **state)
     attn_model m = parse_config("{\"num_hidden_layers\": 1, \"num_attention_heads\": 4, "
                                 "\"hidden_size\": 256, \"torch_dtype\": \"float32\"}");
     attn_plan *plan = plan_for(&m, "flash", ATTN_DTYPE_FP32, 1);
-    attn_cost_request req = {ATTN_PHASE_PREFILL, 1024, 1, false, 64 * 1024, ATTN_DTYPE_FP32};
+    attn_cost_request req = {ATTN_PHASE_PREFILL, 1024, 1, false, 64 * 1024, ATTN_DTYPE_FP32, .dropout = 0};
     attn_cache_model big = {ATTN_TILES_SRAM, 32u << 20, 1, true};
     attn_cache_model small = {ATTN_TILES_SRAM, 256u << 10, 1, true};
     attn_cost none, fits, thrashes;
@@ -130,7 +130,7 @@ static void h100_llama70b(void **state)
     attn_plan *plan = plan_for(&m, "flash", ATTN_DTYPE_BF16, 1);
     attn_cache_model cache = {dev.flash_tiles, dev.l2_bytes, dev.sm_count, false};
     attn_cost_request pre = {ATTN_PHASE_PREFILL, 8192, 1, true, dev.shared_mem_per_sm_bytes,
-                             ATTN_DTYPE_BF16};
+                             ATTN_DTYPE_BF16, .dropout = 0};
     attn_cost c;
     attn_roofline r;
     assert_int_equal(attn_plan_cost_cached(plan, &pre, &cache, &c, NULL), ATTN_OK);
@@ -141,7 +141,7 @@ static void h100_llama70b(void **state)
     assert_false(r.memory_bound);
     assert_true(r.time_s > 0.0889L && r.time_s < 0.0890L);
     attn_cost_request dec = {ATTN_PHASE_DECODE, 8192, 1, false, dev.shared_mem_per_sm_bytes,
-                             ATTN_DTYPE_BF16};
+                             ATTN_DTYPE_BF16, .dropout = 0};
     assert_int_equal(attn_plan_cost_cached(plan, &dec, &cache, &c, NULL), ATTN_OK);
     assert_true(c.dram_bytes / c.kv_bytes >= 1.0L && c.dram_bytes / c.kv_bytes <= 1.05L);
     attn_plan_free(plan);
@@ -164,7 +164,7 @@ static void dram_never_exceeds_hbm(void **state)
                                                   caches[k], cpu ? 2 : 108, cpu};
                         attn_cost_request req = {mode == 2 ? ATTN_PHASE_DECODE
                                                            : ATTN_PHASE_PREFILL,
-                                                 n, 4, mode == 1, 1 << 17, ATTN_DTYPE_BF16};
+                                                 n, 4, mode == 1, 1 << 17, ATTN_DTYPE_BF16, .dropout = 0};
                         attn_cost c;
                         if (attn_plan_cost_cached(plan, &req, &cache, &c, NULL))
                             continue; /* low-rank has no causal form */

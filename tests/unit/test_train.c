@@ -73,7 +73,7 @@ static void standard_step_is_one_pass_per_op(void **state)
     assert_true(fabsl(both - 40.3e9L) <= 0.25L * 40.3e9L);
     /* the forward of the step alone is the paper's Algorithm 0 (attnscope's prefill) */
     attn_plan *plan = plan_for(&m, "standard", m.dtype, 1);
-    attn_cost_request fwd = {ATTN_PHASE_PREFILL, 1024, 64, false, A100_SRAM, m.dtype};
+    attn_cost_request fwd = {ATTN_PHASE_PREFILL, 1024, 64, false, A100_SRAM, m.dtype, .dropout = 0};
     attn_cost c;
     attn_diag diag = {{0}};
     assert_int_equal(attn_plan_cost_layer(plan, &fwd, 0, &c, &diag), ATTN_OK);
@@ -134,7 +134,7 @@ static void other_variants_define_or_decline(void **state)
     (void)state;
     attn_model m = parse_config(GPT2_MEDIUM);
     attn_plan *plan = plan_for(&m, "performer", m.dtype, 1);
-    attn_cost_request fwd = {ATTN_PHASE_PREFILL, 1024, 64, false, A100_SRAM, m.dtype};
+    attn_cost_request fwd = {ATTN_PHASE_PREFILL, 1024, 64, false, A100_SRAM, m.dtype, .dropout = 0};
     attn_cost_request trn = fwd;
     trn.phase = ATTN_PHASE_TRAIN;
     attn_cost f, t;
