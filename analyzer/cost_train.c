@@ -11,8 +11,18 @@ attn_layer_cost attn_variant_layer_cost(const attn_variant_type *v, const attn_s
 {
     if (p->phase != ATTN_PHASE_TRAIN)
         return v->cost(s, p);
-    if (v->train_cost)
-        return v->train_cost(s, p);
+    if (v->train_cost) {
+        /* the backward runs at the forward's tile granularity: executed = useful x the
+         * forward's executed / useful ratio (whole diagonal tiles, a masked full S) */
+        attn_layer_cost c = v->train_cost(s, p);
+        attn_cost_point f = attn_train_forward_point(p);
+        attn_layer_cost fwd = v->cost(s, &f);
+        if (fwd.flops > 0 && fwd.flops_executed > 0)
+            c.flops_executed = c.flops * (fwd.flops_executed / fwd.flops);
+        else
+            c.flops_executed = 0; /* no tiles: executed = useful (plan_cost.c) */
+        return c;
+    }
     attn_layer_cost c = {0};
     c.unsupported = true;
     c.note = "no backward is defined for this variant (no training step)";

@@ -26,9 +26,10 @@ static const char COST_USAGE[] =
     "                     device's kernel; sram when --sram is given)\n"
     "  --l2 SIZE          last-level cache for dram_bytes (default: the device's L2)\n"
     "  --batch B          sequences (default 1)\n"
+    "  --dtype D          precision the step computes in: Q, O, scores, weights (default: the\n"
+    "                     model's torch_dtype; fp16 for a mixed-precision training step)\n"
     "  --kv-dtype D       KV-cache precision, int4 with its fp16 group scales as in kv\n"
-    "                     (default: the model's torch_dtype, which Q, O, scores and weights\n"
-    "                     keep)\n"
+    "                     (default: --dtype)\n"
     "  --features M, --rank K, --kv-heads G, --kv-lora-rank C, --rope-dim R   as in kv\n"
     "  --per-layer        one layer (× batch) instead of the whole model; --layer I picks it\n"
     "  --format F         table (default), csv or json\n";
@@ -40,7 +41,7 @@ typedef struct cost_options {
     attn_request req;
     attn_cost_request cost;
     cli_lengths seq;
-    bool per_layer;
+    bool dtype_set, per_layer;
     bool kv_dtype_set;
     attn_dtype kv_dtype;
     int64_t layer;
@@ -52,7 +53,7 @@ typedef struct cost_options {
 
 enum {
     OPT_PHASE = 256, OPT_SEQ, OPT_SWEEP, OPT_CAUSAL, OPT_VARIANT, OPT_DEVICE, OPT_SRAM,
-    OPT_BATCH, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
+    OPT_BATCH, OPT_DTYPE, OPT_FEATURES, OPT_RANK, OPT_KV_HEADS, OPT_KV_LORA, OPT_ROPE,
     OPT_PER_LAYER, OPT_LAYER, OPT_FORMAT, OPT_MASK, OPT_DROPOUT, OPT_HELP, OPT_TILES, OPT_L2, OPT_KV_DTYPE
 };
 
@@ -65,6 +66,7 @@ static const struct option cost_long_options[] = {
     {"device", required_argument, NULL, OPT_DEVICE},
     {"sram", required_argument, NULL, OPT_SRAM},
     {"batch", required_argument, NULL, OPT_BATCH},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
     {"kv-dtype", required_argument, NULL, OPT_KV_DTYPE},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
@@ -95,6 +97,7 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_DEVICE: o->device = arg; return CLI_OK;
     case OPT_SRAM: return cli_parse_size("--sram", arg, &o->sram);
     case OPT_BATCH: return cli_parse_int("--batch", arg, 1, INT64_C(1) << 40, &o->cost.batch);
+    case OPT_DTYPE: o->dtype_set = true; return cli_parse_dtype("--dtype", arg, &o->cost.dtype);
     case OPT_KV_DTYPE:
         o->kv_dtype_set = true;
         return cli_parse_dtype("--kv-dtype", arg, &o->kv_dtype);
@@ -247,7 +250,8 @@ int cmd_cost(int argc, char **argv)
     attn_model model;
     if ((rc = attn_model_load(o.model, &model, &diag)))
         return cli_fail_diag(rc, &diag);
-    o.cost.dtype = model.dtype;
+    if (!o.dtype_set)
+        o.cost.dtype = model.dtype;
     char why[192];
     cli_context_limit(&model, o.seq.to, why, sizeof why);
     if (o.per_layer && o.layer >= model.layers)
