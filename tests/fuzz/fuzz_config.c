@@ -58,10 +58,10 @@ static void size_plan(const attn_plan *plan)
 static void cost_plan(const attn_plan *plan, attn_dtype dtype)
 {
     const attn_cost_request shapes[] = {
-        {ATTN_PHASE_PREFILL, 1, 1, false, 228 << 10, dtype, 0},
-        {ATTN_PHASE_PREFILL, 4096, 8, true, 100 << 10, dtype, 0},
-        {ATTN_PHASE_PREFILL, 3000, 1, true, UINT64_MAX, dtype, 0},
-        {ATTN_PHASE_DECODE, INT64_C(1) << 24, INT64_C(1) << 20, false, 1, dtype, 0},
+        {ATTN_PHASE_PREFILL, 1, 1, false, 228 << 10, dtype, .dropout = 0},
+        {ATTN_PHASE_PREFILL, 4096, 8, true, 100 << 10, dtype, .dropout = 0},
+        {ATTN_PHASE_PREFILL, 3000, 1, true, UINT64_MAX, dtype, .dropout = 0},
+        {ATTN_PHASE_DECODE, INT64_C(1) << 24, INT64_C(1) << 20, false, 1, dtype, .dropout = 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         attn_cost cost;

@@ -96,10 +96,10 @@ static void cost_totals_stay_finite(void **state)
                          " \"head_dim\": 67108864, \"sliding_window\": 4096,"
                          " \"sliding_window_pattern\": 2}");
     const attn_cost_request shapes[] = {
-        {ATTN_PHASE_PREFILL, INT64_C(1) << 40, INT64_C(1) << 40, false, 1, ATTN_DTYPE_FP32, 0},
+        {ATTN_PHASE_PREFILL, INT64_C(1) << 40, INT64_C(1) << 40, false, 1, ATTN_DTYPE_FP32, .dropout = 0},
         {ATTN_PHASE_PREFILL, INT64_C(1) << 20, INT64_C(1) << 40, true, UINT64_MAX,
-         ATTN_DTYPE_INT4, 0},
-        {ATTN_PHASE_DECODE, INT64_C(1) << 40, INT64_C(1) << 40, false, 1, ATTN_DTYPE_FP32, 0},
+         ATTN_DTYPE_INT4, .dropout = 0},
+        {ATTN_PHASE_DECODE, INT64_C(1) << 40, INT64_C(1) << 40, false, 1, ATTN_DTYPE_FP32, .dropout = 0},
     };
     for (size_t v = 0; v < attn_variant_count(); v++) {
         attn_request req = {.variant = attn_variant_name(v),

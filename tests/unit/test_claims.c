@@ -3,38 +3,17 @@
  * malformed rows that are named (line and column) while the others are still checked. */
 #include <stdlib.h>
 
-#include "claims.h"
-#include "test_util.h"
-
-static attn_claim_result *results;
-static size_t count;
+#include "claims_fixture.h"
 
 static int load(void **state)
 {
     (void)state;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/claims_known.csv", getenv("ATTNSCOPE_TEST_DATA"));
-    attn_diag diag = {{0}};
-    attn_claims_options o = {0};
-    if (attn_claims_check(path, &o, &results, &count, &diag))
-        fail_msg("%s", diag.msg);
-    return 0;
-}
-
-static int unload(void **state)
-{
-    (void)state;
-    free(results);
-    return 0;
+    return load_claims("claims_known.csv");
 }
 
 static const attn_claim_result *find(const char *id)
 {
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(results[i].id, id) == 0)
-            return &results[i];
-    fail_msg("no claim %s", id);
-    return NULL;
+    return find_in(results, count, id);
 }
 
 static void holding_claim(void **state)

@@ -4,38 +4,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "claims.h"
-#include "test_util.h"
-
-static attn_claim_result *results;
-static size_t count;
+#include "claims_fixture.h"
 
 static int load(void **state)
 {
     (void)state;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/../../claims/published.csv", getenv("ATTNSCOPE_TEST_DATA"));
-    attn_diag diag = {{0}};
-    attn_claims_options o = {0};
-    if (attn_claims_check(path, &o, &results, &count, &diag))
-        fail_msg("%s", diag.msg);
-    return 0;
-}
-
-static int unload(void **state)
-{
-    (void)state;
-    free(results);
-    return 0;
-}
-
-static const attn_claim_result *find(const attn_claim_result *r, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(r[i].id, id) == 0)
-            return &r[i];
-    fail_msg("no claim %s", id);
-    return NULL;
+    return load_claims("../../claims/published.csv");
 }
 
 /* 405B: 126 layers x 8 KV heads x (128 + 128) x 2 B = 516,096 B per token; x 1000 = 0.516 GB.
@@ -44,14 +18,14 @@ static const attn_claim_result *find(const attn_claim_result *r, size_t n, const
 static void per_1k_figures_need_pairs_and_a_triple(void **state)
 {
     (void)state;
-    const attn_claim_result *big = find(results, count, "hf-llama31-405b-kv-1k");
+    const attn_claim_result *big = find_in(results, count, "hf-llama31-405b-kv-1k");
     assert_int_equal(big->verdict, ATTN_CLAIM_FAILS);
     assert_true(big->computed == 516096000.0L);
     assert_int_equal(big->reproducing, 1);
     assert_non_null(strstr(big->explanation, "a fp32 cache + binary units printed as decimal "
                                              "(GiB as GB) + 1024 tokens where 1000 were said"));
     assert_true(big->tried > 100);
-    const attn_claim_result *small = find(results, count, "hf-llama31-8b-kv-1k");
+    const attn_claim_result *small = find_in(results, count, "hf-llama31-8b-kv-1k");
     assert_int_equal(small->reproducing, 1);
     assert_string_equal(small->explanation, "binary units printed as decimal (GiB as GB) + 1024 "
                                             "tokens where 1000 were said (gives 0.125 GB)");
@@ -63,18 +37,18 @@ static void per_1k_figures_need_pairs_and_a_triple(void **state)
 static void flashattention_ratio_is_a_training_step(void **state)
 {
     (void)state;
-    const attn_claim_result *train = find(results, count, "flashattention-gpt2-medium-train-ratio");
+    const attn_claim_result *train = find_in(results, count, "flashattention-gpt2-medium-train-ratio");
     assert_int_equal(train->verdict, ATTN_CLAIM_HOLDS);
     assert_true(train->computed > 8.850L && train->computed < 8.851L);
-    const attn_claim_result *fwd = find(results, count, "flashattention-gpt2-medium-hbm");
+    const attn_claim_result *fwd = find_in(results, count, "flashattention-gpt2-medium-hbm");
     assert_int_equal(fwd->verdict, ATTN_CLAIM_FAILS);
     assert_non_null(strstr(fwd->explanation, "forward + backward counted"));
     assert_null(strstr(fwd->explanation, "cache"));
-    assert_int_equal(find(results, count, "flashattention-gpt2-medium-train-standard")->verdict,
+    assert_int_equal(find_in(results, count, "flashattention-gpt2-medium-train-standard")->verdict,
                      ATTN_CLAIM_HOLDS);
-    assert_int_equal(find(results, count, "flashattention-gpt2-medium-train-flash")->verdict,
+    assert_int_equal(find_in(results, count, "flashattention-gpt2-medium-train-flash")->verdict,
                      ATTN_CLAIM_HOLDS);
-    const attn_claim_result *fa2 = find(results, count, "flashattention2-speedup");
+    const attn_claim_result *fa2 = find_in(results, count, "flashattention2-speedup");
     assert_int_equal(fa2->verdict, ATTN_CLAIM_UNCHECKABLE);
     assert_true(fa2->beyond_model);
     assert_non_null(strstr(fa2->explanation, "needs=measurement"));
