@@ -251,13 +251,17 @@ int attn_chart_time(const attn_table *t, const char *phase, const char *title,
 
 enum { MAX_KNOBS = 4 };
 
-/* One series per variant that has a knob, against that knob, in registry order. */
+/* One series per variant that has a knob, against that knob, in registry order, each with its
+ * mean-of-V baseline dashed beside it. */
 int attn_chart_error(const attn_table *t, const char *title, const char *path, attn_diag *diag)
 {
-    attn_measured_set sets[MAX_KNOBS];
-    attn_series all[MAX_KNOBS * MAX_GROUPS];
-    size_t nsets = 0, count = 0;
-    char labels[MAX_KNOBS][32], axis[160] = "", names[160] = "", flags[160] = "";
+    attn_measured_set sets[MAX_KNOBS], baselines[MAX_KNOBS];
+    attn_series all[2 * MAX_KNOBS * MAX_GROUPS];
+    size_t nsets = 0, nbaselines = 0, count = 0;
+    char labels[MAX_KNOBS][32], base_labels[MAX_KNOBS][48];
+    char axis[160] = "", names[160] = "", flags[160] = "";
+    /* older results files have no baseline column: their chart has no baseline lines */
+    bool has_baseline = attn_table_column(t, "baseline_err") >= 0;
     int rc = ATTN_OK;
     for (size_t v = 0; v < attn_variant_count() && nsets < MAX_KNOBS && !rc; v++) {
         const attn_variant_type *type = attn_variant_at(v);
@@ -275,6 +279,20 @@ int attn_chart_error(const attn_table *t, const char *title, const char *path, a
             if (strncmp(sets[nsets].series[s].title, type->name, len) == 0 &&
                 sets[nsets].series[s].title[len] == ' ' && sets[nsets].series[s].n > 1)
                 all[count++] = sets[nsets].series[s];
+        /* The same metric for "output mean(V)" on the same inputs: an error near it means
+         * the approximation has learnt nothing (DESIGN.md, Accuracy). */
+        snprintf(base_labels[nsets], sizeof base_labels[nsets], "mean(V) baseline vs %s",
+                 type->knob.symbol);
+        attn_series_query bq = {NULL, type->knob.name, "baseline_err",
+                                other ? other->knob.name : NULL, base_labels[nsets],
+                                ATTN_STYLE_DASHED, "prefill"};
+        if (has_baseline && !(rc = attn_measured_series(t, &bq, &baselines[nbaselines], diag))) {
+            const attn_measured_set *b = &baselines[nbaselines++];
+            for (size_t s = 0; s < b->nseries; s++)
+                if (strncmp(b->series[s].title, type->name, len) == 0 &&
+                    b->series[s].title[len] == ' ' && b->series[s].n > 1)
+                    all[count++] = b->series[s];
+        }
         const char *sep = nsets ? " or " : "";
         snprintf(axis + strlen(axis), sizeof axis - strlen(axis), "%s%s %s (%s)", sep,
                  type->knob.name, type->knob.symbol, type->name);
@@ -295,5 +313,7 @@ int attn_chart_error(const attn_table *t, const char *title, const char *path, a
         rc = attn_plot_write(&plot, path, diag);
     for (size_t s = 0; s < nsets; s++)
         attn_measured_free(&sets[s]);
+    for (size_t s = 0; s < nbaselines; s++)
+        attn_measured_free(&baselines[s]);
     return rc;
 }
