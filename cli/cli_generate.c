@@ -16,8 +16,6 @@
 
 #include "cli.h"
 
-cli_description *cli_describing;
-
 enum { WORDS_MAX = 4096 };
 
 typedef struct command_info {

@@ -157,6 +157,9 @@ const char *cli_bytes(uint64_t bytes, char *buf, size_t len)
     return buf;
 }
 
+/* Set by cli_generate.c while it asks a command for its option table (cli.h). */
+cli_description *cli_describing;
+
 int cli_options(int argc, char **argv, const struct option *options, int help_opt,
                 const char *command, const char *usage,
                 int (*parse)(int opt, char *arg, void *ctx), void *ctx)

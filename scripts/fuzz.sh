@@ -19,7 +19,8 @@ for harness in tests/fuzz/fuzz_*.c; do
     name=$(basename "$harness" .c)
     names+=("${name#fuzz_}")
 done
-ninja -C build-fuzz "${names[@]/#/tests/fuzz/fuzz_}" >/dev/null || exit 1
+ninja -C build-fuzz "${names[@]/#/tests/fuzz/fuzz_}" >build-fuzz/harnesses.log 2>&1 ||
+    { echo "fuzz: building the harnesses failed:" >&2; grep -m5 -B2 -A3 'error' build-fuzz/harnesses.log >&2; exit 1; }
 
 # Real files the readers exist for, besides each harness's own seeds in tests/fuzz/corpus/.
 declare -A seeds=([config]="models/presets tests/data/bad tests/data/hf_dir" [table]="claims tests/data")
