@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "json_fields.h"
 #include "quant_config.h"
 
 static const char *const METHOD_NAMES[ATTN_QUANT_COUNT] = {
@@ -136,11 +137,14 @@ static int read_compressed_tensors(const json_t *qc, const char *label, attn_qua
     else if (bits == 4 && !is_float) {
         set(q, ATTN_QUANT_GPTQ, 4, group_size ? group_size : -1, 2);
         q->zero_points = !bool_or(w, "symmetric", true);
-    } else
+    } else {
+        char shown[96]; /* quoted and escaped: the message stays one line */
+        json_value_text(json_object_get(w, "type"), shown, sizeof shown);
         return attn_fail(diag, ATTN_ERR_UNKNOWN,
                          "%s: field 'quantization_config.config_groups' = %lld-bit %s "
                          "weights: unknown quantization scheme",
-                         label, (long long)bits, type ? type : "?");
+                         label, (long long)bits, type ? shown : "?");
+    }
     if (strategy && strcmp(strategy, "tensor") == 0)
         q->group = -1;
     else if (strategy && strcmp(strategy, "block") == 0)
@@ -177,12 +181,15 @@ int attn_quant_read(const json_t *qc, const char *label, attn_quant *out, attn_d
     else if (strcmp(method, "bitsandbytes") == 0)
         rc = read_bitsandbytes(qc, out);
     else if (attn_quant_from_name(method, out) != ATTN_OK || strncmp(method, "int4-", 5) == 0 ||
-             strncmp(method, "bnb-", 4) == 0 || strcmp(method, "none") == 0)
+             strncmp(method, "bnb-", 4) == 0 || strcmp(method, "none") == 0) {
+        char shown[96]; /* quoted and escaped: the message stays one line */
+        json_value_text(json_object_get(qc, "quant_method"), shown, sizeof shown);
         return attn_fail(diag, ATTN_ERR_UNKNOWN,
-                         "%s: field 'quantization_config.quant_method' = \"%s\": unknown "
+                         "%s: field 'quantization_config.quant_method' = %s: unknown "
                          "quantization method (known: fp8 fbgemm_fp8 modelopt "
                          "compressed-tensors gptq awq bitsandbytes mxfp4)",
-                         label, method);
+                         label, shown);
+    }
     if (rc)
         return rc;
     snprintf(out->name, sizeof out->name, "%s", method);
