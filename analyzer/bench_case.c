@@ -85,32 +85,66 @@ static attn_cache_model cache_of(const attn_bench_case *c)
     return cache;
 }
 
-int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
+/* The plan, the variant's kernels for the backend's kind and the problem they would run. The
+ * kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the plan owns
+ * the cache's precision, the request the activations'. Kernels whose cache or state is fp32
+ * whatever the store run as fp32, and the row says so. */
+static int prepare(const attn_bench_case *c, attn_plan **plan, const attn_kernel_ops **ops,
+                   attn_problem *p, attn_diag *diag)
 {
     attn_request req = c->whatif;
     req.variant = c->variant;
-    /* The kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the
-     * plan owns the cache's precision, the request the activations'. Kernels whose cache or
-     * state is fp32 whatever the store run as fp32, and the row says so. */
     attn_store store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32;
-    attn_plan *plan = NULL;
-    const attn_kernel_ops *ops = NULL;
     int rc = ATTN_OK;
+    *plan = NULL;
     for (int pass = 0; pass < 2 && !rc; pass++) {
-        attn_plan_free(plan);
-        plan = NULL;
+        attn_plan_free(*plan);
+        *plan = NULL;
         req.precision = attn_precision_default(store_dtype(store));
-        rc = attn_plan_init(&plan, c->model, &req, diag);
-        ops = rc ? NULL : attn_variant_ops(plan->variant, c->backend->kind);
-        if (!ops || ops->honours_store || store == ATTN_STORE_FP32)
+        rc = attn_plan_init(plan, c->model, &req, diag);
+        *ops = rc ? NULL : attn_variant_ops((*plan)->variant, c->backend->kind);
+        if (!*ops || (*ops)->honours_store || store == ATTN_STORE_FP32)
             break;
         store = ATTN_STORE_FP32;
     }
     if (rc)
         return rc;
-    attn_shape shape = attn_plan_shape(plan);
-    attn_problem p = problem_of(c, &shape);
-    p.store = store;
+    attn_shape shape = attn_plan_shape(*plan);
+    *p = problem_of(c, &shape);
+    p->store = store;
+    return ATTN_OK;
+}
+
+/* The backend's answer to supports(), as the one line callers print. */
+static int refused(const attn_bench_case *c, const attn_plan *plan, const attn_kernel_ops *ops,
+                   const attn_problem *p, attn_diag *diag)
+{
+    const char *why = c->backend->supports(ops, p);
+    return why ? attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s on %s: %s", plan->variant->name,
+                           c->backend->name, why)
+               : ATTN_OK;
+}
+
+int attn_bench_supported(const attn_bench_case *c, attn_diag *diag)
+{
+    attn_plan *plan = NULL;
+    const attn_kernel_ops *ops = NULL;
+    attn_problem p;
+    int rc = prepare(c, &plan, &ops, &p, diag);
+    if (!rc)
+        rc = refused(c, plan, ops, &p, diag);
+    attn_plan_free(plan);
+    return rc;
+}
+
+int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
+{
+    attn_plan *plan = NULL;
+    const attn_kernel_ops *ops = NULL;
+    attn_problem p;
+    int rc = prepare(c, &plan, &ops, &p, diag);
+    if (rc)
+        return rc;
     memset(row, 0, sizeof *row);
     *row = (attn_result_row){
         .model = c->model->name, .variant = plan->variant->name, .backend = c->backend->name,
@@ -129,9 +163,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     row->roof_flops = c->roof_flops;
     row->roof_read_bps = c->roof_read_bps;
     attn_cache_model cache = cache_of(c);
-    if (!ops)
-        rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",
-                       plan->variant->name, c->backend->name);
+    rc = refused(c, plan, ops, &p, diag);
     if (!rc)
         rc = attn_plan_cost_layer_cached(plan, &creq, &cache, 0, &row->model_cost, diag);
     if (!rc) /* the reference runs below this many FLOPs (measure.h) */

@@ -39,8 +39,13 @@ typedef struct attn_bench_case {
     bool normal_inputs;              /* N(0, 1) inputs instead of uniform [-1, 1) */
 } attn_bench_case;
 
+/* Whether c->backend takes this case (its supports(), asked of the problem the case would
+ * run): ATTN_OK, or ATTN_ERR_UNSUPPORTED with the backend's reason in diag. Other codes: the
+ * case itself is wrong (unknown variant, impossible shape), as attn_bench_run would say. */
+int attn_bench_supported(const attn_bench_case *c, attn_diag *diag);
 /* Fills row (its strings point into c and static tables). ATTN_ERR_UNSUPPORTED, with the
- * reason in diag, when the variant has no kernel for this backend or this problem. */
+ * reason in diag, when the backend does not take the case (attn_bench_supported) or the
+ * device cannot hold its tiles. */
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag);
 
 const char *attn_store_name(attn_store store);

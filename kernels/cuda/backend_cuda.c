@@ -199,6 +199,11 @@ static size_t cuda_devices(attn_backend_device *list, size_t max)
     return count > 0 ? (size_t)count : 0;
 }
 
+static const char *cuda_supports(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    return cuda_init() ? cu.why : attn_backend_supports_kernels(ops, p);
+}
+
 static size_t cuda_sram_bytes(void)
 {
     return cuda_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cu.limits);
@@ -348,11 +353,10 @@ static int cuda_run(void *ctx, attn_kernel_stats *stats, double *seconds)
     if (err == CUDA_SUCCESS && job->tally_count)
         err = cu.copy_out(c->host.tally, c->buffers[job->tally],
                           job->tally_count * sizeof *c->host.tally);
-    if (err != CUDA_SUCCESS)
-        return ATTN_ERR_UNSUPPORTED;
-    *seconds = 1e-3 * (double)ms;
-    attn_gpu_job_stats(job, c->host.tally, stats);
-    return ATTN_OK;
+    if (err == CUDA_SUCCESS)
+        attn_gpu_job_stats(job, c->host.tally, stats);
+    return attn_backend_ran(err == CUDA_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED,
+                            1e-3 * (double)ms, seconds);
 }
 
 static int cuda_sync(void *ctx)
@@ -398,6 +402,7 @@ const attn_backend attn_backend_cuda = {
     .probe = cuda_probe,
     .devices = cuda_devices,
     .sram_bytes = cuda_sram_bytes,
+    .supports = cuda_supports,
     .alloc = cuda_alloc,
     .run = cuda_run,
     .sync = cuda_sync,

@@ -129,6 +129,11 @@ static size_t opencl_devices(attn_backend_device *list, size_t max)
     return count;
 }
 
+static const char *opencl_supports(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    return opencl_init() ? cl.why : attn_backend_supports_kernels(ops, p);
+}
+
 static size_t opencl_sram_bytes(void)
 {
     return opencl_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cl.limits);
@@ -261,11 +266,10 @@ static int opencl_run(void *ctx, attn_kernel_stats *stats, double *seconds)
         err = clEnqueueReadBuffer(cl.queue, c->buffers[job->tally], CL_TRUE, 0,
                                   job->tally_count * sizeof *c->host.tally, c->host.tally, 0,
                                   NULL, NULL);
-    if (err != CL_SUCCESS)
-        return ATTN_ERR_UNSUPPORTED;
-    *seconds = end > start ? 1e-9 * (double)(end - start) : 0.0;
-    attn_gpu_job_stats(job, c->host.tally, stats);
-    return ATTN_OK;
+    if (err == CL_SUCCESS)
+        attn_gpu_job_stats(job, c->host.tally, stats);
+    return attn_backend_ran(err == CL_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED,
+                            end > start ? 1e-9 * (double)(end - start) : 0.0, seconds);
 }
 
 static int opencl_sync(void *ctx)
@@ -296,6 +300,7 @@ const attn_backend attn_backend_opencl = {
     .probe = opencl_probe,
     .devices = opencl_devices,
     .sram_bytes = opencl_sram_bytes,
+    .supports = opencl_supports,
     .alloc = opencl_alloc,
     .run = opencl_run,
     .sync = opencl_sync,
