@@ -58,6 +58,11 @@ typedef struct attn_kernel_ops {
     bool honours_store;
 } attn_kernel_ops;
 
+/* A variant's own kernels (analyzer/variants/meson.build, 'kernels'): kernels/cpu/NAME.c
+ * defines attn_cpu_ops_NAME and kernels/gpu/NAME_job.c attn_gpu_ops_NAME; the variant's file and
+ * the kernel's file both declare it with ATTN_KERNEL_OPS(cpu, NAME), so no list grows. */
+#define ATTN_KERNEL_OPS(kind, name) extern const attn_kernel_ops attn_##kind##_ops_##name
+
 /* The CPU backend's kernels, one per registry variant that has them. */
 extern const attn_kernel_ops attn_cpu_ops_standard;
 extern const attn_kernel_ops attn_cpu_ops_flash;
