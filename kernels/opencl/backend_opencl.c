@@ -164,7 +164,7 @@ static cl_program program_for(const char *defines, bool *owned)
 }
 
 typedef struct opencl_context {
-    attn_gpu_host host;
+    attn_gpu_host host; /* first: attn_gpu_host_reference and _ran read it through the context */
     cl_program program;
     bool owns_program;
     cl_mem buffers[ATTN_GPU_MAX_BUFFERS];
@@ -266,10 +266,7 @@ static int opencl_run(void *ctx, attn_kernel_stats *stats, double *seconds)
         err = clEnqueueReadBuffer(cl.queue, c->buffers[job->tally], CL_TRUE, 0,
                                   job->tally_count * sizeof *c->host.tally, c->host.tally, 0,
                                   NULL, NULL);
-    if (err == CL_SUCCESS)
-        attn_gpu_job_stats(job, c->host.tally, stats);
-    return attn_backend_ran(err == CL_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED,
-                            end > start ? 1e-9 * (double)(end - start) : 0.0, seconds);
+    return attn_gpu_host_ran(&c->host, err == CL_SUCCESS, end > start ? 1e-9 * (double)(end - start) : 0.0, stats, seconds);
 }
 
 static int opencl_sync(void *ctx)
@@ -288,12 +285,6 @@ static int opencl_download(void *ctx, float *out)
     return err == CL_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED;
 }
 
-static int opencl_reference(void *ctx, double *out)
-{
-    opencl_context *c = ctx;
-    return attn_gpu_host_reference(&c->host, out);
-}
-
 const attn_backend attn_backend_opencl = {
     .name = "opencl",
     .kind = ATTN_BACKEND_KIND_GPU,
@@ -305,6 +296,6 @@ const attn_backend attn_backend_opencl = {
     .run = opencl_run,
     .sync = opencl_sync,
     .download = opencl_download,
-    .reference = opencl_reference,
+    .reference = attn_gpu_host_reference,
     .free = opencl_free,
 };
