@@ -101,9 +101,9 @@ static const struct option bench_long_options[] = {
 };
 
 /* The one precision flag (--kv-dtype): a cache store the kernels can hold. */
-static int parse_store(const char *arg, attn_store *store)
+static int parse_store(const char *arg, attn_dtype *store)
 {
-    if (attn_store_parse(arg, store) == ATTN_OK)
+    if (attn_dtype_parse(arg, store) == ATTN_OK)
         return CLI_OK;
     return cli_fail(CLI_USAGE,
                     "--kv-dtype '%s': the kernels hold a cache of fp32, fp16, bf16, fp8-e4m3 "

@@ -22,7 +22,7 @@ typedef struct attn_problem {
     int64_t features;     /* Performer m */
     int64_t rank;         /* low-rank k */
     bool causal;          /* prefill only */
-    attn_store store;     /* decode cache storage */
+    attn_dtype store;     /* decode cache storage */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged (blocks scattered at random) */
     int64_t block_size;   /* paged: tokens per block */
     size_t sram_bytes;    /* flash tiles; 0 = the backend's fast memory (CPU: L2) */
