@@ -7,48 +7,9 @@
 #include "diag.h"
 #include "plan_internal.h"
 
-static const char *const store_names[ATTN_DTYPE_COUNT] = {"fp32", "fp16", "bf16",
-                                                          "fp8-e4m3", "fp8-e5m2", "int8"};
-
-const char *attn_dtype_name(attn_dtype store)
-{
-    return store < ATTN_DTYPE_COUNT ? store_names[store] : "?";
-}
-
-int attn_dtype_parse(const char *name, attn_dtype *store)
-{
-    for (attn_dtype s = ATTN_DTYPE_FP32; s < ATTN_DTYPE_COUNT; s++)
-        if (strcmp(name, store_names[s]) == 0) {
-            *store = s;
-            return ATTN_OK;
-        }
-    /* any other spelling of a precision (bfloat16, float16, fp8 = vLLM's e4m3, ...) */
-    attn_dtype dtype;
-    if (attn_dtype_parse(name, &dtype) != ATTN_OK)
-        return ATTN_ERR_UNKNOWN;
-    if (dtype == ATTN_DTYPE_FP8) {
-        *store = ATTN_DTYPE_FP8;
-        return ATTN_OK;
-    }
-    for (attn_dtype s = ATTN_DTYPE_FP32; s < ATTN_DTYPE_COUNT; s++)
-        if (strcmp(attn_dtype_name(dtype), store_names[s]) == 0) {
-            *store = s;
-            return ATTN_OK;
-        }
-    return ATTN_ERR_UNSUPPORTED;
-}
-
 const char *attn_kv_layout_name(attn_kv_layout layout)
 {
     return layout == ATTN_KV_PAGED ? "paged" : "contiguous";
-}
-
-static attn_dtype store_dtype(attn_dtype store)
-{
-    static const attn_dtype dtypes[ATTN_DTYPE_COUNT] = {
-        ATTN_DTYPE_FP32, ATTN_DTYPE_FP16, ATTN_DTYPE_BF16,
-        ATTN_DTYPE_FP8,  ATTN_DTYPE_FP8,  ATTN_DTYPE_INT8};
-    return store < ATTN_DTYPE_COUNT ? dtypes[store] : ATTN_DTYPE_FP32;
 }
 
 static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
@@ -100,7 +61,7 @@ static int prepare(const attn_bench_case *c, attn_plan **plan, const attn_kernel
     for (int pass = 0; pass < 2 && !rc; pass++) {
         attn_plan_free(*plan);
         *plan = NULL;
-        req.precision = attn_precision_default(store_dtype(store));
+        req.precision = attn_precision_default(store);
         rc = attn_plan_init(plan, c->model, &req, diag);
         *ops = rc ? NULL : attn_variant_ops((*plan)->variant, c->backend->kind);
         if (!*ops || (*ops)->honours_store || store == ATTN_DTYPE_FP32)

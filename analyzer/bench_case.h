@@ -24,7 +24,7 @@ typedef struct attn_bench_case {
     attn_phase phase;
     int64_t seq, batch;
     bool causal;
-    attn_dtype store;     /* decode cache storage */
+    attn_dtype store;     /* decode cache storage (one the kernels hold: attn_dtype_size > 0) */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged */
     int64_t block_size;   /* paged: tokens per block */
     double roof_flops, roof_read_bps; /* the local roofline (0: none saved); roofline_frac */
@@ -48,9 +48,6 @@ int attn_bench_supported(const attn_bench_case *c, attn_diag *diag);
  * device cannot hold its tiles. */
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag);
 
-const char *attn_dtype_name(attn_dtype store);
-/* The store named `name` (fp32 ... int8); ATTN_ERR_UNKNOWN when none is. */
-int attn_dtype_parse(const char *name, attn_dtype *store);
 const char *attn_kv_layout_name(attn_kv_layout layout);
 
 /* Fills row->traffic_sim / traffic_hw as c->traffic asks (bench_traffic.c). */

@@ -33,6 +33,8 @@ const char *attn_backend_supports_kernels(const attn_kernel_ops *ops, const attn
 {
     if (!ops)
         return "no kernel for this backend (analytic only)";
+    if (p->phase == ATTN_PHASE_DECODE && !attn_dtype_size(p->store))
+        return "the kernels hold no cache in this precision (int4)";
     return ops->unsupported ? ops->unsupported(p) : NULL;
 }
 

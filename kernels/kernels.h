@@ -37,18 +37,11 @@ typedef struct attn_dims {
     bool causal;
 } attn_dims;
 
-/* Cache storage. fp8 follows the OCP 8-bit formats vLLM's fp8 caches use (e4m3fn: no
- * infinities, saturates at 448; e5m2: binary16's top byte), scale 1. int8 is symmetric with
- * one fp32 scale per (token, KV head) for K and one for V: value = scale x int8. */
-typedef enum attn_dtype {
-    ATTN_DTYPE_FP32,
-    ATTN_DTYPE_FP16,
-    ATTN_DTYPE_BF16,
-    ATTN_DTYPE_FP8,
-    ATTN_DTYPE_FP8_E5M2,
-    ATTN_DTYPE_INT8,
-    ATTN_DTYPE_COUNT
-} attn_dtype;
+/* Cache storage is the public attn_dtype. fp8 follows the OCP 8-bit formats vLLM's fp8 caches
+ * use (ATTN_DTYPE_FP8 = e4m3fn: no infinities, saturates at 448; ATTN_DTYPE_FP8_E5M2:
+ * binary16's top byte), scale 1. int8 is symmetric with one fp32 scale per (token, KV head)
+ * for K and one for V: value = scale x int8. The kernels hold no int4 cache: its size is 0 and
+ * they refuse it (ATTN_ERR_UNSUPPORTED). */
 
 typedef struct attn_kernel_stats {
     uint64_t flops;          /* matmul multiply-adds x 2 (softmax/exp not included) */
@@ -72,7 +65,7 @@ uint16_t attn_f32_to_f16(float value);
 float attn_f16_to_f32(uint16_t bits);
 uint16_t attn_f32_to_bf16(float value);
 float attn_bf16_to_f32(uint16_t bits);
-size_t attn_dtype_size(attn_dtype store); /* bytes per element; 0 for an unknown store */
+size_t attn_dtype_size(attn_dtype store); /* bytes per element; 0 for one the kernels hold not */
 /* Element-wise rounding (int8: round and clamp to [-127, 127] with no scale). */
 void attn_dtype_from_f32(attn_dtype store, const float *src, size_t count, void *dst);
 /* dst[i] = element first + i of the store-typed array src (int8: the integer, unscaled). */

@@ -130,7 +130,9 @@ int attn_kv_cache_build(const attn_dims *dims, attn_dtype store, attn_kv_layout 
     int rc = attn_dims_check(dims);
     if (rc)
         return rc;
-    if (attn_dtype_size(store) == 0 || (layout == ATTN_KV_PAGED && block_size < 1)
+    if (attn_dtype_size(store) == 0)
+        return ATTN_ERR_UNSUPPORTED; /* int4: no kernel holds it */
+    if ((layout == ATTN_KV_PAGED && block_size < 1)
         || (layout != ATTN_KV_PAGED && layout != ATTN_KV_CONTIGUOUS))
         return ATTN_ERR_RANGE;
     out->cache = (attn_kv_cache){.store = store, .layout = layout, .block_size = block_size};

@@ -21,6 +21,7 @@ size_t attn_dtype_size(attn_dtype store)
     case ATTN_DTYPE_FP8_E5M2:
     case ATTN_DTYPE_INT8:
         return 1;
+    case ATTN_DTYPE_INT4: /* not held by the kernels */
     case ATTN_DTYPE_COUNT:
         break;
     }

@@ -25,6 +25,29 @@ static void cpu_takes_exact_and_refuses_lowrank_causal(void **state)
     assert_non_null(strstr(cpu->supports(NULL, &noncausal), "analytic only"));
 }
 
+/* The kernels take the one public precision type and hold every cache but int4. */
+static void kernels_refuse_an_int4_cache(void **state)
+{
+    (void)state;
+    const attn_backend *cpu = attn_backend_find("cpu");
+    attn_problem decode = causal_prefill;
+    decode.phase = ATTN_PHASE_DECODE;
+    decode.causal = false;
+    decode.store = ATTN_DTYPE_FP8_E5M2;
+    assert_null(cpu->supports(&attn_cpu_ops_flash, &decode));
+    decode.store = ATTN_DTYPE_INT4;
+    assert_non_null(strstr(cpu->supports(&attn_cpu_ops_flash, &decode), "int4"));
+    assert_int_equal(attn_dtype_size(ATTN_DTYPE_INT4), 0);
+    assert_int_equal(attn_dtype_size(ATTN_DTYPE_FP8_E5M2), 1);
+    attn_dims dims = {.batch = 1, .heads = 2, .kv_heads = 2, .n_q = 1, .n_kv = 8, .d_qk = 16,
+                      .d_v = 16};
+    float kv[2 * 8 * 16] = {0};
+    attn_kv_owned cache;
+    assert_int_equal(attn_kv_cache_build(&dims, ATTN_DTYPE_INT4, ATTN_KV_CONTIGUOUS, 0, 1, NULL,
+                                         kv, kv, &cache),
+                     ATTN_ERR_UNSUPPORTED);
+}
+
 /* Every backend answers, built or not; one that is not built or has no device refuses all. */
 static void every_backend_answers(void **state)
 {
@@ -73,6 +96,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cpu_takes_exact_and_refuses_lowrank_causal),
+        cmocka_unit_test(kernels_refuse_an_int4_cache),
         cmocka_unit_test(every_backend_answers),
         cmocka_unit_test(bench_case_asks_the_backend),
     };

@@ -11,6 +11,15 @@ static void dtype_names_and_aliases(void **state)
     assert_int_equal(d, ATTN_DTYPE_FP16);
     assert_int_equal(attn_dtype_parse("float8_e4m3fn", &d), ATTN_OK);
     assert_int_equal(d, ATTN_DTYPE_FP8);
+    /* fp8 is e4m3 (vLLM's "fp8"); e5m2 is its own precision, the same byte */
+    assert_int_equal(attn_dtype_parse("fp8-e4m3", &d), ATTN_OK);
+    assert_int_equal(d, ATTN_DTYPE_FP8);
+    assert_int_equal(attn_dtype_parse("float8_e5m2", &d), ATTN_OK);
+    assert_int_equal(d, ATTN_DTYPE_FP8_E5M2);
+    assert_int_equal(attn_dtype_parse("fp8-e5m2", &d), ATTN_OK);
+    assert_int_equal(d, ATTN_DTYPE_FP8_E5M2);
+    assert_string_equal(attn_dtype_name(ATTN_DTYPE_FP8_E5M2), "fp8-e5m2");
+    assert_int_equal(attn_dtype_bits(ATTN_DTYPE_FP8_E5M2), 8);
     assert_int_equal(attn_dtype_parse("int3", &d), ATTN_ERR_UNKNOWN);
     assert_int_equal(attn_dtype_bits(ATTN_DTYPE_FP32), 32);
     assert_int_equal(attn_dtype_bits(ATTN_DTYPE_INT4), 4);
