@@ -7,48 +7,9 @@
 #include "diag.h"
 #include "plan_internal.h"
 
-static const char *const store_names[ATTN_STORE_COUNT] = {"fp32", "fp16", "bf16",
-                                                          "fp8-e4m3", "fp8-e5m2", "int8"};
-
-const char *attn_store_name(attn_store store)
-{
-    return store < ATTN_STORE_COUNT ? store_names[store] : "?";
-}
-
-int attn_store_parse(const char *name, attn_store *store)
-{
-    for (attn_store s = ATTN_STORE_FP32; s < ATTN_STORE_COUNT; s++)
-        if (strcmp(name, store_names[s]) == 0) {
-            *store = s;
-            return ATTN_OK;
-        }
-    /* any other spelling of a precision (bfloat16, float16, fp8 = vLLM's e4m3, ...) */
-    attn_dtype dtype;
-    if (attn_dtype_parse(name, &dtype) != ATTN_OK)
-        return ATTN_ERR_UNKNOWN;
-    if (dtype == ATTN_DTYPE_FP8) {
-        *store = ATTN_STORE_FP8_E4M3;
-        return ATTN_OK;
-    }
-    for (attn_store s = ATTN_STORE_FP32; s < ATTN_STORE_COUNT; s++)
-        if (strcmp(attn_dtype_name(dtype), store_names[s]) == 0) {
-            *store = s;
-            return ATTN_OK;
-        }
-    return ATTN_ERR_UNSUPPORTED;
-}
-
 const char *attn_kv_layout_name(attn_kv_layout layout)
 {
     return layout == ATTN_KV_PAGED ? "paged" : "contiguous";
-}
-
-static attn_dtype store_dtype(attn_store store)
-{
-    static const attn_dtype dtypes[ATTN_STORE_COUNT] = {
-        ATTN_DTYPE_FP32, ATTN_DTYPE_FP16, ATTN_DTYPE_BF16,
-        ATTN_DTYPE_FP8,  ATTN_DTYPE_FP8,  ATTN_DTYPE_INT8};
-    return store < ATTN_STORE_COUNT ? dtypes[store] : ATTN_DTYPE_FP32;
 }
 
 static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
@@ -58,7 +19,7 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .n = c->seq, .d_qk = s->d_qk, .d_v = s->d_v, .d_c = s->d_c, .d_r = s->d_r,
         .d_n = s->d_n, .features = s->features, .rank = s->rank,
         .causal = c->phase == ATTN_PHASE_PREFILL && c->causal,
-        .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32,
+        .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_DTYPE_FP32,
         .kv_layout = c->phase == ATTN_PHASE_DECODE ? c->kv_layout : ATTN_KV_CONTIGUOUS,
         .block_size = c->block_size,
         .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
@@ -85,53 +46,85 @@ static attn_cache_model cache_of(const attn_bench_case *c)
     return cache;
 }
 
-int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
+/* The plan, the variant's kernels for the backend's kind and the problem they would run. The
+ * kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the plan owns
+ * the cache's precision, the request the activations'. Kernels whose cache or state is fp32
+ * whatever the store run as fp32, and the row says so. */
+static int prepare(const attn_bench_case *c, attn_plan **plan, const attn_kernel_ops **ops,
+                   attn_problem *p, attn_diag *diag)
 {
     attn_request req = c->whatif;
     req.variant = c->variant;
-    /* The kernels keep Q, O and weights in fp32 and a flash-decoding cache in its store: the
-     * plan owns the cache's precision, the request the activations'. Kernels whose cache or
-     * state is fp32 whatever the store run as fp32, and the row says so. */
-    attn_store store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_STORE_FP32;
-    attn_plan *plan = NULL;
-    const attn_kernel_ops *ops = NULL;
+    attn_dtype store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_DTYPE_FP32;
     int rc = ATTN_OK;
+    *plan = NULL;
     for (int pass = 0; pass < 2 && !rc; pass++) {
-        attn_plan_free(plan);
-        plan = NULL;
-        req.precision = attn_precision_default(store_dtype(store));
-        rc = attn_plan_init(&plan, c->model, &req, diag);
-        ops = rc ? NULL : attn_variant_ops(plan->variant, c->backend->kind);
-        if (!ops || ops->honours_store || store == ATTN_STORE_FP32)
+        attn_plan_free(*plan);
+        *plan = NULL;
+        req.precision = attn_precision_default(store);
+        rc = attn_plan_init(plan, c->model, &req, diag);
+        *ops = rc ? NULL : attn_variant_ops((*plan)->variant, c->backend->kind);
+        if (!*ops || (*ops)->honours_store || store == ATTN_DTYPE_FP32)
             break;
-        store = ATTN_STORE_FP32;
+        store = ATTN_DTYPE_FP32;
     }
     if (rc)
         return rc;
-    attn_shape shape = attn_plan_shape(plan);
-    attn_problem p = problem_of(c, &shape);
-    p.store = store;
+    attn_shape shape = attn_plan_shape(*plan);
+    *p = problem_of(c, &shape);
+    p->store = store;
+    return ATTN_OK;
+}
+
+/* The backend's answer to supports(), as the one line callers print. */
+static int refused(const attn_bench_case *c, const attn_plan *plan, const attn_kernel_ops *ops,
+                   const attn_problem *p, attn_diag *diag)
+{
+    const char *why = c->backend->supports(ops, p);
+    return why ? attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s on %s: %s", plan->variant->name,
+                           c->backend->name, why)
+               : ATTN_OK;
+}
+
+int attn_bench_supported(const attn_bench_case *c, attn_diag *diag)
+{
+    attn_plan *plan = NULL;
+    const attn_kernel_ops *ops = NULL;
+    attn_problem p;
+    int rc = prepare(c, &plan, &ops, &p, diag);
+    if (!rc)
+        rc = refused(c, plan, ops, &p, diag);
+    attn_plan_free(plan);
+    return rc;
+}
+
+int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
+{
+    attn_plan *plan = NULL;
+    const attn_kernel_ops *ops = NULL;
+    attn_problem p;
+    int rc = prepare(c, &plan, &ops, &p, diag);
+    if (rc)
+        return rc;
     memset(row, 0, sizeof *row);
     *row = (attn_result_row){
         .model = c->model->name, .variant = plan->variant->name, .backend = c->backend->name,
         .phase = p.phase, .batch = p.batch, .heads = p.heads, .kv_heads = p.kv_heads,
         .d_qk = p.d_qk, .d_v = p.d_v, .seq = p.n, .causal = p.causal,
-        .store = attn_store_name(p.store), .features = p.features, .rank = p.rank,
+        .store = attn_dtype_name(p.store), .features = p.features, .rank = p.rank,
         .sram_bytes = p.sram_bytes, .threads = c->threads, .seed = p.seed,
         .normal_inputs = p.normal_inputs,
     };
     const bool paged = p.phase == ATTN_PHASE_DECODE && p.kv_layout == ATTN_KV_PAGED;
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes, ATTN_DTYPE_FP32,
                               .kv_block_size = paged ? p.block_size : 0,
-                              .kv_scale_bytes = p.store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0};
+                              .kv_scale_bytes = p.store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0};
     row->kv_layout = attn_kv_layout_name(p.kv_layout);
     row->block_size = paged ? p.block_size : 0;
     row->roof_flops = c->roof_flops;
     row->roof_read_bps = c->roof_read_bps;
     attn_cache_model cache = cache_of(c);
-    if (!ops)
-        rc = attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s has no %s kernel (analytic only)",
-                       plan->variant->name, c->backend->name);
+    rc = refused(c, plan, ops, &p, diag);
     if (!rc)
         rc = attn_plan_cost_layer_cached(plan, &creq, &cache, 0, &row->model_cost, diag);
     if (!rc) /* the reference runs below this many FLOPs (measure.h) */
@@ -141,7 +134,7 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
         rc = attn_measure(c->backend, ops, &p, &c->options, &row->m, diag);
     if (!rc && c->phase == ATTN_PHASE_DECODE && p.store != c->store && !row->m.note[0])
         snprintf(row->m.note, sizeof row->m.note, "%s asked; this kernel's cache is fp32",
-                 attn_store_name(c->store));
+                 attn_dtype_name(c->store));
     if (!rc && c->traffic)
         attn_bench_traffic(c, plan->variant->name, ops, &p, row);
     attn_plan_free(plan);

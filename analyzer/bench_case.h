@@ -24,7 +24,7 @@ typedef struct attn_bench_case {
     attn_phase phase;
     int64_t seq, batch;
     bool causal;
-    attn_store store;     /* decode cache storage */
+    attn_dtype store;     /* decode cache storage (one the kernels hold: attn_dtype_size > 0) */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged */
     int64_t block_size;   /* paged: tokens per block */
     double roof_flops, roof_read_bps; /* the local roofline (0: none saved); roofline_frac */
@@ -39,13 +39,15 @@ typedef struct attn_bench_case {
     bool normal_inputs;              /* N(0, 1) inputs instead of uniform [-1, 1) */
 } attn_bench_case;
 
+/* Whether c->backend takes this case (its supports(), asked of the problem the case would
+ * run): ATTN_OK, or ATTN_ERR_UNSUPPORTED with the backend's reason in diag. Other codes: the
+ * case itself is wrong (unknown variant, impossible shape), as attn_bench_run would say. */
+int attn_bench_supported(const attn_bench_case *c, attn_diag *diag);
 /* Fills row (its strings point into c and static tables). ATTN_ERR_UNSUPPORTED, with the
- * reason in diag, when the variant has no kernel for this backend or this problem. */
+ * reason in diag, when the backend does not take the case (attn_bench_supported) or the
+ * device cannot hold its tiles. */
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag);
 
-const char *attn_store_name(attn_store store);
-/* The store named `name` (fp32 ... int8); ATTN_ERR_UNKNOWN when none is. */
-int attn_store_parse(const char *name, attn_store *store);
 const char *attn_kv_layout_name(attn_kv_layout layout);
 
 /* Fills row->traffic_sim / traffic_hw as c->traffic asks (bench_traffic.c). */

@@ -98,7 +98,7 @@ int attn_measure(const attn_backend *backend, const attn_kernel_ops *ops, const 
                  const attn_measure_options *options, attn_measurement *out, attn_diag *diag)
 {
     memset(out, 0, sizeof *out);
-    const char *why = ops->unsupported(p);
+    const char *why = backend->supports(ops, p);
     if (why) {
         snprintf(out->note, sizeof out->note, "%s", why);
         return attn_fail(diag, ATTN_ERR_UNSUPPORTED, "%s", why);

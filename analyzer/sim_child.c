@@ -52,10 +52,10 @@ static int spec_parse(const char *spec, char *variant, size_t len, attn_problem 
         .phase = v[0] ? ATTN_PHASE_DECODE : ATTN_PHASE_PREFILL, .batch = v[1], .heads = v[2],
         .kv_heads = v[3], .n = v[4], .d_qk = v[5], .d_v = v[6], .d_c = v[7], .d_r = v[8],
         .d_n = v[9], .features = v[10], .rank = v[11], .causal = v[12] != 0,
-        .store = (attn_store)v[13], .sram_bytes = (size_t)v[14], .seed = (uint64_t)v[15],
+        .store = (attn_dtype)v[13], .sram_bytes = (size_t)v[14], .seed = (uint64_t)v[15],
         .kv_layout = (attn_kv_layout)v[16], .block_size = v[17],
     };
-    return v[13] < ATTN_STORE_COUNT && v[16] <= ATTN_KV_PAGED ? ATTN_OK : ATTN_ERR_PARSE;
+    return v[13] < ATTN_DTYPE_COUNT && v[16] <= ATTN_KV_PAGED ? ATTN_OK : ATTN_ERR_PARSE;
 }
 
 static volatile uint64_t evict_sink;

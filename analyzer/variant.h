@@ -2,7 +2,8 @@
  *
  * Following GSL's gsl_interp_type pattern, a variant is a table of function pointers; the
  * rest of the code asks the entry, never the name. Adding a variant is one file in
- * analyzer/variants/ and one line in variant_registry.c.
+ * analyzer/variants/ and one line in analyzer/variants/meson.build (README: "How to add a
+ * variant").
  */
 #ifndef ATTN_VARIANT_H
 #define ATTN_VARIANT_H
@@ -81,6 +82,11 @@ typedef struct attn_variant_type {
      * variant's backward is not defined (see train.h for the conventions) */
     attn_layer_cost (*train_cost)(const attn_shape *shape, const attn_cost_point *point);
 } attn_variant_type;
+
+/* The built-in variants in registry order, generated from analyzer/variants/meson.build
+ * (analyzer/variants/table.py); read them through attn_variant_at. */
+extern const attn_variant_type *const attn_variant_builtin[];
+extern const size_t attn_variant_builtin_count;
 
 /* Adds a variant after the built-in ones, for a test or a program that links the library
  * statically: every chart, report section, plan and list then shows it as the registry says.

@@ -1,24 +1,11 @@
-/* variant_registry.c — the one table of attention variants. */
+/* variant_registry.c — the registry of attention variants: the built-in table (generated from
+ * analyzer/variants/meson.build) and those added at run time. */
 #include <string.h>
 
 #include "attnscope.h"
 #include "variant.h"
 
-extern const attn_variant_type attn_variant_standard;
-extern const attn_variant_type attn_variant_flash;
-extern const attn_variant_type attn_variant_flash1;
-extern const attn_variant_type attn_variant_mla;
-extern const attn_variant_type attn_variant_mla_naive;
-extern const attn_variant_type attn_variant_performer;
-extern const attn_variant_type attn_variant_lowrank;
-
-static const attn_variant_type *const registry[] = {
-    &attn_variant_standard,  &attn_variant_flash,     &attn_variant_flash1,
-    &attn_variant_mla,       &attn_variant_mla_naive, &attn_variant_performer,
-    &attn_variant_lowrank,
-};
-
-enum { BUILT_IN = sizeof registry / sizeof registry[0], ADDED_MAX = 8 };
+enum { ADDED_MAX = 8 };
 
 /* Variants added at run time (attn_variant_register), after the built-in ones. */
 static const attn_variant_type *added[ADDED_MAX];
@@ -26,12 +13,13 @@ static size_t nadded;
 
 static size_t total(void)
 {
-    return BUILT_IN + nadded;
+    return attn_variant_builtin_count + nadded;
 }
 
 static const attn_variant_type *entry(size_t index)
 {
-    return index < BUILT_IN ? registry[index] : added[index - BUILT_IN];
+    return index < attn_variant_builtin_count ? attn_variant_builtin[index]
+                                              : added[index - attn_variant_builtin_count];
 }
 
 int attn_variant_register(const attn_variant_type *type)

@@ -40,20 +40,20 @@ static int write_floats(const char *path, const float *data, size_t count)
     return ok ? 0 : 1;
 }
 
-static int run(const attn_dims *d, attn_store store, bool decode, const char *in,
+static int run(const attn_dims *d, attn_dtype store, bool decode, const char *in,
                const char *out)
 {
     const size_t q_elems = (size_t)(d->heads * d->n_q * d->d_qk);
     const size_t kv_elems = (size_t)(d->kv_heads * d->n_kv * d->d_qk);
     float *x = read_floats(in, q_elems + 2 * kv_elems);
     float *o = malloc(q_elems * sizeof *o);
-    void *k_cache = malloc(kv_elems * attn_store_size(store));
-    void *v_cache = malloc(kv_elems * attn_store_size(store));
+    void *k_cache = malloc(kv_elems * attn_dtype_size(store));
+    void *v_cache = malloc(kv_elems * attn_dtype_size(store));
     int rc = x && o && k_cache && v_cache ? 0 : 1;
     if (!rc) {
         const float *q = x, *k = x + q_elems, *v = k + kv_elems;
-        attn_store_from_f32(store, k, kv_elems, k_cache);
-        attn_store_from_f32(store, v, kv_elems, v_cache);
+        attn_dtype_from_f32(store, k, kv_elems, k_cache);
+        attn_dtype_from_f32(store, v, kv_elems, v_cache);
         rc = decode ? attn_cpu_decode(d, store, q, k_cache, v_cache, o, NULL)
                     : attn_cpu_flash(d, 0, q, k, v, o, NULL);
         if (rc)
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         d.n_q = d.n_kv = atoll(argv[3]);
         d.d_qk = d.d_v = atoll(argv[4]);
         d.causal = atoi(argv[5]) != 0;
-        return run(&d, ATTN_STORE_FP32, false, argv[6], argv[7]);
+        return run(&d, ATTN_DTYPE_FP32, false, argv[6], argv[7]);
     }
     if (argc == 9 && strcmp(argv[1], "decode") == 0) {
         d.heads = atoll(argv[2]);
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
         d.d_qk = d.d_v = atoll(argv[5]);
         for (int s = 0; s < 3; s++)
             if (strcmp(argv[6], stores[s]) == 0)
-                return run(&d, (attn_store)s, true, argv[7], argv[8]);
+                return run(&d, (attn_dtype)s, true, argv[7], argv[8]);
     }
     fprintf(stderr, "usage: peer_check prefill HEADS N D CAUSAL IN OUT\n"
                     "       peer_check decode HEADS KV_HEADS T D fp32|fp16|bf16 IN OUT\n");

@@ -28,7 +28,7 @@ static const char BENCH_USAGE[] =
     "  --backend B        cpu (default), opencl, cuda or all (attnscope backends)\n"
     "  --device-index N   OpenCL/CUDA device (sets ATTNSCOPE_OPENCL_DEVICE, ..._CUDA_DEVICE)\n"
     "  --batch B          sequences (default 1)\n"
-    "  --kv-dtype D       decode cache precision: fp32 (default), fp16, bf16, fp8-e4m3 (fp8),\n"
+    "  --kv-dtype D       decode cache precision: fp32 (default), fp16, bf16, fp8 (e4m3),\n"
     "                     fp8-e5m2, int8 (one fp32 scale per token and KV head); the kernels\n"
     "                     compute in fp32 whatever the cache holds\n"
     "  --kv-layout L      decode cache contiguous (default) or paged (vLLM block table,\n"
@@ -101,13 +101,13 @@ static const struct option bench_long_options[] = {
 };
 
 /* The one precision flag (--kv-dtype): a cache store the kernels can hold. */
-static int parse_store(const char *arg, attn_store *store)
+static int parse_store(const char *arg, attn_dtype *store)
 {
-    if (attn_store_parse(arg, store) == ATTN_OK)
+    if (attn_dtype_parse(arg, store) == ATTN_OK && attn_dtype_size(*store))
         return CLI_OK;
     return cli_fail(CLI_USAGE,
-                    "--kv-dtype '%s': the kernels hold a cache of fp32, fp16, bf16, fp8-e4m3 "
-                    "(fp8), fp8-e5m2 or int8", arg);
+                    "--kv-dtype '%s': the kernels hold a cache of fp32, fp16, bf16, fp8 "
+                    "(e4m3), fp8-e5m2 or int8", arg);
 }
 
 static int parse_layout(const char *arg, attn_kv_layout *layout)
@@ -303,7 +303,9 @@ static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
     attn_traffic_text traffic;
     attn_diag diag = {{0}};
     c->traffic_text = &traffic;
-    int rc = attn_bench_run(c, &row, &diag);
+    int rc = attn_bench_supported(c, &diag);
+    if (!rc) /* the GPU backends may still find the tiles too large for the device */
+        rc = attn_bench_run(c, &row, &diag);
     if (rc == ATTN_ERR_UNSUPPORTED) {
         fprintf(stderr, "attnscope: skipped %s %s n=%lld: %s\n", c->variant, c->backend->name,
                 (long long)c->seq, diag.msg);

@@ -154,19 +154,20 @@ typedef struct plot_inputs {
     size_t ndevices;
 } plot_inputs;
 
-/* The device asked for; else, for a roofline of measured (CPU) rows, this machine's probed
- * `local` preset when there is one, since CPU points under a GPU's roof say nothing; else
- * h100-sxm. */
+/* The device asked for; else, beside measured (CPU) rows, this machine's probed `local`
+ * preset when there is one: its roof, and its per-core L2 as the SRAM the kernels tiled for,
+ * since CPU points under a GPU's roof or tiles say nothing; else h100-sxm. */
 static const char *plot_device(const plot_options *o)
 {
     if (o->device)
         return o->device;
     attn_device local;
-    if (strcmp(o->kind, "roofline") == 0 && o->in && !attn_device_load("local", &local, NULL))
+    if (o->in && !attn_device_load("local", &local, NULL))
         return "local";
-    if (strcmp(o->kind, "roofline") == 0 && o->in)
-        fprintf(stderr, "plot: no local preset (attnscope devices --probe): measured points "
-                        "drawn under h100-sxm's roof\n");
+    if (o->in)
+        fprintf(stderr, "plot: no local preset (attnscope devices --probe): the lines beside "
+                        "the measured points take h100-sxm's roof and SRAM (or give --device, "
+                        "--sram)\n");
     return "h100-sxm";
 }
 
@@ -184,7 +185,7 @@ static int load_inputs(plot_options *o, plot_inputs *in)
     bool roofline_like = strcmp(o->kind, "kv") != 0 && strcmp(o->kind, "capacity") != 0;
     char device_list[256];
     snprintf(device_list, sizeof device_list, "%s",
-             roofline_like || !o->gpu_list ? plot_device(o) : o->gpu_list);
+             roofline_like ? plot_device(o) : o->gpu_list ? o->gpu_list : "");
     if (!rc && (roofline_like || o->gpu_list))
         rc = split_list(device_list, names, &count, "--gpu");
     else
@@ -245,15 +246,12 @@ static int draw_measured_only(const plot_options *o)
 static int draw_chart(const char *kind, const attn_chart_request *req, const char *out,
                       attn_diag *diag);
 
-/* Model lines beside measured points must describe the runs: fp32 elements (the kernels
- * compute in fp32) and the SRAM the kernels tiled for, unless --kv-dtype / --sram say otherwise. */
-static void results_settings(const plot_options *o, const attn_table *t, attn_chart_request *req)
+/* Model lines beside measured points describe fp32 elements (the kernels compute in fp32)
+ * unless --kv-dtype says otherwise; their SRAM is the device's (plot_device), like every line. */
+static void results_settings(const plot_options *o, attn_chart_request *req)
 {
-    int sram = attn_table_column(t, "sram_bytes");
     if (!o->dtype_set)
         req->dtype = req->cost.dtype = ATTN_DTYPE_FP32;
-    if (!o->sram && sram >= 0 && t->nrows)
-        req->cost.sram_bytes = strtoull(t->rows[0][sram], NULL, 10);
 }
 
 static int draw(const plot_options *o, const plot_inputs *in)
@@ -282,7 +280,7 @@ static int draw(const plot_options *o, const plot_inputs *in)
     if (o->in) {
         req.per_layer = true;
         rc = attn_table_read(o->in, &table, &diag);
-        results_settings(o, &table, &req);
+        results_settings(o, &req);
         if (!rc)
             rc = load_measured(o, &table, first->name, sets, &nsets, &diag);
         for (size_t i = 0; i < nsets; i++)

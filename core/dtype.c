@@ -1,6 +1,6 @@
 /* dtype.c — storage precisions and the exact bytes of a packed row.
  *
- * fp32 4 B, fp16/bf16 2 B, fp8/int8 1 B, int4 half a byte plus one fp16 scale per group of
+ * fp32 4 B, fp16/bf16 2 B, fp8 (e4m3 or e5m2)/int8 1 B, int4 half a byte plus one fp16 scale per group of
  * 32 values (DESIGN.md). Row bytes are computed in bits and rounded up once per row, which is
  * how a packed cache line for one token of one layer is laid out.
  */
@@ -15,14 +15,15 @@ enum { ATTN_INT4_DEFAULT_GROUP = 32, ATTN_SCALE_BITS = 16 };
 static const struct {
     const char *name;
     unsigned bits;
-    const char *aliases[4];
+    const char *aliases[5];
 } dtype_table[ATTN_DTYPE_COUNT] = {
     [ATTN_DTYPE_FP32] = {"fp32", 32, {"float32", "float", "f32", NULL}},
     [ATTN_DTYPE_FP16] = {"fp16", 16, {"float16", "half", "f16", NULL}},
     [ATTN_DTYPE_BF16] = {"bf16", 16, {"bfloat16", NULL}},
-    [ATTN_DTYPE_FP8] = {"fp8", 8, {"float8_e4m3fn", "float8_e5m2", "e4m3", "e5m2"}},
+    [ATTN_DTYPE_FP8] = {"fp8", 8, {"float8_e4m3fn", "e4m3", "fp8-e4m3", "fp8_e4m3", NULL}},
     [ATTN_DTYPE_INT8] = {"int8", 8, {"i8", NULL}},
     [ATTN_DTYPE_INT4] = {"int4", 4, {"i4", NULL}},
+    [ATTN_DTYPE_FP8_E5M2] = {"fp8-e5m2", 8, {"float8_e5m2", "e5m2", "fp8_e5m2", NULL}},
 };
 
 int attn_dtype_parse(const char *text, attn_dtype *out)
@@ -36,7 +37,7 @@ int attn_dtype_parse(const char *text, attn_dtype *out)
             *out = (attn_dtype)d;
             return ATTN_OK;
         }
-        for (int a = 0; a < 4 && dtype_table[d].aliases[a]; a++) {
+        for (int a = 0; dtype_table[d].aliases[a]; a++) {
             if (strcasecmp(text, dtype_table[d].aliases[a]) == 0) {
                 *out = (attn_dtype)d;
                 return ATTN_OK;

@@ -52,6 +52,8 @@ typedef struct attn_diag {
 
 /* ---- precisions ---------------------------------------------------------------------- */
 
+/* One precision type for the model, the cache sizes and the kernels. fp8 is e4m3 (vLLM's
+ * "fp8" cache); e5m2 is its own member, the same size, so a kernel can hold either. */
 typedef enum attn_dtype {
     ATTN_DTYPE_FP32,
     ATTN_DTYPE_FP16,
@@ -59,6 +61,7 @@ typedef enum attn_dtype {
     ATTN_DTYPE_FP8,
     ATTN_DTYPE_INT8,
     ATTN_DTYPE_INT4,
+    ATTN_DTYPE_FP8_E5M2,
     ATTN_DTYPE_COUNT
 } attn_dtype;
 

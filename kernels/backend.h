@@ -36,6 +36,10 @@ typedef struct attn_backend {
     /* The fast memory one work-group's tiles may use: the M of the IO model (the CPU's L2, a
      * GPU's local memory); problems default to it. 0 when the backend cannot run. */
     size_t (*sram_bytes)(void);
+    /* NULL when this backend runs `ops` (a variant's kernels of its kind; NULL when it has
+     * none) on p; otherwise why not, in a few words. Callers ask before they prepare anything,
+     * so a problem a backend does not take is skipped, never a failure. */
+    const char *(*supports)(const attn_kernel_ops *ops, const attn_problem *p);
     /* Inputs made and placed on the device (setup + upload); *out_elems is the output size. */
     int (*alloc)(void **ctx, const attn_kernel_ops *ops, const attn_problem *p,
                  size_t *out_elems);
@@ -51,6 +55,14 @@ typedef struct attn_backend {
     int (*hw_traffic)(void *ctx, uint64_t *bytes, char *why, size_t len);
     void (*free)(void *ctx);
 } attn_backend;
+
+/* What every backend that runs kernels asks of a problem: a kernel of its kind, one that takes
+ * p (low-rank has no causal prefill, ...). NULL, or why not. */
+const char *attn_backend_supports_kernels(const attn_kernel_ops *ops, const attn_problem *p);
+
+/* The end of every backend's run, said once: on success the kernel's own seconds are handed
+ * back and `rc` returned; a failed call hands back no time. */
+int attn_backend_ran(int rc, double elapsed, double *seconds);
 
 /* Every backend compiled in, available or not. */
 size_t attn_backend_count(void);

@@ -23,6 +23,13 @@ static size_t no_sram_bytes(void)
     return 0;
 }
 
+static const char *not_built(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    (void)ops;
+    (void)p;
+    return "this backend is not built";
+}
+
 static int no_alloc(void **ctx, const attn_kernel_ops *ops, const attn_problem *p,
                     size_t *out_elems)
 {
@@ -42,7 +49,8 @@ static int opencl_absent(char *why, size_t len)
 
 const attn_backend attn_backend_opencl = {.name = "opencl", .kind = ATTN_BACKEND_KIND_GPU,
                                           .probe = opencl_absent, .devices = no_devices,
-                                          .sram_bytes = no_sram_bytes, .alloc = no_alloc};
+                                          .sram_bytes = no_sram_bytes, .supports = not_built,
+                                        .alloc = no_alloc};
 #endif
 
 #if !ATTN_HAVE_CUDA
@@ -53,5 +61,6 @@ static int cuda_absent(char *why, size_t len)
 
 const attn_backend attn_backend_cuda = {.name = "cuda", .kind = ATTN_BACKEND_KIND_GPU,
                                         .probe = cuda_absent, .devices = no_devices,
-                                        .sram_bytes = no_sram_bytes, .alloc = no_alloc};
+                                        .sram_bytes = no_sram_bytes, .supports = not_built,
+                                        .alloc = no_alloc};
 #endif

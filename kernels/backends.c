@@ -28,3 +28,20 @@ const attn_backend *attn_backend_find(const char *name)
             return backends[i];
     return NULL;
 }
+
+const char *attn_backend_supports_kernels(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    if (!ops)
+        return "no kernel for this backend (analytic only)";
+    if (p->phase == ATTN_PHASE_DECODE && !attn_dtype_size(p->store))
+        return "the kernels hold no cache in this precision (int4)";
+    return ops->unsupported ? ops->unsupported(p) : NULL;
+}
+
+int attn_backend_ran(int rc, double elapsed, double *seconds)
+{
+    if (rc)
+        return rc;
+    *seconds = elapsed;
+    return ATTN_OK;
+}

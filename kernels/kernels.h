@@ -37,18 +37,11 @@ typedef struct attn_dims {
     bool causal;
 } attn_dims;
 
-/* Cache storage. fp8 follows the OCP 8-bit formats vLLM's fp8 caches use (e4m3fn: no
- * infinities, saturates at 448; e5m2: binary16's top byte), scale 1. int8 is symmetric with
- * one fp32 scale per (token, KV head) for K and one for V: value = scale x int8. */
-typedef enum attn_store {
-    ATTN_STORE_FP32,
-    ATTN_STORE_FP16,
-    ATTN_STORE_BF16,
-    ATTN_STORE_FP8_E4M3,
-    ATTN_STORE_FP8_E5M2,
-    ATTN_STORE_INT8,
-    ATTN_STORE_COUNT
-} attn_store;
+/* Cache storage is the public attn_dtype. fp8 follows the OCP 8-bit formats vLLM's fp8 caches
+ * use (ATTN_DTYPE_FP8 = e4m3fn: no infinities, saturates at 448; ATTN_DTYPE_FP8_E5M2:
+ * binary16's top byte), scale 1. int8 is symmetric with one fp32 scale per (token, KV head)
+ * for K and one for V: value = scale x int8. The kernels hold no int4 cache: its size is 0 and
+ * they refuse it (ATTN_ERR_UNSUPPORTED). */
 
 typedef struct attn_kernel_stats {
     uint64_t flops;          /* matmul multiply-adds x 2 (softmax/exp not included) */
@@ -72,15 +65,15 @@ uint16_t attn_f32_to_f16(float value);
 float attn_f16_to_f32(uint16_t bits);
 uint16_t attn_f32_to_bf16(float value);
 float attn_bf16_to_f32(uint16_t bits);
-size_t attn_store_size(attn_store store); /* bytes per element; 0 for an unknown store */
+size_t attn_dtype_size(attn_dtype store); /* bytes per element; 0 for one the kernels hold not */
 /* Element-wise rounding (int8: round and clamp to [-127, 127] with no scale). */
-void attn_store_from_f32(attn_store store, const float *src, size_t count, void *dst);
+void attn_dtype_from_f32(attn_dtype store, const float *src, size_t count, void *dst);
 /* dst[i] = element first + i of the store-typed array src (int8: the integer, unscaled). */
-void attn_store_to_f32(attn_store store, const void *src, size_t first, size_t count,
+void attn_dtype_to_f32(attn_dtype store, const void *src, size_t first, size_t count,
                        float *dst);
 /* rows x d values into the store; int8 also writes scales[r] = max |row r| / 127 (1 for an
  * all-zero row), others leave scales alone (it may be NULL for them). */
-void attn_store_rows(attn_store store, const float *src, size_t rows, size_t d, void *dst,
+void attn_dtype_rows(attn_dtype store, const float *src, size_t rows, size_t d, void *dst,
                      float *scales);
 /* OCP fp8, round to nearest even; e4m3 saturates to +-448 (never writes its NaN code),
  * e5m2 overflows to infinity like binary16. */
@@ -151,12 +144,12 @@ int attn_cpu_flash(const attn_dims *dims, size_t sram_bytes, const float *q, con
  *   write = 4·batch·heads·d_v;  flops = 2·batch·heads·t·(d_qk + d_v). t = 0 outputs zeros.
  * dims->causal does not matter: the one query sits at the last position and sees every token.
  * ATTN_ERR_RANGE unless n_q == 1. */
-int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
+int attn_cpu_decode(const attn_dims *dims, attn_dtype store, const float *q,
                     const void *k_cache, const void *v_cache, float *o,
                     attn_kernel_stats *stats);
 /* The reference on the cache values as stored (fp16/bf16/fp8 rounded), i.e. what decode
  * computes; int8 values are taken unscaled (use attn_ref_decode_cache). */
-int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
+int attn_ref_decode(const attn_dims *dims, attn_dtype store, const float *q,
                     const void *k_cache, const void *v_cache, double *o);
 
 /* ---- decode over a serving cache: any store, contiguous or paged (decode_cache.c) ------ */
@@ -172,7 +165,7 @@ int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
 typedef enum attn_kv_layout { ATTN_KV_CONTIGUOUS, ATTN_KV_PAGED } attn_kv_layout;
 
 typedef struct attn_kv_cache {
-    attn_store store;
+    attn_dtype store;
     attn_kv_layout layout;
     const void *k, *v;
     const float *k_scale, *v_scale; /* int8 only */
@@ -213,7 +206,7 @@ typedef struct attn_kv_owned {
     int32_t *block_table, *seq_lens;
     int64_t num_blocks;
 } attn_kv_owned;
-int attn_kv_cache_build(const attn_dims *dims, attn_store store, attn_kv_layout layout,
+int attn_kv_cache_build(const attn_dims *dims, attn_dtype store, attn_kv_layout layout,
                         int64_t block_size, uint64_t seed, const int32_t *seq_lens,
                         const float *k, const float *v, attn_kv_owned *out);
 void attn_kv_cache_free(attn_kv_owned *owned);

@@ -22,7 +22,7 @@ typedef struct attn_problem {
     int64_t features;     /* Performer m */
     int64_t rank;         /* low-rank k */
     bool causal;          /* prefill only */
-    attn_store store;     /* decode cache storage */
+    attn_dtype store;     /* decode cache storage */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged (blocks scattered at random) */
     int64_t block_size;   /* paged: tokens per block */
     size_t sram_bytes;    /* flash tiles; 0 = the backend's fast memory (CPU: L2) */
@@ -57,6 +57,11 @@ typedef struct attn_kernel_ops {
      * state is fp32 whatever the store asks, and the harness runs it as fp32 */
     bool honours_store;
 } attn_kernel_ops;
+
+/* A variant's own kernels (analyzer/variants/meson.build, 'kernels'): kernels/cpu/NAME.c
+ * defines attn_cpu_ops_NAME and kernels/gpu/NAME_job.c attn_gpu_ops_NAME; the variant's file and
+ * the kernel's file both declare it with ATTN_KERNEL_OPS(cpu, NAME), so no list grows. */
+#define ATTN_KERNEL_OPS(kind, name) extern const attn_kernel_ops attn_##kind##_ops_##name
 
 /* The CPU backend's kernels, one per registry variant that has them. */
 extern const attn_kernel_ops attn_cpu_ops_standard;

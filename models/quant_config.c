@@ -110,6 +110,19 @@ static void read_block(const json_t *list, attn_quant *q)
     }
 }
 
+/* A value no reader knows, named with the value quoted and escaped (so the message stays one
+ * line; "?" when it is not a string): "LABEL: field 'quantization_config.FIELD' = BEFORE
+ * VALUE AFTER". */
+static int unknown_value(const char *label, const char *field, const char *before,
+                         const json_t *value, const char *after, attn_diag *diag)
+{
+    char shown[96] = "?";
+    if (value)
+        json_value_text(value, shown, sizeof shown);
+    return attn_fail(diag, ATTN_ERR_UNKNOWN, "%s: field 'quantization_config.%s' = %s%s%s", label,
+                     field, before, shown, after);
+}
+
 /* The first config group's weight scheme decides: checkpoints with several groups use the
  * same weight format for every Linear they target. */
 static int read_compressed_tensors(const json_t *qc, const char *label, attn_quant *q,
@@ -138,12 +151,10 @@ static int read_compressed_tensors(const json_t *qc, const char *label, attn_qua
         set(q, ATTN_QUANT_GPTQ, 4, group_size ? group_size : -1, 2);
         q->zero_points = !bool_or(w, "symmetric", true);
     } else {
-        char shown[96]; /* quoted and escaped: the message stays one line */
-        json_value_text(json_object_get(w, "type"), shown, sizeof shown);
-        return attn_fail(diag, ATTN_ERR_UNKNOWN,
-                         "%s: field 'quantization_config.config_groups' = %lld-bit %s "
-                         "weights: unknown quantization scheme",
-                         label, (long long)bits, type ? shown : "?");
+        char width[32];
+        snprintf(width, sizeof width, "%lld-bit ", (long long)bits);
+        return unknown_value(label, "config_groups", width, type ? json_object_get(w, "type") : NULL,
+                             " weights: unknown quantization scheme", diag);
     }
     if (strategy && strcmp(strategy, "tensor") == 0)
         q->group = -1;
@@ -182,13 +193,9 @@ int attn_quant_read(const json_t *qc, const char *label, attn_quant *out, attn_d
         rc = read_bitsandbytes(qc, out);
     else if (attn_quant_from_name(method, out) != ATTN_OK || strncmp(method, "int4-", 5) == 0 ||
              strncmp(method, "bnb-", 4) == 0 || strcmp(method, "none") == 0) {
-        char shown[96]; /* quoted and escaped: the message stays one line */
-        json_value_text(json_object_get(qc, "quant_method"), shown, sizeof shown);
-        return attn_fail(diag, ATTN_ERR_UNKNOWN,
-                         "%s: field 'quantization_config.quant_method' = %s: unknown "
-                         "quantization method (known: fp8 fbgemm_fp8 modelopt "
-                         "compressed-tensors gptq awq bitsandbytes mxfp4)",
-                         label, shown);
+        return unknown_value(label, "quant_method", "", json_object_get(qc, "quant_method"),
+                             ": unknown quantization method (known: fp8 fbgemm_fp8 modelopt "
+                             "compressed-tensors gptq awq bitsandbytes mxfp4)", diag);
     }
     if (rc)
         return rc;

@@ -90,8 +90,7 @@ static int cpu_run(void *ctx, attn_kernel_stats *stats, double *seconds)
     cpu_context *c = ctx;
     double start = now();
     int rc = c->ops->run(&c->problem, c->work, c->out, stats);
-    *seconds = now() - start;
-    return rc;
+    return attn_backend_ran(rc, now() - start, seconds);
 }
 
 static int cpu_sync(void *ctx)
@@ -119,6 +118,7 @@ const attn_backend attn_backend_cpu = {
     .probe = cpu_probe,
     .devices = cpu_devices,
     .sram_bytes = cpu_sram_bytes,
+    .supports = attn_backend_supports_kernels,
     .alloc = cpu_alloc,
     .run = cpu_run,
     .sync = cpu_sync,

@@ -52,7 +52,7 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan->group = dims->heads / dims->kv_heads;
     plan->ldq = attn_round_up(dims->d_qk, w);
     plan->ldo = attn_round_up(dims->d_v, w);
-    plan->in_place = plan->cache->store == ATTN_STORE_FP32 && plan->ldq == dims->d_qk
+    plan->in_place = plan->cache->store == ATTN_DTYPE_FP32 && plan->ldq == dims->d_qk
                      && plan->ldo == dims->d_v;
     int64_t quantum = DECODE_CHUNK;
     if (plan->cache->layout == ATTN_KV_PAGED) {
@@ -132,7 +132,7 @@ typedef struct decode_fill {
 
 static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill *f)
 {
-    const bool int8 = plan->cache->store == ATTN_STORE_INT8;
+    const bool int8 = plan->cache->store == ATTN_DTYPE_INT8;
     if (f->rows > 0)
         plan->isa->chunk(t, f->k, f->v, int8 ? f->k_scale : NULL, int8 ? f->v_scale : NULL,
                          f->rows);
@@ -147,7 +147,7 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
 {
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
-    const size_t size = attn_store_size(c->store);
+    const size_t size = attn_dtype_size(c->store);
     const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
     const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
     if (plan->in_place) {
@@ -168,7 +168,7 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
                 plan->isa->to_f32(c->store, parts[p].src + (size_t)(r * parts[p].d) * size,
                                   (size_t)parts[p].d, dst + r * parts[p].ld);
     }
-    if (c->store == ATTN_STORE_INT8)
+    if (c->store == ATTN_DTYPE_INT8)
         for (int64_t r = 0; r < count; r++) {
             f->k_scale[f->rows + r] = c->k_scale[row + r];
             f->v_scale[f->rows + r] = c->v_scale[row + r];
@@ -191,9 +191,9 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
     const bool paged = c->layout == ATTN_KV_PAGED;
-    const size_t size = attn_store_size(c->store);
+    const size_t size = attn_dtype_size(c->store);
     const uint64_t row_bytes = (uint64_t)(d->d_qk + d->d_v) * size
-                               + (c->store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0);
+                               + (c->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0);
     const int64_t bs = paged ? c->block_size : end - first;
     const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
     int64_t ring[RING] = {0};
@@ -292,9 +292,9 @@ static void decode_merge(const decode_plan *plan, float *partials, int64_t first
 
 static int cache_check(const attn_dims *dims, const attn_kv_cache *c)
 {
-    if (dims->n_q != 1 || attn_store_size(c->store) == 0 || !c->k || !c->v)
+    if (dims->n_q != 1 || attn_dtype_size(c->store) == 0 || !c->k || !c->v)
         return ATTN_ERR_RANGE;
-    if (c->store == ATTN_STORE_INT8 && (!c->k_scale || !c->v_scale))
+    if (c->store == ATTN_DTYPE_INT8 && (!c->k_scale || !c->v_scale))
         return ATTN_ERR_RANGE;
     if (c->layout == ATTN_KV_PAGED)
         return c->block_size > 0 && c->block_table && c->num_blocks > 0
@@ -384,11 +384,11 @@ int attn_cpu_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, con
     return rc;
 }
 
-int attn_cpu_decode(const attn_dims *dims, attn_store store, const float *q,
+int attn_cpu_decode(const attn_dims *dims, attn_dtype store, const float *q,
                     const void *k_cache, const void *v_cache, float *o,
                     attn_kernel_stats *stats)
 {
-    if (store == ATTN_STORE_INT8)
+    if (store == ATTN_DTYPE_INT8)
         return ATTN_ERR_RANGE; /* needs scales: attn_cpu_decode_cache */
     const attn_kv_cache cache = {.store = store, .layout = ATTN_KV_CONTIGUOUS, .k = k_cache,
                                  .v = v_cache};

@@ -192,37 +192,37 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
         BODY(dec_pv_heads)(t, g0, 1, v, count);
 }
 
-static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_store store, const void *src, size_t count,
+static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src, size_t count,
                                               float *dst)
 {
     const size_t whole = count / W * W;
     const uint16_t *halves = src;
     const uint8_t *bytes = src;
     switch (store) {
-    case ATTN_STORE_FP16:
+    case ATTN_DTYPE_FP16:
         for (size_t i = 0; i < whole; i += W)
             vf_store(dst + i, vf_from_f16(halves + i));
         break;
-    case ATTN_STORE_BF16:
+    case ATTN_DTYPE_BF16:
         for (size_t i = 0; i < whole; i += W)
             vf_store(dst + i, vf_from_bf16(halves + i));
         break;
-    case ATTN_STORE_FP8_E4M3:
+    case ATTN_DTYPE_FP8:
         for (size_t i = 0; i < whole; i += W)
             vf_store(dst + i, BODY(from_e4m3)(bytes + i));
         break;
-    case ATTN_STORE_FP8_E5M2:
+    case ATTN_DTYPE_FP8_E5M2:
         for (size_t i = 0; i < whole; i += W)
             vf_store(dst + i, BODY(from_e5m2)(bytes + i));
         break;
-    case ATTN_STORE_INT8:
+    case ATTN_DTYPE_INT8:
         for (size_t i = 0; i < whole; i += W)
             vf_store(dst + i, BODY(from_i8)(bytes + i));
         break;
     default:
         break;
     }
-    attn_store_to_f32(store, src, whole, count - whole, dst + whole);
+    attn_dtype_to_f32(store, src, whole, count - whole, dst + whole);
 }
 
 const attn_decode_isa BODY(attn_decode_isa) = {

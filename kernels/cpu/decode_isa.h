@@ -29,7 +29,7 @@ typedef struct attn_decode_isa {
     void (*chunk)(const attn_dtile *t, const float *k, const float *v, const float *k_scale,
                   const float *v_scale, int64_t count);
     /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. */
-    void (*to_f32)(attn_store store, const void *src, size_t count, float *dst);
+    void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */

@@ -34,7 +34,7 @@ typedef struct attn_isa {
     void (*block)(const attn_qtile *tile, const float *k, int64_t ldk, const float *v,
                   int64_t ldv, int64_t key0, int64_t cols);
     /* dst[i] = element first + i of the store-typed array src. */
-    void (*to_f32)(attn_store store, const void *src, size_t first, size_t count, float *dst);
+    void (*to_f32)(attn_dtype store, const void *src, size_t first, size_t count, float *dst);
 } attn_isa;
 
 /* The table for prefill: the widest available. */

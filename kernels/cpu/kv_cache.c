@@ -17,7 +17,7 @@ static int64_t len_of(const attn_dims *dims, const int32_t *seq_lens, int64_t b)
 void attn_decode_cache_count(const attn_dims *dims, const attn_kv_cache *cache,
                              attn_kernel_stats *stats)
 {
-    const uint64_t size = attn_store_size(cache->store);
+    const uint64_t size = attn_dtype_size(cache->store);
     const uint64_t kv_heads = (uint64_t)dims->kv_heads, d = (uint64_t)(dims->d_qk + dims->d_v);
     const uint64_t q_rows = (uint64_t)(dims->batch * dims->heads);
     uint64_t tokens = 0, blocks = 0;
@@ -27,7 +27,7 @@ void attn_decode_cache_count(const attn_dims *dims, const attn_kv_cache *cache,
         if (cache->layout == ATTN_KV_PAGED)
             blocks += (uint64_t)attn_ceil_div(len, cache->block_size);
     }
-    const uint64_t scales = cache->store == ATTN_STORE_INT8 ? 2 * sizeof(float) : 0;
+    const uint64_t scales = cache->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0;
     memset(stats, 0, sizeof *stats);
     stats->bytes_read = kv_heads * tokens * (d * size + scales) + 4 * kv_heads * blocks
                         + (cache->seq_lens ? 4 * (uint64_t)dims->batch : 0)
@@ -67,7 +67,7 @@ static int32_t *scattered_blocks(int64_t count, uint64_t seed)
 
 static int build_alloc(attn_kv_owned *o, const attn_dims *dims, int64_t rows, bool int8)
 {
-    const size_t size = attn_store_size(o->cache.store);
+    const size_t size = attn_dtype_size(o->cache.store);
     o->k = calloc((size_t)(rows * dims->d_qk) * size + 1, 1);
     o->v = calloc((size_t)(rows * dims->d_v) * size + 1, 1);
     if (int8) {
@@ -81,12 +81,12 @@ static int build_alloc(attn_kv_owned *o, const attn_dims *dims, int64_t rows, bo
 static void build_rows(attn_kv_owned *o, const attn_dims *dims, const float *k, const float *v,
                        int64_t b, int64_t kv_head, int64_t token, int64_t count, int64_t row)
 {
-    const size_t size = attn_store_size(o->cache.store);
+    const size_t size = attn_dtype_size(o->cache.store);
     const int64_t src = (b * dims->kv_heads + kv_head) * dims->n_kv + token;
-    attn_store_rows(o->cache.store, k + src * dims->d_qk, (size_t)count, (size_t)dims->d_qk,
+    attn_dtype_rows(o->cache.store, k + src * dims->d_qk, (size_t)count, (size_t)dims->d_qk,
                     (char *)o->k + (size_t)(row * dims->d_qk) * size,
                     o->k_scale ? o->k_scale + row : NULL);
-    attn_store_rows(o->cache.store, v + src * dims->d_v, (size_t)count, (size_t)dims->d_v,
+    attn_dtype_rows(o->cache.store, v + src * dims->d_v, (size_t)count, (size_t)dims->d_v,
                     (char *)o->v + (size_t)(row * dims->d_v) * size,
                     o->v_scale ? o->v_scale + row : NULL);
 }
@@ -104,7 +104,7 @@ static int build_paged(attn_kv_owned *o, const attn_dims *dims, uint64_t seed, c
     int rc = order && o->block_table ? ATTN_OK : ATTN_ERR_NOMEM;
     if (rc == ATTN_OK)
         rc = build_alloc(o, dims, o->num_blocks * dims->kv_heads * bs,
-                         o->cache.store == ATTN_STORE_INT8);
+                         o->cache.store == ATTN_DTYPE_INT8);
     for (int64_t b = 0, next = 0; rc == ATTN_OK && b < dims->batch; b++) {
         const int64_t len = len_of(dims, o->seq_lens, b);
         for (int64_t i = 0; i * bs < len; i++) {
@@ -122,7 +122,7 @@ static int build_paged(attn_kv_owned *o, const attn_dims *dims, uint64_t seed, c
     return rc;
 }
 
-int attn_kv_cache_build(const attn_dims *dims, attn_store store, attn_kv_layout layout,
+int attn_kv_cache_build(const attn_dims *dims, attn_dtype store, attn_kv_layout layout,
                         int64_t block_size, uint64_t seed, const int32_t *seq_lens,
                         const float *k, const float *v, attn_kv_owned *out)
 {
@@ -130,7 +130,9 @@ int attn_kv_cache_build(const attn_dims *dims, attn_store store, attn_kv_layout 
     int rc = attn_dims_check(dims);
     if (rc)
         return rc;
-    if (attn_store_size(store) == 0 || (layout == ATTN_KV_PAGED && block_size < 1)
+    if (attn_dtype_size(store) == 0)
+        return ATTN_ERR_UNSUPPORTED; /* int4: no kernel holds it */
+    if ((layout == ATTN_KV_PAGED && block_size < 1)
         || (layout != ATTN_KV_PAGED && layout != ATTN_KV_CONTIGUOUS))
         return ATTN_ERR_RANGE;
     out->cache = (attn_kv_cache){.store = store, .layout = layout, .block_size = block_size};
@@ -149,7 +151,7 @@ int attn_kv_cache_build(const attn_dims *dims, attn_store store, attn_kv_layout 
         rc = build_paged(out, dims, seed, k, v);
     } else {
         rc = build_alloc(out, dims, dims->batch * dims->kv_heads * dims->n_kv,
-                         store == ATTN_STORE_INT8);
+                         store == ATTN_DTYPE_INT8);
         for (int64_t c = 0; rc == ATTN_OK && c < dims->batch * dims->kv_heads; c++)
             build_rows(out, dims, k, v, c / dims->kv_heads, c % dims->kv_heads, 0, dims->n_kv,
                        c * dims->n_kv);

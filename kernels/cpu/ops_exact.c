@@ -12,7 +12,7 @@
 static bool needs_cache(const attn_problem *p)
 {
     return p->phase == ATTN_PHASE_DECODE
-           && (p->store != ATTN_STORE_FP32 || p->kv_layout != ATTN_KV_CONTIGUOUS);
+           && (p->store != ATTN_DTYPE_FP32 || p->kv_layout != ATTN_KV_CONTIGUOUS);
 }
 
 int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
@@ -62,7 +62,7 @@ static attn_kv_cache cache_of(const attn_exact_work *w)
 {
     if (w->cache.k)
         return w->cache.cache;
-    return (attn_kv_cache){.store = ATTN_STORE_FP32, .layout = ATTN_KV_CONTIGUOUS,
+    return (attn_kv_cache){.store = ATTN_DTYPE_FP32, .layout = ATTN_KV_CONTIGUOUS,
                            .k = w->qkv.k, .v = w->qkv.v};
 }
 

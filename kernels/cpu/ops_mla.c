@@ -91,7 +91,7 @@ static int mla_naive_run(const attn_problem *p, void *work, float *out, attn_ker
     const attn_dims e = attn_mla_naive_dims(&w->dims);
     const float *k = w->cache + e.batch * e.heads * e.d_qk;
     const float *v = k + e.batch * e.heads * e.n_kv * e.d_qk;
-    return attn_cpu_decode(&e, ATTN_STORE_FP32, w->cache, k, v, out, stats);
+    return attn_cpu_decode(&e, ATTN_DTYPE_FP32, w->cache, k, v, out, stats);
 }
 
 static int mla_reference(const attn_problem *p, void *work, double *out)

@@ -75,13 +75,13 @@ int attn_ref_attention(const attn_dims *dims, const float *q, const float *k, co
     return rc;
 }
 
-int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
+int attn_ref_decode(const attn_dims *dims, attn_dtype store, const float *q,
                     const void *k_cache, const void *v_cache, double *o)
 {
     int rc = attn_dims_check(dims);
     if (rc)
         return rc;
-    if (attn_store_size(store) == 0)
+    if (attn_dtype_size(store) == 0)
         return ATTN_ERR_RANGE;
     const size_t k_elems = (size_t)(dims->batch * dims->kv_heads * dims->n_kv * dims->d_qk);
     const size_t v_elems = (size_t)(dims->batch * dims->kv_heads * dims->n_kv * dims->d_v);
@@ -89,8 +89,8 @@ int attn_ref_decode(const attn_dims *dims, attn_store store, const float *q,
     if (!k)
         return ATTN_ERR_NOMEM;
     float *v = k + k_elems;
-    attn_store_to_f32(store, k_cache, 0, k_elems, k);
-    attn_store_to_f32(store, v_cache, 0, v_elems, v);
+    attn_dtype_to_f32(store, k_cache, 0, k_elems, k);
+    attn_dtype_to_f32(store, v_cache, 0, v_elems, v);
     rc = attn_ref_attention(dims, q, k, v, o);
     free(k);
     return rc;

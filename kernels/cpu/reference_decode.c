@@ -23,8 +23,8 @@ static double cached(const attn_dims *dims, const attn_kv_cache *c, const void *
         row = b * dims->kv_heads * dims->n_kv + kv_head * dims->n_kv + j;
     }
     float value;
-    attn_store_to_f32(c->store, base, (size_t)(row * d + e), 1, &value);
-    return c->store == ATTN_STORE_INT8 ? (double)value * scales[row] : (double)value;
+    attn_dtype_to_f32(c->store, base, (size_t)(row * d + e), 1, &value);
+    return c->store == ATTN_DTYPE_INT8 ? (double)value * scales[row] : (double)value;
 }
 
 int attn_ref_decode_cache(const attn_dims *dims, const attn_kv_cache *c, const float *q,
@@ -33,7 +33,7 @@ int attn_ref_decode_cache(const attn_dims *dims, const attn_kv_cache *c, const f
     int rc = attn_dims_check(dims);
     if (rc)
         return rc;
-    if (dims->n_q != 1 || attn_store_size(c->store) == 0)
+    if (dims->n_q != 1 || attn_dtype_size(c->store) == 0)
         return ATTN_ERR_RANGE;
     double *w = malloc(((size_t)dims->n_kv + 1) * sizeof *w);
     if (!w)

@@ -184,16 +184,16 @@ static ATTN_SIMD_KERNEL void BODY(block)(const attn_qtile *t, const float *k, in
             }
 }
 
-static ATTN_SIMD_KERNEL void BODY(to_f32)(attn_store store, const void *src, size_t first,
+static ATTN_SIMD_KERNEL void BODY(to_f32)(attn_dtype store, const void *src, size_t first,
                                           size_t count, float *dst)
 {
     const size_t whole = count / W * W;
-    if (store == ATTN_STORE_FP32) {
+    if (store == ATTN_DTYPE_FP32) {
         memcpy(dst, (const float *)src + first, count * sizeof *dst);
         return;
     }
     const uint16_t *halves = (const uint16_t *)src + first;
-    const bool f16 = store == ATTN_STORE_FP16;
+    const bool f16 = store == ATTN_DTYPE_FP16;
     for (size_t i = 0; i < whole; i += W)
         vf_store(dst + i, f16 ? vf_from_f16(halves + i) : vf_from_bf16(halves + i));
     for (size_t i = whole; i < count; i++)

@@ -199,6 +199,11 @@ static size_t cuda_devices(attn_backend_device *list, size_t max)
     return count > 0 ? (size_t)count : 0;
 }
 
+static const char *cuda_supports(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    return cuda_init() ? cu.why : attn_backend_supports_kernels(ops, p);
+}
+
 static size_t cuda_sram_bytes(void)
 {
     return cuda_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cu.limits);
@@ -241,7 +246,7 @@ static CUmodule module_for(const attn_gpu_job *job, bool *owned)
 }
 
 typedef struct cuda_context {
-    attn_gpu_host host;
+    attn_gpu_host host; /* first: attn_gpu_host_reference and _ran read it through the context */
     CUmodule module;
     bool owns_module;
     CUdeviceptr buffers[ATTN_GPU_MAX_BUFFERS];
@@ -348,11 +353,7 @@ static int cuda_run(void *ctx, attn_kernel_stats *stats, double *seconds)
     if (err == CUDA_SUCCESS && job->tally_count)
         err = cu.copy_out(c->host.tally, c->buffers[job->tally],
                           job->tally_count * sizeof *c->host.tally);
-    if (err != CUDA_SUCCESS)
-        return ATTN_ERR_UNSUPPORTED;
-    *seconds = 1e-3 * (double)ms;
-    attn_gpu_job_stats(job, c->host.tally, stats);
-    return ATTN_OK;
+    return attn_gpu_host_ran(&c->host, err == CUDA_SUCCESS, 1e-3 * (double)ms, stats, seconds);
 }
 
 static int cuda_sync(void *ctx)
@@ -386,23 +387,18 @@ static int cuda_hw_traffic(void *ctx, uint64_t *bytes, char *why, size_t len)
     return attn_cupti_dram_bytes(cu.context, cu.index, launch_and_wait, ctx, bytes, why, len);
 }
 
-static int cuda_reference(void *ctx, double *out)
-{
-    cuda_context *c = ctx;
-    return attn_gpu_host_reference(&c->host, out);
-}
-
 const attn_backend attn_backend_cuda = {
     .name = "cuda",
     .kind = ATTN_BACKEND_KIND_GPU,
     .probe = cuda_probe,
     .devices = cuda_devices,
     .sram_bytes = cuda_sram_bytes,
+    .supports = cuda_supports,
     .alloc = cuda_alloc,
     .run = cuda_run,
     .sync = cuda_sync,
     .download = cuda_download,
-    .reference = cuda_reference,
+    .reference = attn_gpu_host_reference,
     .hw_traffic = cuda_hw_traffic,
     .free = cuda_free,
 };

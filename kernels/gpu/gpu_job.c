@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "gpu_job.h"
 
 void attn_gpu_define(attn_gpu_job *job, const char *name, long long value)
@@ -72,9 +73,18 @@ void attn_gpu_host_free(attn_gpu_host *host)
     host->tally = NULL;
 }
 
-int attn_gpu_host_reference(attn_gpu_host *host, double *out)
+int attn_gpu_host_reference(void *ctx, double *out)
 {
+    const attn_gpu_host *host = ctx;
     return host->ops->reference(&host->problem, host->work, out);
+}
+
+int attn_gpu_host_ran(const attn_gpu_host *host, bool ok, double elapsed,
+                      attn_kernel_stats *stats, double *seconds)
+{
+    if (ok)
+        attn_gpu_job_stats(&host->job, host->tally, stats);
+    return attn_backend_ran(ok ? ATTN_OK : ATTN_ERR_UNSUPPORTED, elapsed, seconds);
 }
 
 void *attn_gpu_cache_find(const attn_gpu_cache *cache, const char *key)

@@ -93,8 +93,12 @@ typedef struct attn_gpu_host {
 int attn_gpu_host_init(attn_gpu_host *host, const attn_kernel_ops *ops, const attn_problem *p,
                        const attn_gpu_device *device);
 void attn_gpu_host_free(attn_gpu_host *host);
-/* The double reference of the run's inputs, on the host. */
-int attn_gpu_host_reference(attn_gpu_host *host, double *out);
+/* A GPU backend's context begins with its attn_gpu_host, so these two serve every GPU
+ * backend: its `reference` (the double reference of the run's inputs, on the host), and the end
+ * of its `run` (on success the job's tallies as counts and the device's time; else neither). */
+int attn_gpu_host_reference(void *ctx, double *out);
+int attn_gpu_host_ran(const attn_gpu_host *host, bool ok, double elapsed,
+                      attn_kernel_stats *stats, double *seconds);
 
 /* Built programs (or modules) by their -D defines, kept for the process: PoCL compiles with
  * LLVM and NVRTC is no faster, so every run of one shape shares one build. Never evicts. */

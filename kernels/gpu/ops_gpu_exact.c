@@ -140,7 +140,7 @@ int attn_gpu_decode_add(attn_gpu_job *job, const attn_gpu_device *device, const 
     int rc = attn_gpu_decode_plan_for(device, p, &plan);
     if (rc)
         return rc;
-    const size_t size = attn_store_size(p->store);
+    const size_t size = attn_dtype_size(p->store);
     const int64_t group = d->heads / d->kv_heads;
     const size_t parts = (size_t)(d->batch * d->kv_heads * plan.splits);
     attn_gpu_define_dims(job, d);
@@ -176,7 +176,7 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
     if (rc)
         return rc;
     const bool decode = p->phase == ATTN_PHASE_DECODE;
-    const size_t size = decode ? attn_store_size(p->store) : sizeof(float);
+    const size_t size = decode ? attn_dtype_size(p->store) : sizeof(float);
     const int qkv[] = {
         attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
         attn_gpu_buffer_add(job, decode ? attn_exact_cache_k(w) : w->qkv.k, w->qkv.k_elems * size),
@@ -191,7 +191,7 @@ static const char *gpu_flash_unsupported(const attn_problem *p)
 {
     if (p->phase == ATTN_PHASE_DECODE && p->kv_layout != ATTN_KV_CONTIGUOUS)
         return "the GPU decode kernel reads a contiguous cache (paged: CPU only)";
-    if (p->phase == ATTN_PHASE_DECODE && p->store > ATTN_STORE_BF16)
+    if (p->phase == ATTN_PHASE_DECODE && p->store > ATTN_DTYPE_BF16)
         return "the GPU decode kernel reads fp32, fp16 or bf16 caches (fp8/int8: CPU only)";
     return NULL;
 }

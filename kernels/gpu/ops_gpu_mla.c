@@ -210,7 +210,7 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
     attn_problem heads_p = *p;
     heads_p.kv_heads = p->heads;
     heads_p.d_qk = d_qk;
-    heads_p.store = ATTN_STORE_FP32;
+    heads_p.store = ATTN_DTYPE_FP32;
     const attn_dims dims = {d->batch, d->heads, d->heads, d->n_q, d->n_kv, d_qk, d->d_v,
                             d->causal};
     const int64_t heads = d->batch * d->heads, stacked = heads * d->n_q;

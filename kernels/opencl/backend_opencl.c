@@ -129,6 +129,11 @@ static size_t opencl_devices(attn_backend_device *list, size_t max)
     return count;
 }
 
+static const char *opencl_supports(const attn_kernel_ops *ops, const attn_problem *p)
+{
+    return opencl_init() ? cl.why : attn_backend_supports_kernels(ops, p);
+}
+
 static size_t opencl_sram_bytes(void)
 {
     return opencl_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cl.limits);
@@ -159,7 +164,7 @@ static cl_program program_for(const char *defines, bool *owned)
 }
 
 typedef struct opencl_context {
-    attn_gpu_host host;
+    attn_gpu_host host; /* first: attn_gpu_host_reference and _ran read it through the context */
     cl_program program;
     bool owns_program;
     cl_mem buffers[ATTN_GPU_MAX_BUFFERS];
@@ -261,11 +266,7 @@ static int opencl_run(void *ctx, attn_kernel_stats *stats, double *seconds)
         err = clEnqueueReadBuffer(cl.queue, c->buffers[job->tally], CL_TRUE, 0,
                                   job->tally_count * sizeof *c->host.tally, c->host.tally, 0,
                                   NULL, NULL);
-    if (err != CL_SUCCESS)
-        return ATTN_ERR_UNSUPPORTED;
-    *seconds = end > start ? 1e-9 * (double)(end - start) : 0.0;
-    attn_gpu_job_stats(job, c->host.tally, stats);
-    return ATTN_OK;
+    return attn_gpu_host_ran(&c->host, err == CL_SUCCESS, end > start ? 1e-9 * (double)(end - start) : 0.0, stats, seconds);
 }
 
 static int opencl_sync(void *ctx)
@@ -284,22 +285,17 @@ static int opencl_download(void *ctx, float *out)
     return err == CL_SUCCESS ? ATTN_OK : ATTN_ERR_UNSUPPORTED;
 }
 
-static int opencl_reference(void *ctx, double *out)
-{
-    opencl_context *c = ctx;
-    return attn_gpu_host_reference(&c->host, out);
-}
-
 const attn_backend attn_backend_opencl = {
     .name = "opencl",
     .kind = ATTN_BACKEND_KIND_GPU,
     .probe = opencl_probe,
     .devices = opencl_devices,
     .sram_bytes = opencl_sram_bytes,
+    .supports = opencl_supports,
     .alloc = opencl_alloc,
     .run = opencl_run,
     .sync = opencl_sync,
     .download = opencl_download,
-    .reference = opencl_reference,
+    .reference = attn_gpu_host_reference,
     .free = opencl_free,
 };

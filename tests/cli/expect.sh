@@ -1,13 +1,15 @@
 # expect.sh — the CLI test scripts' shared checks; source it after setting BIN.
-# Defines ok, bad, expect_ok and expect_error, counting into $pass and $fail; $out and $err
-# hold the last run's stdout and stderr.
+# Defines ok, bad, check, expect_ok and expect_error, counting into $pass and $fail; $out and
+# $err hold the last run's stdout and stderr; $scratch is an empty folder, removed at exit.
 pass=0
 fail=0
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+out=$(mktemp) err=$(mktemp) scratch=$(mktemp -d)
+trap 'rm -rf "$out" "$err" "$scratch"' EXIT
 
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; echo "  stdout: $(head -c 400 "$out")"; echo "  stderr: $(head -c 400 "$err")"; }
+# check NAME STATUS : counts a condition's exit status (0: it holds)
+check() { if [ "$2" -eq 0 ]; then ok; else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 
 # expect_ok NAME NEEDLE ARGS... : exit 0 and NEEDLE on stdout
 expect_ok() {

@@ -188,6 +188,17 @@ if command -v gnuplot >/dev/null; then
     if grep -qF "capacity: 114 sequences" "$chart/serve.svg"; then ok; else bad "serve chart marks the capacity"; fi
     rm -rf "$chart"
 fi
+# The plot's lines take their SRAM from --device/--sram (or the local preset), never from the
+# results' sram_bytes column: two results files differing only there draw the same chart.
+if command -v gnuplot >/dev/null; then
+    chart=$(mktemp -d)
+    "$BIN" bench --heads 2 --head-dim 16 --seq 64 --variant flash --repeat 1 --min-time 0 \
+        --out "$chart/a.csv" >/dev/null 2>&1
+    python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); [x.update(sram_bytes="1024") for x in r]; w=csv.DictWriter(open(sys.argv[2],"w",newline=""),fieldnames=list(r[0])); w.writeheader(); w.writerows(r)' "$chart/a.csv" "$chart/b.csv"
+    for f in a b; do "$BIN" plot traffic gpt2 --in "$chart/$f.csv" --device h100-sxm --out "$chart/$f.svg" 2>"$err"; done
+    if [ -s "$chart/a.svg" ] && cmp -s "$chart/a.svg" "$chart/b.svg"; then ok; else bad "plot --in ignores the results' sram_bytes"; fi
+    rm -rf "$chart"
+fi
 expect_ok "check: 405B per 1k needs three assumptions" 'a fp32 cache + binary units printed as decimal (GiB as GB) + 1024 tokens' check "$CLAIMS"
 expect_ok "check json counts combinations" '"combinations_tried"' check "$CLAIMS" --format json
 

@@ -45,7 +45,7 @@ done
 
 # zsh completion: a #compdef file naming every command with its flags.
 zcomp=$inst/share/zsh/site-functions/_attnscope
-if [ -f "$zcomp" ] && head -1 "$zcomp" | grep -qx '#compdef attnscope' && grep -q "'--kv-dtype:kv-dtype:(fp32 fp16 bf16 fp8 int8 int4)'" "$zcomp" \
+if [ -f "$zcomp" ] && head -1 "$zcomp" | grep -qx '#compdef attnscope' && grep -q "'--kv-dtype:kv-dtype:(fp32 fp16 bf16 fp8 int8 int4 fp8-e5m2)'" "$zcomp" \
    && grep -q "^    report) _arguments -s '--out:out:_files' '--quick'" "$zcomp"; then ok; else bad "zsh completion"; fi
 if command -v zsh >/dev/null; then zsh -n "$zcomp" && ok || bad "zsh -n"; fi
 

@@ -4,14 +4,11 @@
 # Usage: test_report.sh PATH/TO/attnscope
 set -u
 BIN=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+source "$(dirname "$0")/expect.sh"
+dir=$scratch
 
-"$BIN" report gpt2 --out "$dir" --quick >/dev/null 2>"$dir.err"
-check "report exits 0 ($(tail -1 "$dir.err"))" $?
+"$BIN" report gpt2 --out "$dir" --quick >/dev/null 2>"$err"
+check "report exits 0 ($(tail -1 "$err"))" $?
 for f in index.html report.md results.csv fits.csv kv.svg capacity.svg flops.svg traffic.svg \
          roofline.svg traffic_measured.svg time.svg time_decode.svg error.svg; do
     [ -s "$dir/$f" ]
@@ -33,6 +30,5 @@ assert all(float(r["time_s"]) > 0 and not math.isnan(float(r["time_s"])) for r i
 assert all(r["validated"] == "yes" for r in rows if r["phase"] == "prefill" and int(r["seq"]) <= 256)
 PY
 check "results.csv rows are measured and validated" $?
-rm -f "$dir.err"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -4,11 +4,8 @@
 # Usage: test_report_large.sh PATH/TO/attnscope
 set -u
 BIN=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+source "$(dirname "$0")/expect.sh"
+dir=$scratch
 
 for model in qwen2.5-72b deepseek-v3; do
     out="$dir/$model"

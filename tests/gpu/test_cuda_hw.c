@@ -53,7 +53,7 @@ static void test_decode_reads_the_cache_once(void **state)
         skip();
     }
     const attn_problem p = {.phase = ATTN_PHASE_DECODE, .batch = 1, .heads = 32, .kv_heads = 8,
-                            .n = 32768, .d_qk = 128, .d_v = 128, .store = ATTN_STORE_FP16,
+                            .n = 32768, .d_qk = 128, .d_v = 128, .store = ATTN_DTYPE_FP16,
                             .seed = 7};
     const uint64_t cache_bytes = 32768ull * 8 * 128 * 2 * 2;
     void *ctx = NULL;

@@ -61,7 +61,7 @@ static const attn_problem decode_shapes[] = {
     {.batch = 1, .heads = 2, .kv_heads = 1, .n = 0, .d_qk = 64, .d_v = 64},
 };
 
-static void check_decode(attn_store store)
+static void check_decode(attn_dtype store)
 {
     gpu_require_backend();
     for (size_t s = 0; s < sizeof decode_shapes / sizeof *decode_shapes; s++) {
@@ -78,7 +78,7 @@ static void check_decode(attn_store store)
         const uint64_t heads = (uint64_t)(p.batch * p.heads);
         /* each KV head's cache once, each split's group of queries, O once */
         const uint64_t cache = (uint64_t)(p.batch * p.kv_heads * p.n * (p.d_qk + p.d_v));
-        assert_int_equal(st.bytes_read, cache * attn_store_size(store) +
+        assert_int_equal(st.bytes_read, cache * attn_dtype_size(store) +
                                             4 * (uint64_t)plan.splits * heads * (uint64_t)p.d_qk);
         assert_int_equal(st.bytes_written, 4 * heads * (uint64_t)p.d_v);
         assert_int_equal(st.flops, 2 * heads * (uint64_t)p.n * (uint64_t)(p.d_qk + p.d_v));
@@ -88,19 +88,19 @@ static void check_decode(attn_store store)
 static void test_decode_fp32(void **state)
 {
     (void)state;
-    check_decode(ATTN_STORE_FP32);
+    check_decode(ATTN_DTYPE_FP32);
 }
 
 static void test_decode_fp16(void **state)
 {
     (void)state;
-    check_decode(ATTN_STORE_FP16);
+    check_decode(ATTN_DTYPE_FP16);
 }
 
 static void test_decode_bf16(void **state)
 {
     (void)state;
-    check_decode(ATTN_STORE_BF16);
+    check_decode(ATTN_DTYPE_BF16);
 }
 
 /* The same problem twice gives the same output (no race between work-items). */

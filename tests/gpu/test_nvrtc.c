@@ -81,9 +81,9 @@ static void test_decode_compiles(void **state)
 {
     (void)state;
     require_nvrtc();
-    for (int store = ATTN_STORE_FP32; store <= ATTN_STORE_BF16; store++) {
+    for (int store = ATTN_DTYPE_FP32; store <= ATTN_DTYPE_BF16; store++) {
         attn_problem p = {.phase = ATTN_PHASE_DECODE, .batch = 1, .heads = 32, .kv_heads = 8,
-                          .n = 300, .d_qk = 128, .d_v = 128, .store = (attn_store)store,
+                          .n = 300, .d_qk = 128, .d_v = 128, .store = (attn_dtype)store,
                           .seed = 1};
         compile_job(&attn_gpu_ops_flash, p);
     }

@@ -14,8 +14,9 @@
 #define ATOL 2e-5
 #define RTOL 2e-4
 
-static const char *const store_names[ATTN_STORE_COUNT] = {"fp32", "fp16", "bf16", "e4m3",
-                                                          "e5m2", "int8"};
+/* Every precision the kernels hold a cache in (int4 they refuse). */
+static const attn_dtype kernel_stores[] = {ATTN_DTYPE_FP32, ATTN_DTYPE_FP16, ATTN_DTYPE_BF16,
+                                           ATTN_DTYPE_FP8,  ATTN_DTYPE_FP8_E5M2, ATTN_DTYPE_INT8};
 
 typedef struct decode_case {
     attn_dims dims;
@@ -41,7 +42,7 @@ static void lens_of(const decode_case *c, int32_t *lens)
         lens[b] = (int32_t)(c->mixed ? (b == 0 ? 0 : c->dims.n_kv - 17 * (b - 1)) : c->dims.n_kv);
 }
 
-static void check_case(const decode_case *c, attn_store store, attn_kv_layout layout)
+static void check_case(const decode_case *c, attn_dtype store, attn_kv_layout layout)
 {
     attn_problem p = problem_init(c->dims, 1900 + (uint64_t)store, 1.0f);
     int32_t lens[8];
@@ -52,7 +53,7 @@ static void check_case(const decode_case *c, attn_store store, attn_kv_layout la
                      ATTN_OK);
     char what[200];
     snprintf(what, sizeof what, "decode %s %s bs %lld: batch %lld, %lld/%lld heads, t %lld, d %lld/%lld",
-             store_names[store], layout == ATTN_KV_PAGED ? "paged" : "contiguous",
+             attn_dtype_name(store), layout == ATTN_KV_PAGED ? "paged" : "contiguous",
              (long long)c->block_size, (long long)p.dims.batch, (long long)p.dims.heads,
              (long long)p.dims.kv_heads, (long long)p.dims.n_kv, (long long)p.dims.d_qk,
              (long long)p.dims.d_v);
@@ -72,9 +73,9 @@ static void test_every_store_and_layout_matches_reference(void **state)
 {
     (void)state;
     for (size_t c = 0; c < CASES; c++)
-        for (attn_store store = ATTN_STORE_FP32; store < ATTN_STORE_COUNT; store++) {
-            check_case(&cases[c], store, ATTN_KV_CONTIGUOUS);
-            check_case(&cases[c], store, ATTN_KV_PAGED);
+        for (size_t s = 0; s < sizeof kernel_stores / sizeof *kernel_stores; s++) {
+            check_case(&cases[c], kernel_stores[s], ATTN_KV_CONTIGUOUS);
+            check_case(&cases[c], kernel_stores[s], ATTN_KV_PAGED);
         }
 }
 
@@ -92,7 +93,7 @@ static void test_counted_by_hand(void **state)
     const int32_t lens[2] = {40, 16};
     attn_problem p = problem_init(d, 5, 1.0f);
     attn_kv_owned owned;
-    assert_int_equal(attn_kv_cache_build(&d, ATTN_STORE_FP16, ATTN_KV_PAGED, 16, 3, lens, p.k,
+    assert_int_equal(attn_kv_cache_build(&d, ATTN_DTYPE_FP16, ATTN_KV_PAGED, 16, 3, lens, p.k,
                                          p.v, &owned),
                      ATTN_OK);
     attn_kernel_stats st;
@@ -103,7 +104,7 @@ static void test_counted_by_hand(void **state)
     attn_kv_cache_free(&owned);
     /* int8, contiguous, all 40 tokens: cache 2 x 2 x 40 x 128 x 1 B = 20480, scales
      * 2 x 2 x 40 x (4 + 4) B = 1280, q 4096 -> read 25856; flops 2 x 8 x 80 x 128 = 163840 */
-    assert_int_equal(attn_kv_cache_build(&d, ATTN_STORE_INT8, ATTN_KV_CONTIGUOUS, 0, 3, NULL,
+    assert_int_equal(attn_kv_cache_build(&d, ATTN_DTYPE_INT8, ATTN_KV_CONTIGUOUS, 0, 3, NULL,
                                          p.k, p.v, &owned),
                      ATTN_OK);
     assert_int_equal(attn_cpu_decode_cache(&d, &owned.cache, p.q, p.o, &st), ATTN_OK);
@@ -121,7 +122,7 @@ static void test_bad_block_is_refused(void **state)
                    .d_v = 16};
     attn_problem p = problem_init(d, 6, 1.0f);
     attn_kv_owned owned;
-    assert_int_equal(attn_kv_cache_build(&d, ATTN_STORE_FP32, ATTN_KV_PAGED, 16, 3, NULL, p.k,
+    assert_int_equal(attn_kv_cache_build(&d, ATTN_DTYPE_FP32, ATTN_KV_PAGED, 16, 3, NULL, p.k,
                                          p.v, &owned),
                      ATTN_OK);
     owned.block_table[1] = (int32_t)owned.num_blocks;
@@ -170,17 +171,17 @@ static void test_vector_conversion_is_exact(void **state)
     float got[256 + 16], want[256 + 16];
     for (int i = 0; i < 256 + 16; i++)
         codes[i] = (uint8_t)(i % 256);
-    const attn_store stores[] = {ATTN_STORE_FP8_E4M3, ATTN_STORE_FP8_E5M2, ATTN_STORE_INT8};
+    const attn_dtype stores[] = {ATTN_DTYPE_FP8, ATTN_DTYPE_FP8_E5M2, ATTN_DTYPE_INT8};
     for (size_t s = 0; s < 3; s++) {
         attn_decode_isa_best()->to_f32(stores[s], codes, 256 + 7, got);
-        attn_store_to_f32(stores[s], codes, 0, 256 + 7, want);
+        attn_dtype_to_f32(stores[s], codes, 0, 256 + 7, want);
         for (int i = 0; i < 256 + 7; i++) {
-            if (stores[s] == ATTN_STORE_FP8_E4M3 && (codes[i] & 0x7f) == 0x7f)
+            if (stores[s] == ATTN_DTYPE_FP8 && (codes[i] & 0x7f) == 0x7f)
                 continue;
             if (isnan(want[i]))
                 assert_true(isnan(got[i]));
             else if (memcmp(&got[i], &want[i], sizeof got[i]))
-                fail_msg("%s code 0x%02x: %g, scalar %g", store_names[stores[s]], codes[i],
+                fail_msg("%s code 0x%02x: %g, scalar %g", attn_dtype_name(stores[s]), codes[i],
                          (double)got[i], (double)want[i]);
         }
     }

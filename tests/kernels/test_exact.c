@@ -121,15 +121,15 @@ static const attn_dims decode_shapes[] = {
 };
 #define DECODE_SHAPES (sizeof decode_shapes / sizeof *decode_shapes)
 
-static void check_decode(attn_store store, const char *name, float q_scale, double atol,
+static void check_decode(attn_dtype store, const char *name, float q_scale, double atol,
                          double rtol)
 {
     for (size_t s = 0; s < DECODE_SHAPES; s++) {
         attn_problem p = problem_init(decode_shapes[s], 300 + s, q_scale);
-        const size_t size = attn_store_size(store);
+        const size_t size = attn_dtype_size(store);
         void *k_cache = test_alloc(p.k_elems * size), *v_cache = test_alloc(p.v_elems * size);
-        attn_store_from_f32(store, p.k, p.k_elems, k_cache);
-        attn_store_from_f32(store, p.v, p.v_elems, v_cache);
+        attn_dtype_from_f32(store, p.k, p.k_elems, k_cache);
+        attn_dtype_from_f32(store, p.v, p.v_elems, v_cache);
         char what[160];
         describe(&p.dims, name, what, sizeof what);
         assert_int_equal(attn_ref_decode(&p.dims, store, p.q, k_cache, v_cache, p.ref), ATTN_OK);
@@ -145,11 +145,11 @@ static void check_decode(attn_store store, const char *name, float q_scale, doub
 static void test_decode_matches_reference(void **state)
 {
     (void)state;
-    check_decode(ATTN_STORE_FP32, "decode fp32", 1.0f, ATOL, RTOL);
-    check_decode(ATTN_STORE_FP16, "decode fp16", 1.0f, ATOL, RTOL);
-    check_decode(ATTN_STORE_BF16, "decode bf16", 1.0f, ATOL, RTOL);
-    check_decode(ATTN_STORE_FP32, "decode fp32 x1e3", LARGE_SCALE, LARGE_ATOL, LARGE_RTOL);
-    check_decode(ATTN_STORE_BF16, "decode bf16 x1e3", LARGE_SCALE, LARGE_ATOL, LARGE_RTOL);
+    check_decode(ATTN_DTYPE_FP32, "decode fp32", 1.0f, ATOL, RTOL);
+    check_decode(ATTN_DTYPE_FP16, "decode fp16", 1.0f, ATOL, RTOL);
+    check_decode(ATTN_DTYPE_BF16, "decode bf16", 1.0f, ATOL, RTOL);
+    check_decode(ATTN_DTYPE_FP32, "decode fp32 x1e3", LARGE_SCALE, LARGE_ATOL, LARGE_RTOL);
+    check_decode(ATTN_DTYPE_BF16, "decode bf16 x1e3", LARGE_SCALE, LARGE_ATOL, LARGE_RTOL);
 }
 
 static void test_bad_dims_are_refused(void **state)
@@ -164,7 +164,7 @@ static void test_bad_dims_are_refused(void **state)
                          .d_qk = 8, .d_v = 8};
     assert_int_equal(attn_cpu_standard(&bad_group, x, x, x, x, NULL), ATTN_ERR_RANGE);
     assert_int_equal(attn_cpu_flash(&zero_dim, 0, x, x, x, x, NULL), ATTN_ERR_RANGE);
-    assert_int_equal(attn_cpu_decode(&prefill, ATTN_STORE_FP32, x, x, x, x, NULL),
+    assert_int_equal(attn_cpu_decode(&prefill, ATTN_DTYPE_FP32, x, x, x, x, NULL),
                      ATTN_ERR_RANGE);
 }
 

@@ -86,16 +86,16 @@ static void test_store_round_trip(void **state)
 {
     (void)state;
     const float values[] = {1.0f, -0.5f, 3.0f, 0.25f};
-    for (attn_store store = ATTN_STORE_FP32; store <= ATTN_STORE_BF16; store++) {
+    for (attn_dtype store = ATTN_DTYPE_FP32; store <= ATTN_DTYPE_BF16; store++) {
         unsigned char packed[sizeof values];
         float back[4];
-        attn_store_from_f32(store, values, 4, packed);
-        attn_store_to_f32(store, packed, 1, 3, back);
+        attn_dtype_from_f32(store, values, 4, packed);
+        attn_dtype_to_f32(store, packed, 1, 3, back);
         assert_memory_equal(back, values + 1, 3 * sizeof *back);
     }
-    assert_int_equal(attn_store_size(ATTN_STORE_FP32), 4);
-    assert_int_equal(attn_store_size(ATTN_STORE_FP16), 2);
-    assert_int_equal(attn_store_size(ATTN_STORE_BF16), 2);
+    assert_int_equal(attn_dtype_size(ATTN_DTYPE_FP32), 4);
+    assert_int_equal(attn_dtype_size(ATTN_DTYPE_FP16), 2);
+    assert_int_equal(attn_dtype_size(ATTN_DTYPE_BF16), 2);
 }
 
 int main(void)

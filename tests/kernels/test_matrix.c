@@ -106,7 +106,7 @@ static int run_case(const attn_backend *backend, const attn_variant_type *v,
     assert_int_equal(model_of(s, &m), ATTN_OK);
     attn_bench_case c = {
         .model = &m, .variant = v->name, .phase = phase, .seq = s->n, .batch = 1,
-        .causal = causal, .store = ATTN_STORE_FP32, .seed = 7, .threads = 0,
+        .causal = causal, .store = ATTN_DTYPE_FP32, .seed = 7, .threads = 0,
         .backend = backend,
         .options = {.warmup = 0, .min_repeats = 1, .min_seconds = 0,
                     .validate_max_flops = 1e12},

@@ -140,13 +140,13 @@ static void test_decode_reads_each_cache_once(void **state)
         {.batch = 2, .heads = 4, .kv_heads = 4, .n_q = 1, .n_kv = 0, .d_qk = 64, .d_v = 64},
     };
     for (size_t s = 0; s < 3; s++)
-        for (attn_store store = ATTN_STORE_FP32; store <= ATTN_STORE_BF16; store++) {
+        for (attn_dtype store = ATTN_DTYPE_FP32; store <= ATTN_DTYPE_BF16; store++) {
             attn_problem p = problem_init(shapes[s], 15, 1.0f);
             const attn_dims *d = &p.dims;
-            const uint64_t size = attn_store_size(store);
+            const uint64_t size = attn_dtype_size(store);
             void *k_cache = test_alloc(p.k_elems * size), *v_cache = test_alloc(p.v_elems * size);
-            attn_store_from_f32(store, p.k, p.k_elems, k_cache);
-            attn_store_from_f32(store, p.v, p.v_elems, v_cache);
+            attn_dtype_from_f32(store, p.k, p.k_elems, k_cache);
+            attn_dtype_from_f32(store, p.v, p.v_elems, v_cache);
             attn_kernel_stats st;
             assert_int_equal(attn_cpu_decode(d, store, p.q, k_cache, v_cache, p.o, &st), ATTN_OK);
             const uint64_t cache = (uint64_t)(d->batch * d->kv_heads * d->n_kv);

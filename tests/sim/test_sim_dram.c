@@ -53,7 +53,7 @@ static double sim_over_model(const dram_case *d)
     attn_traffic_text text;
     attn_bench_case c = {
         .model = &model, .variant = "flash", .phase = d->phase, .seq = d->n, .batch = 1,
-        .causal = d->causal, .store = ATTN_STORE_FP32, .sram_bytes = 16 * KIB, .seed = 1,
+        .causal = d->causal, .store = ATTN_DTYPE_FP32, .sram_bytes = 16 * KIB, .seed = 1,
         .threads = attn_kernels_threads(), .backend = attn_backend_find("cpu"),
         .options = {0, 1, 0.0, 0.0}, .traffic = ATTN_TRAFFIC_SIM,
         .sim = {getenv("ATTNSCOPE_EXE"), d->llc_bytes}, .traffic_text = &text,

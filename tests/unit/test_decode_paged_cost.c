@@ -54,7 +54,7 @@ static void test_model_equals_kernel_count(void **state)
     (void)state;
     attn_dims d = {.batch = 1, .heads = 8, .kv_heads = 2, .n_q = 1, .n_kv = 40, .d_qk = 64,
                    .d_v = 64};
-    attn_kv_cache cache = {.store = ATTN_STORE_FP32, .layout = ATTN_KV_PAGED, .block_size = 16};
+    attn_kv_cache cache = {.store = ATTN_DTYPE_FP32, .layout = ATTN_KV_PAGED, .block_size = 16};
     attn_kernel_stats counted;
     attn_decode_cache_count(&d, &cache, &counted);
     attn_cost model = layer_cost(ATTN_DTYPE_FP32, 40, 16, 0);

@@ -4,13 +4,22 @@
 static void dtype_names_and_aliases(void **state)
 {
     (void)state;
+    /* fp8 is e4m3 (vLLM's "fp8"); e5m2 is its own precision, the same byte */
+    static const struct {
+        const char *text;
+        attn_dtype want;
+    } spellings[] = {
+        {"bfloat16", ATTN_DTYPE_BF16},      {"torch.float16", ATTN_DTYPE_FP16},
+        {"float8_e4m3fn", ATTN_DTYPE_FP8},  {"fp8-e4m3", ATTN_DTYPE_FP8},
+        {"float8_e5m2", ATTN_DTYPE_FP8_E5M2}, {"fp8-e5m2", ATTN_DTYPE_FP8_E5M2},
+    };
     attn_dtype d;
-    assert_int_equal(attn_dtype_parse("bfloat16", &d), ATTN_OK);
-    assert_int_equal(d, ATTN_DTYPE_BF16);
-    assert_int_equal(attn_dtype_parse("torch.float16", &d), ATTN_OK);
-    assert_int_equal(d, ATTN_DTYPE_FP16);
-    assert_int_equal(attn_dtype_parse("float8_e4m3fn", &d), ATTN_OK);
-    assert_int_equal(d, ATTN_DTYPE_FP8);
+    for (size_t i = 0; i < sizeof spellings / sizeof *spellings; i++) {
+        assert_int_equal(attn_dtype_parse(spellings[i].text, &d), ATTN_OK);
+        assert_int_equal(d, spellings[i].want);
+    }
+    assert_string_equal(attn_dtype_name(ATTN_DTYPE_FP8_E5M2), "fp8-e5m2");
+    assert_int_equal(attn_dtype_bits(ATTN_DTYPE_FP8_E5M2), 8);
     assert_int_equal(attn_dtype_parse("int3", &d), ATTN_ERR_UNKNOWN);
     assert_int_equal(attn_dtype_bits(ATTN_DTYPE_FP32), 32);
     assert_int_equal(attn_dtype_bits(ATTN_DTYPE_INT4), 4);
