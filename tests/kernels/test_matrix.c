@@ -44,7 +44,7 @@ static const known_gap gpu_gaps[] = {
     {"mla", "prefill"}, {"mla", "causal"}, {"mla", "decode"},
     {"mla-naive", "prefill"}, {"mla-naive", "causal"}, {"mla-naive", "decode"},
     {"performer", "prefill"}, {"performer", "causal"}, {"performer", "decode"},
-    {"lowrank", "prefill"}, {"lowrank", "decode"},
+    {"lowrank", "prefill"},
 };
 
 static bool known_gap_of(const attn_backend *backend, const char *variant, const char *phase)
