@@ -174,17 +174,10 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
     const int64_t m = p->features, caches = d.batch * d.kv_heads;
     const int64_t readers = causal ? d.batch * d.heads : caches; /* readout work-groups / T_Q */
     attn_gpu_define_dims(job, &d);
-    attn_gpu_define(job, "ATTN_PERFORMER", 1);
-    attn_gpu_define(job, "CACHES", caches);
-    attn_gpu_define(job, "CAUSAL", causal);
-    attn_gpu_define(job, "M", m);
-    attn_gpu_define(job, "FC", s.chunk);
-    attn_gpu_define(job, "BK", s.keys);
-    attn_gpu_define(job, "BQ", s.queries);
-    attn_gpu_define(job, "T_Q", g.t_q);
-    attn_gpu_define(job, "THREADS", s.threads);
-    attn_gpu_define(job, "SPER", s.per);
-    attn_gpu_define(job, "CPER", s.columns);
+    ATTN_GPU_DEFINES(job, {"ATTN_PERFORMER", 1}, {"CACHES", caches}, {"CAUSAL", causal},
+                     {"M", m}, {"FC", s.chunk}, {"BK", s.keys}, {"BQ", s.queries},
+                     {"T_Q", g.t_q}, {"THREADS", s.threads}, {"SPER", s.per},
+                     {"CPER", s.columns});
     const size_t slots = (size_t)(caches * g.slots);
     const int omega = attn_gpu_buffer_add(job, w->omega, (size_t)(m * d.d_qk) * sizeof(float));
     const int q = attn_gpu_buffer_add(job, x->q, x->q_elems * sizeof(float));
@@ -194,10 +187,8 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
                                       (size_t)(caches * d.n_kv * d.d_v) * sizeof(float));
     const int state = attn_gpu_buffer_add(job, NULL, slots * (size_t)(m * (d.d_v + 1)) * 4);
     const int shifts = attn_gpu_buffer_add(job, NULL, slots * (size_t)s.chunks * 4);
-    job->output = attn_gpu_buffer_add(job, NULL, x->o_elems * sizeof(float));
-    job->tally_count = (size_t)(caches * (g.absorbed + causal) * s.chunks + readers * g.t_q);
-    job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
-    job->bytes_per_row = 4;
+    attn_gpu_job_tallied(job, x->o_elems * sizeof(float),
+                         (size_t)(caches * (g.absorbed + causal) * s.chunks + readers * g.t_q));
     const size_t chunks = (size_t)s.chunks, threads = (size_t)s.threads;
     const size_t kv_heads = (size_t)d.kv_heads, batch = (size_t)d.batch;
     if (decode) {
