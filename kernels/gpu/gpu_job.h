@@ -136,6 +136,9 @@ typedef struct attn_gpu_decode_plan {
 } attn_gpu_decode_plan;
 int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *p,
                              attn_gpu_decode_plan *plan);
+/* Its tiling (kernel_tiling.h): every split loads its group's queries. */
+int attn_gpu_decode_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out);
 
 /* Standard (ops_gpu_standard.c): the flash tiles for the scores and PV kernels, and the row
  * softmax's work-items (a power of two) and the row elements each holds. */

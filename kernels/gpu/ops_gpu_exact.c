@@ -178,6 +178,24 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
                   : attn_gpu_flash_prefill_add(job, device, p, &w->qkv.dims, qkv);
 }
 
+int attn_gpu_decode_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_decode_plan plan;
+    int rc = attn_gpu_decode_plan_for(device, p, &plan);
+    if (!rc)
+        out->kv_splits = plan.splits;
+    return rc;
+}
+
+/* Prefill re-reads K and V as FlashAttention-2's model does (its tiles from M); decode loads
+ * the queries once per split. */
+static int flash_tiling(const attn_problem *p, const attn_gpu_device *device,
+                        attn_kernel_tiling *out)
+{
+    return p->phase == ATTN_PHASE_DECODE ? attn_gpu_decode_tiling(p, device, out) : ATTN_OK;
+}
+
 static const char *gpu_flash_unsupported(const attn_problem *p)
 {
     if (p->phase == ATTN_PHASE_DECODE && p->kv_layout != ATTN_KV_CONTIGUOUS)
@@ -189,4 +207,4 @@ static const char *gpu_flash_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_flash = {attn_exact_setup, NULL, attn_exact_reference,
                                             attn_exact_teardown, gpu_flash_unsupported,
-                                            flash_job, attn_qkv_baseline, true};
+                                            flash_job, attn_qkv_baseline, true, flash_tiling};

@@ -86,6 +86,22 @@ static int lowrank_job(const attn_problem *p, void *work, const attn_gpu_device 
     return ATTN_OK;
 }
 
+/* Prefill loads K and V once per block of PK projected rows; both phases load K' and V' once per
+ * block of the standard kernels' B_r stacked query rows. */
+static int lowrank_tiling(const attn_problem *p, const attn_gpu_device *device,
+                          attn_kernel_tiling *out)
+{
+    attn_problem projected = *p;
+    projected.n = attn_lowrank_rank(p);
+    attn_gpu_standard_plan plan;
+    int rc = attn_gpu_standard_plan_for(device, &projected, &plan);
+    if (rc)
+        return rc;
+    out->query_rows = plan.tiles.block_rows;
+    out->project_rows = p->phase == ATTN_PHASE_DECODE ? 0 : ATTN_GPU_PROJECT_ROWS;
+    return ATTN_OK;
+}
+
 static int lowrank_reference(const attn_problem *p, void *work, double *out)
 {
     return attn_cpu_ops_lowrank.reference(p, work, out);
@@ -93,4 +109,5 @@ static int lowrank_reference(const attn_problem *p, void *work, double *out)
 
 const attn_kernel_ops attn_gpu_ops_lowrank = {attn_lowrank_setup, NULL, lowrank_reference,
                                               attn_lowrank_teardown, attn_lowrank_unsupported,
-                                              lowrank_job, attn_qkv_baseline, false};
+                                              lowrank_job, attn_qkv_baseline, false,
+                                              lowrank_tiling};

@@ -179,6 +179,25 @@ int64_t attn_gpu_mla_token_block(const attn_gpu_device *device, const attn_probl
     return 4 * jb * p->d_c > (int64_t)attn_gpu_sram_bytes(device) ? 0 : jb;
 }
 
+/* MLA naive's decompressed heads as an exact problem: every head its own K and V (fp32). */
+static attn_problem decompressed(const attn_problem *p)
+{
+    attn_problem heads_p = *p;
+    heads_p.kv_heads = p->heads;
+    heads_p.d_qk = p->d_n + p->d_r;
+    heads_p.store = ATTN_STORE_FP32;
+    return heads_p;
+}
+
+/* Decode runs flash-decoding over the decompressed heads: the queries once per split. */
+static int naive_tiling(const attn_problem *p, const attn_gpu_device *device,
+                        attn_kernel_tiling *out)
+{
+    const attn_problem heads_p = decompressed(p);
+    return p->phase == ATTN_PHASE_DECODE ? attn_gpu_decode_tiling(&heads_p, device, out)
+                                         : ATTN_OK;
+}
+
 static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *device,
                      attn_gpu_job *job)
 {
@@ -189,10 +208,7 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
     if (rc || !jb)
         return rc ? rc : ATTN_ERR_UNSUPPORTED;
     /* the decompressed heads as an exact problem: every head its own K and V */
-    attn_problem heads_p = *p;
-    heads_p.kv_heads = p->heads;
-    heads_p.d_qk = d_qk;
-    heads_p.store = ATTN_STORE_FP32;
+    const attn_problem heads_p = decompressed(p);
     const attn_dims dims = {d->batch, d->heads, d->heads, d->n_q, d->n_kv, d_qk, d->d_v,
                             d->causal};
     const int64_t heads = d->batch * d->heads, stacked = heads * d->n_q;
@@ -268,7 +284,8 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline, false};
+                                          attn_mla_baseline, false, NULL};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
-                                                naive_job, attn_mla_baseline, false};
+                                                naive_job, attn_mla_baseline, false,
+                                                naive_tiling};

@@ -89,6 +89,17 @@ static int standard_job(const attn_problem *p, void *work, const attn_gpu_device
     return ATTN_OK;
 }
 
+/* K and V are loaded once per block of B_r query rows (attn_std_scores, attn_std_pv). */
+static int standard_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_standard_plan plan;
+    int rc = attn_gpu_standard_plan_for(device, p, &plan);
+    if (!rc)
+        out->query_rows = plan.tiles.block_rows;
+    return rc;
+}
+
 static const char *gpu_standard_unsupported(const attn_problem *p)
 {
     return attn_cpu_ops_standard.unsupported(p);
@@ -96,4 +107,5 @@ static const char *gpu_standard_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_standard = {attn_exact_setup, NULL, attn_exact_reference,
                                                attn_exact_teardown, gpu_standard_unsupported,
-                                               standard_job, attn_qkv_baseline, false};
+                                               standard_job, attn_qkv_baseline, false,
+                                               standard_tiling};

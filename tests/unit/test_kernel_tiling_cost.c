@@ -1,0 +1,87 @@
+/* test_kernel_tiling_cost.c — the cost model evaluated with a kernel's own blocking
+ * (attn_cost_request.tiling, issue 15): the re-reads each field adds, derived by hand below,
+ * and a zero tiling that leaves the IO model's compulsory count as it was.
+ */
+#include "test_util.h"
+
+/* 8 query heads on 2 KV heads, head_dim 64, fp32 */
+#define GQA_SMALL                                                                          \
+    "{\"num_hidden_layers\": 1, \"num_attention_heads\": 8, \"num_key_value_heads\": 2,"  \
+    " \"hidden_size\": 512, \"vocab_size\": 1000, \"torch_dtype\": \"float32\"}"
+
+static attn_cost layer_cost(const char *variant, attn_phase phase, int64_t seq,
+                            attn_kernel_tiling tiling)
+{
+    attn_model m = parse_config(GQA_SMALL);
+    attn_plan *plan = NULL;
+    attn_diag diag = {{0}};
+    attn_request r = {.variant = variant, .precision = attn_precision_default(ATTN_DTYPE_FP32),
+                      .tp = 1, .rank = 48};
+    if (attn_plan_init(&plan, &m, &r, &diag))
+        fail_msg("plan: %s", diag.msg);
+    attn_cost_request req = {phase, seq, 1, false, 1 << 17, ATTN_DTYPE_FP32, .tiling = tiling};
+    attn_cost c;
+    if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))
+        fail_msg("cost: %s", diag.msg);
+    attn_plan_free(plan);
+    attn_model_free(&m);
+    return c;
+}
+
+static void test_standard_query_blocks(void **state)
+{
+    (void)state;
+    /* n = 100, h = 8, d = 64. K and V once: 8 x (100 x 64 + 100 x 128 + 2 x 100^2) = 313,600
+     * elements read = 1,254,400 B. Blocks of 24 query rows: ceil(100 / 24) = 5 passes over
+     * K and V: 8 x (6,400 + 5 x 12,800 + 20,000) = 723,200 elements = 2,892,800 B. Writes
+     * (S, P, O) do not change: 8 x (100 x 64 + 20,000) x 4 = 844,800 B. */
+    attn_cost once = layer_cost("standard", ATTN_PHASE_PREFILL, 100, (attn_kernel_tiling){0});
+    attn_cost tiled = layer_cost("standard", ATTN_PHASE_PREFILL, 100,
+                                 (attn_kernel_tiling){.query_rows = 24});
+    attn_cost whole = layer_cost("standard", ATTN_PHASE_PREFILL, 100,
+                                 (attn_kernel_tiling){.query_rows = 100});
+    assert_true(once.read_bytes == 1254400.0L);
+    assert_true(tiled.read_bytes == 2892800.0L);
+    assert_true(whole.read_bytes == once.read_bytes); /* one block holds every row */
+    assert_true(tiled.write_bytes == 844800.0L && once.write_bytes == 844800.0L);
+    assert_true(tiled.kv_traffic_bytes == 5 * once.kv_traffic_bytes);
+}
+
+static void test_decode_splits_reload_queries(void **state)
+{
+    (void)state;
+    /* t = 40: cache 40 x 2 x 128 x 4 = 40,960 B; q 8 x 64 x 4 = 2,048 B once, 6,144 B when
+     * each of 3 splits loads it. */
+    attn_cost once = layer_cost("flash", ATTN_PHASE_DECODE, 40, (attn_kernel_tiling){0});
+    attn_cost split = layer_cost("flash", ATTN_PHASE_DECODE, 40,
+                                 (attn_kernel_tiling){.kv_splits = 3});
+    assert_true(once.read_bytes == 40960.0L + 2048.0L);
+    assert_true(split.read_bytes == 40960.0L + 6144.0L);
+}
+
+static void test_lowrank_projection_and_stacked_blocks(void **state)
+{
+    (void)state;
+    /* n = 100, k = 48, g = 2 KV heads, width 128. Once: K, V 100 x 2 x 128 = 25,600; E, F
+     * 2 x 48 x 100 x 2 = 19,200; K', V' 2 x 48 x 128 = 12,288; Q 8 x 100 x 64 = 51,200;
+     * S and P 2 x 8 x 100 x 48 = 76,800: 185,088 elements = 740,352 B. Projection blocks of
+     * 32 rows: ceil(48 / 32) = 2 passes over K, V (51,200); query blocks of 24 of the 400
+     * stacked rows (4 heads x 100 per KV head): 17 passes over K', V' (208,896): 407,296
+     * elements = 1,629,184 B. */
+    attn_cost once = layer_cost("lowrank", ATTN_PHASE_PREFILL, 100, (attn_kernel_tiling){0});
+    attn_cost tiled = layer_cost("lowrank", ATTN_PHASE_PREFILL, 100,
+                                 (attn_kernel_tiling){.query_rows = 24, .project_rows = 32});
+    assert_true(once.read_bytes == 740352.0L);
+    assert_true(tiled.read_bytes == 1629184.0L);
+    assert_true(tiled.write_bytes == once.write_bytes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_standard_query_blocks),
+        cmocka_unit_test(test_decode_splits_reload_queries),
+        cmocka_unit_test(test_lowrank_projection_and_stacked_blocks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
