@@ -297,7 +297,11 @@ int attn_tiles_parse(const char *text, attn_tiles *kind);
 typedef struct attn_kernel_tiling {
     int64_t query_rows;   /* query rows per work-group, each loading K and V again */
     int64_t kv_splits;    /* split-KV decode: work-groups per cache, each loading the queries */
-    int64_t project_rows; /* low-rank: projected rows per work-group, each loading K and V */
+    /* a projection's output rows per work-group, each loading the other operand again
+     * (low-rank: k rows, K and V re-read; MLA naive: latent tokens, W_UK and W_UV re-read) */
+    int64_t project_rows;
+    /* MLA naive: up-projection columns per pass over the latents; 0 = two passes (K's, V's) */
+    int64_t project_cols;
 } attn_kernel_tiling;
 
 typedef struct attn_cost_request {

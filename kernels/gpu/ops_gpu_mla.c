@@ -189,13 +189,18 @@ static attn_problem decompressed(const attn_problem *p)
     return heads_p;
 }
 
-/* Decode runs flash-decoding over the decompressed heads: the queries once per split. */
+/* Decode runs flash-decoding over the decompressed heads: the queries once per split. Prefill's
+ * decompress work-groups take JB latent rows and all of a head's columns: the latents once,
+ * the head's W_UK and W_UV once per block. */
 static int naive_tiling(const attn_problem *p, const attn_gpu_device *device,
                         attn_kernel_tiling *out)
 {
     const attn_problem heads_p = decompressed(p);
-    return p->phase == ATTN_PHASE_DECODE ? attn_gpu_decode_tiling(&heads_p, device, out)
-                                         : ATTN_OK;
+    if (p->phase == ATTN_PHASE_DECODE)
+        return attn_gpu_decode_tiling(&heads_p, device, out);
+    out->project_rows = attn_gpu_mla_token_block(device, p);
+    out->project_cols = p->d_n + p->d_v;
+    return out->project_rows ? ATTN_OK : ATTN_ERR_UNSUPPORTED;
 }
 
 static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *device,

@@ -76,12 +76,29 @@ static void test_lowrank_projection_and_stacked_blocks(void **state)
     assert_true(tiled.write_bytes == once.write_bytes);
 }
 
+static void test_mla_naive_up_projection_blocks(void **state)
+{
+    (void)state;
+    /* "What if MLA" on head_dim 64: d_c = 256, d_n = d_v = 64, h = 8, n = 100. Work-groups of
+     * 16 latent rows and all 128 columns: the weights 8 x 256 x 128 = 262,144 elements once
+     * per block, ceil(100 / 16) = 7 times (+6 x 262,144 = +1,572,864), the latents once instead
+     * of twice (-8 x 100 x 256 = -204,800): +1,368,064 elements = +5,472,256 B. */
+    attn_cost once = layer_cost("mla-naive", ATTN_PHASE_PREFILL, 100, (attn_kernel_tiling){0});
+    attn_cost tiled = layer_cost("mla-naive", ATTN_PHASE_PREFILL, 100,
+                                 (attn_kernel_tiling){.project_rows = 16, .project_cols = 128});
+    assert_true(once.weight_bytes == 262144.0L * 4);
+    assert_true(tiled.weight_bytes == 7 * once.weight_bytes);
+    assert_true(tiled.read_bytes - once.read_bytes == 5472256.0L);
+    assert_true(tiled.write_bytes == once.write_bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_standard_query_blocks),
         cmocka_unit_test(test_decode_splits_reload_queries),
         cmocka_unit_test(test_lowrank_projection_and_stacked_blocks),
+        cmocka_unit_test(test_mla_naive_up_projection_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
