@@ -302,6 +302,9 @@ typedef struct attn_kernel_tiling {
     int64_t project_rows;
     /* MLA naive: up-projection columns per pass over the latents; 0 = two passes (K's, V's) */
     int64_t project_cols;
+    /* MLA: keys per tile a block computes whole (0 = the CPU kernel's tile), and groups of
+     * heads whose work-groups each load the latent tiles (0 = one) */
+    int64_t key_cols, head_groups;
 } attn_kernel_tiling;
 
 typedef struct attn_cost_request {

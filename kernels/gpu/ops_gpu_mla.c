@@ -171,6 +171,21 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     return ATTN_OK;
 }
 
+/* The header's counts as the model's tiling: PB positions per block, keys loaded exactly, G
+ * head groups, S splits, absorb and unabsorb passes of PC positions. */
+static int absorbed_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_mla_plan x;
+    int rc = attn_gpu_mla_plan_for(device, p, &x);
+    if (rc)
+        return rc;
+    *out = (attn_kernel_tiling){.query_rows = x.positions, .kv_splits = x.splits,
+                                .project_rows = x.chunk, .key_cols = 1,
+                                .head_groups = x.head_groups};
+    return ATTN_OK;
+}
+
 int64_t attn_gpu_mla_token_block(const attn_gpu_device *device, const attn_problem *p)
 {
     int64_t jb = MLA_TOKEN_BLOCK;
@@ -289,7 +304,7 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline, false, NULL};
+                                          attn_mla_baseline, false, absorbed_tiling};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
                                                 naive_job, attn_mla_baseline, false,

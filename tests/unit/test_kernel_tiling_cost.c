@@ -92,6 +92,26 @@ static void test_mla_naive_up_projection_blocks(void **state)
     assert_true(tiled.write_bytes == once.write_bytes);
 }
 
+static void test_mla_gpu_passes(void **state)
+{
+    (void)state;
+    /* "What if MLA" on head_dim 64: d_c = 256, d_r = 32, d_n = d_v = 64, h = 8; decode over
+     * t = 40 in one block of 1 position (8 stacked rows), keys loaded exactly, 2 head groups, 2
+     * splits, passes of 8 positions. Read: q_n, q_r 8 x 96 = 768; W_UK, W_UV 8 x 256 x 128 =
+     * 262,144 (one pass); latents 2 groups x 40 x 288 = 23,040; stacked queries once per split
+     * 2 x 8 x 288 = 4,608; partials 2 x 8 x (256 + 2) = 4,128: 294,688 elements =
+     * 1,178,752 B. Written: O 8 x 64 = 512, queries 2,304, partials 4,128: 27,776 B. */
+    attn_cost gpu = layer_cost("mla", ATTN_PHASE_DECODE, 40,
+                               (attn_kernel_tiling){.query_rows = 1, .kv_splits = 2,
+                                                    .project_rows = 8, .key_cols = 1,
+                                                    .head_groups = 2});
+    assert_true(gpu.read_bytes == 1178752.0L);
+    assert_true(gpu.write_bytes == 27776.0L);
+    assert_true(gpu.weight_bytes == 262144.0L * 4);
+    /* flops: 2 x 8 x 64 x 256 + 2 x 40 x 8 x (2 x 256 + 32) + 2 x 8 x 256 x 64 = 872,448 */
+    assert_true(gpu.flops_executed == 872448.0L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_decode_splits_reload_queries),
         cmocka_unit_test(test_lowrank_projection_and_stacked_blocks),
         cmocka_unit_test(test_mla_naive_up_projection_blocks),
+        cmocka_unit_test(test_mla_gpu_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
