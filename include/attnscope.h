@@ -305,6 +305,9 @@ typedef struct attn_kernel_tiling {
     /* MLA: keys per tile a block computes whole (0 = the CPU kernel's tile), and groups of
      * heads whose work-groups each load the latent tiles (0 = one) */
     int64_t key_cols, head_groups;
+    /* Performer: features per work-group of the state sums, each loading K and V again and
+     * keeping one shift (0 = all features, one shift per state) */
+    int64_t feature_chunk;
 } attn_kernel_tiling;
 
 typedef struct attn_cost_request {

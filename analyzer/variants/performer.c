@@ -11,6 +11,12 @@
  * Linear in n, causal or not (causal uses prefix sums, the same count). Prefill streams Q, K,
  * V once and writes O (the state stays in workspace); decode also reads and writes the state.
  * The random features are read once per batch.
+ *
+ * A GPU's blocking (the request's tiling, kernels/gpu/ops_gpu_performer.c): the state is summed
+ * by work-groups of feature_chunk features (K and V once per chunk, one shift per chunk),
+ * written to global memory, and read back with omega by every readout block of query_rows of
+ * the group's stacked queries; omega is then read by each sequence (once per KV head for the
+ * sums). Causal prefill there also keeps per-block prefix states (not modelled: a known gap).
  */
 #include <stdio.h>
 
@@ -43,15 +49,28 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
     c.write = n * (long double)s->heads * (long double)s->d_v;
     c.batch_read = m * (long double)s->d_qk;
     c.kv = state;
+    const attn_kernel_tiling *k = &p->tiling;
+    const long double g = (long double)s->kv_heads, width = (long double)(s->d_qk + s->d_v);
+    const long double chunks = attn_tiling_passes(s->features, k->feature_chunk);
+    const long double moved = state + g * chunks; /* [S | z] and one shift per chunk */
+    c.read += (chunks - 1) * n * g * width;           /* K and V once per feature chunk */
     if (p->phase == ATTN_PHASE_DECODE) {
-        /* the recurrent state and its running-max shift (one scalar per KV head) are read,
-         * updated and written back */
-        long double moved = state + (long double)s->kv_heads;
+        /* the recurrent state and its running-max shifts are read, updated and written back */
         c.kv_read = c.kv_write = moved;
         c.read += moved;
         c.write += moved;
-    } else {
+    } else if (k->query_rows == 0) {
         c.extra = state; /* prefill keeps the state in workspace: forward only */
+    }
+    if (k->query_rows > 0) { /* separate sums and readout passes (a GPU) */
+        const long double blocks = attn_tiling_passes(
+            (int64_t)(n * (long double)(s->heads / s->kv_heads)), k->query_rows);
+        const long double omega = m * (long double)s->d_qk;
+        c.batch_read = 0;
+        c.weight_read = g * omega + g * blocks * omega; /* the sums', then each block's */
+        c.read += c.weight_read + g * blocks * (state / g + chunks);
+        if (p->phase != ATTN_PHASE_DECODE)
+            c.write += moved; /* the state goes to global memory between the passes */
     }
     return c;
 }

@@ -216,6 +216,20 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
     return ATTN_OK;
 }
 
+/* Non-causal and decode: FC features per sums work-group, BQ stacked rows per readout block
+ * (the header's counts). Causal's prefix states have no term in the model yet: none given. */
+static int performer_tiling(const attn_problem *p, const attn_gpu_device *device,
+                            attn_kernel_tiling *out)
+{
+    attn_gpu_performer_plan s;
+    int rc = attn_gpu_performer_plan_for(device, p, &s);
+    if (!rc && !chunked(p)) {
+        out->query_rows = s.queries;
+        out->feature_chunk = s.chunk;
+    }
+    return rc;
+}
+
 static int performer_reference(const attn_problem *p, void *work, double *out)
 {
     return attn_cpu_ops_performer.reference(p, work, out);
@@ -229,4 +243,4 @@ static const char *gpu_performer_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_gpu_ops_performer = {attn_performer_setup, NULL, performer_reference,
                                                 attn_performer_teardown,
                                                 gpu_performer_unsupported, performer_job,
-                                                attn_qkv_baseline, false, NULL};
+                                                attn_qkv_baseline, false, performer_tiling};
