@@ -112,6 +112,26 @@ static void test_mla_gpu_passes(void **state)
     assert_true(gpu.flops_executed == 872448.0L);
 }
 
+static void test_performer_chunks_and_readout_blocks(void **state)
+{
+    (void)state;
+    /* m = 256 features, h = 8 on g = 2, d = 64, decode. State 2 x 256 x 65 = 33,280. CPU
+     * (no tiling): q, k, v 8 x 64 + 2 x 128 = 768, state and one shift per KV head 33,282,
+     * omega 256 x 64 = 16,384 once: 50,434 elements = 201,736 B read. GPU: chunks of 64
+     * features (4: K, V 3 more times, +768; 4 shifts per KV head: moved 33,288), readout
+     * blocks of 4 stacked rows (1 per KV head): omega 2 x 16,384 for the sums and 2 x 16,384
+     * for the readout, [S | z] and shifts 2 x (16,640 + 4) = 33,288: 768 + 768 + 33,288 +
+     * 65,536 + 33,288 = 133,648 elements = 534,592 B. Written: o 512 + moved 33,288 =
+     * 135,200 B. */
+    attn_cost cpu = layer_cost("performer", ATTN_PHASE_DECODE, 40, (attn_kernel_tiling){0});
+    attn_cost gpu = layer_cost("performer", ATTN_PHASE_DECODE, 40,
+                               (attn_kernel_tiling){.query_rows = 4, .feature_chunk = 64});
+    assert_true(cpu.read_bytes == 201736.0L);
+    assert_true(gpu.read_bytes == 534592.0L);
+    assert_true(gpu.write_bytes == 135200.0L);
+    assert_true(gpu.weight_bytes == 65536.0L * 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_lowrank_projection_and_stacked_blocks),
         cmocka_unit_test(test_mla_naive_up_projection_blocks),
         cmocka_unit_test(test_mla_gpu_passes),
+        cmocka_unit_test(test_performer_chunks_and_readout_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
