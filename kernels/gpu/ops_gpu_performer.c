@@ -216,14 +216,14 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
     return ATTN_OK;
 }
 
-/* Non-causal and decode: FC features per sums work-group, BQ stacked rows per readout block
- * (the header's counts). Causal's prefix states have no term in the model yet: none given. */
+/* FC features per sums work-group, BQ rows per readout block (stacked queries; causal: one
+ * head's positions, the token blocks): the header's counts. */
 static int performer_tiling(const attn_problem *p, const attn_gpu_device *device,
                             attn_kernel_tiling *out)
 {
     attn_gpu_performer_plan s;
     int rc = attn_gpu_performer_plan_for(device, p, &s);
-    if (!rc && !chunked(p)) {
+    if (!rc) {
         out->query_rows = s.queries;
         out->feature_chunk = s.chunk;
     }

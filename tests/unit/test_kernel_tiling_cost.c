@@ -9,8 +9,8 @@
     "{\"num_hidden_layers\": 1, \"num_attention_heads\": 8, \"num_key_value_heads\": 2,"  \
     " \"hidden_size\": 512, \"vocab_size\": 1000, \"torch_dtype\": \"float32\"}"
 
-static attn_cost layer_cost(const char *variant, attn_phase phase, int64_t seq,
-                            attn_kernel_tiling tiling)
+static attn_cost causal_cost(const char *variant, attn_phase phase, int64_t seq, bool causal,
+                             attn_kernel_tiling tiling)
 {
     attn_model m = parse_config(GQA_SMALL);
     attn_plan *plan = NULL;
@@ -19,13 +19,19 @@ static attn_cost layer_cost(const char *variant, attn_phase phase, int64_t seq,
                       .tp = 1, .rank = 48};
     if (attn_plan_init(&plan, &m, &r, &diag))
         fail_msg("plan: %s", diag.msg);
-    attn_cost_request req = {phase, seq, 1, false, 1 << 17, ATTN_DTYPE_FP32, .tiling = tiling};
+    attn_cost_request req = {phase, seq, 1, causal, 1 << 17, ATTN_DTYPE_FP32, .tiling = tiling};
     attn_cost c;
     if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))
         fail_msg("cost: %s", diag.msg);
     attn_plan_free(plan);
     attn_model_free(&m);
     return c;
+}
+
+static attn_cost layer_cost(const char *variant, attn_phase phase, int64_t seq,
+                            attn_kernel_tiling tiling)
+{
+    return causal_cost(variant, phase, seq, false, tiling);
 }
 
 static void test_standard_query_blocks(void **state)
@@ -132,6 +138,25 @@ static void test_performer_chunks_and_readout_blocks(void **state)
     assert_true(gpu.weight_bytes == 65536.0L * 4);
 }
 
+static void test_performer_causal_blocks(void **state)
+{
+    (void)state;
+    /* m = 256, h = 8 on g = 2, d = 64, causal n = 10 in blocks of 4: T = 3 blocks, A = 2
+     * summed (8 keys), one chunk. Slot 256 x 65 + 1 = 16,641; omega 16,384. Omega for the sums
+     * 2 x 2 x 16,384 and for every head's block 8 x 3 x 16,384: 458,752; K, V 2 x 8 x 128 =
+     * 2,048; prefix pass reads 2 x 2 slots (66,564); readouts 8 x 3 slots (399,384); Q and
+     * each block's own K, V 8 x 10 x (64 + 128) = 15,360: 942,108 elements = 3,768,432 B.
+     * Written: 2 x (2 + 3) slots = 166,410, O 8 x 10 x 64 = 5,120: 686,120 B. Executed flops:
+     * 2 x 256 x 129 x (2 x 8 + 8 x 10) = 6,340,608 plus per head the block keys' features
+     * 2 x 16,384 x 10 and the pairs within blocks (2 x 10 + 3 = 23) x 2 x (256 + 65):
+     * 8 x 342,446 = 2,739,568; 9,080,176 in all. */
+    attn_cost gpu = causal_cost("performer", ATTN_PHASE_PREFILL, 10, true,
+                                (attn_kernel_tiling){.query_rows = 4, .feature_chunk = 256});
+    assert_true(gpu.read_bytes == 3768432.0L);
+    assert_true(gpu.write_bytes == 686120.0L);
+    assert_true(gpu.flops_executed == 9080176.0L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_mla_naive_up_projection_blocks),
         cmocka_unit_test(test_mla_gpu_passes),
         cmocka_unit_test(test_performer_chunks_and_readout_blocks),
+        cmocka_unit_test(test_performer_causal_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
