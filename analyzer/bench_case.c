@@ -5,6 +5,7 @@
 #include "bench_case.h"
 #include "bench_preflight.h"
 #include "diag.h"
+#include "kernel_tiling.h"
 #include "plan_internal.h"
 
 const char *attn_kv_layout_name(attn_kv_layout layout)
@@ -125,6 +126,10 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     row->roof_read_bps = c->roof_read_bps;
     attn_cache_model cache = cache_of(c);
     rc = refused(c, plan, ops, &p, diag);
+    /* the model with the kernel's own re-reads (a GPU's blocks); a device that cannot hold
+     * the tiles is reported by the run itself */
+    if (!rc && attn_kernel_tiling_of(c->backend, ops, &p, &creq.tiling))
+        memset(&creq.tiling, 0, sizeof creq.tiling);
     if (!rc)
         rc = attn_plan_cost_layer_cached(plan, &creq, &cache, 0, &row->model_cost, diag);
     if (!rc) /* the reference runs below this many FLOPs (measure.h) */

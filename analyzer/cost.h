@@ -32,7 +32,11 @@ typedef struct attn_cost_point {
     bool write_allocate;  /* a store that misses fills the line first (CPU caches) */
     double dropout;         /* training step: dropout probability on P (0 = none) */
     long double elem_bytes; /* bytes per element: a dropout mask is 1 byte whatever the type */
+    attn_kernel_tiling tiling; /* the kernel's re-reads (attnscope.h); zero: none */
 } attn_cost_point;
+
+/* Passes over an operand that a kernel's blocks of `block` (0 = one block) take of `rows`. */
+long double attn_tiling_passes(int64_t rows, int64_t block);
 
 /* One layer, one sequence, in elements. */
 typedef struct attn_layer_cost {

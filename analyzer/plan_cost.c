@@ -31,6 +31,11 @@ static int check_request(const attn_plan *plan, const attn_cost_request *req, at
     return ATTN_OK;
 }
 
+long double attn_tiling_passes(int64_t rows, int64_t block)
+{
+    return block > 0 && rows > block ? (long double)((rows + block - 1) / block) : 1.0L;
+}
+
 /* The kernel's tile and blocks in flight; Algorithm 1's tiles and one block per unit when the
  * request names no kernel or the kernel has no tile for this head dim. */
 static void point_kernel(const attn_plan *plan, const attn_cache_model *cache,
@@ -67,6 +72,7 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
         .write_allocate = cache->cpu_caches,
         .dropout = req->phase == ATTN_PHASE_TRAIN ? req->dropout : 0,
         .elem_bytes = elem,
+        .tiling = req->tiling,
     };
     point_kernel(plan, cache, &point);
     attn_layer_cost c = attn_variant_layer_cost(plan->variant, &plan->shape, &point);

@@ -294,6 +294,25 @@ const char *attn_tiles_name(attn_tiles kind);
 /* ATTN_ERR_UNKNOWN for a name that is not sram, fa2, fa3 or splitkv. */
 int attn_tiles_parse(const char *text, attn_tiles *kind);
 
+/* Where a kernel's own blocking re-reads an operand (a GPU backend's plan, kernels/gpu/), so
+ * that a model can be evaluated with the tiles a kernel really runs; a zero field means none:
+ * each operand read once per head, as the CPU kernels and the IO model's compulsory count. */
+typedef struct attn_kernel_tiling {
+    int64_t query_rows;   /* query rows per work-group, each loading K and V again */
+    int64_t kv_splits;    /* split-KV decode: work-groups per cache, each loading the queries */
+    /* a projection's output rows per work-group, each loading the other operand again
+     * (low-rank: k rows, K and V re-read; MLA naive: latent tokens, W_UK and W_UV re-read) */
+    int64_t project_rows;
+    /* MLA naive: up-projection columns per pass over the latents; 0 = two passes (K's, V's) */
+    int64_t project_cols;
+    /* MLA: keys per tile a block computes whole (0 = the CPU kernel's tile), and groups of
+     * heads whose work-groups each load the latent tiles (0 = one) */
+    int64_t key_cols, head_groups;
+    /* Performer: features per work-group of the state sums, each loading K and V again and
+     * keeping one shift (0 = all features, one shift per state) */
+    int64_t feature_chunk;
+} attn_kernel_tiling;
+
 typedef struct attn_cost_request {
     attn_phase phase;
     int64_t seq;          /* prefill: n tokens per sequence; decode: t cached tokens */
@@ -308,6 +327,7 @@ typedef struct attn_cost_request {
     int64_t kv_block_size;
     uint32_t kv_scale_bytes; /* decode: scale bytes per cached token per KV head (int8: 8) */
     double dropout;       /* train only: dropout probability on P, 0 = none */
+    attn_kernel_tiling tiling; /* the measured kernel's re-reads (bench); zero for the IO model */
 } attn_cost_request;
 
 /* What the cache-aware count (dram_bytes) knows of the machine and kernel; a zeroed one (or

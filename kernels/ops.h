@@ -56,6 +56,10 @@ typedef struct attn_kernel_ops {
     /* true when decode reads its cache in p->store (flash-decoding); otherwise the cache or
      * state is fp32 whatever the store asks, and the harness runs it as fp32 */
     bool honours_store;
+    /* GPU ops only: where the job for this problem on `device` re-reads by its tiling (the
+     * same plan gpu_job builds from), so the model is evaluated with it; NULL: no re-reads. */
+    int (*gpu_tiling)(const attn_problem *p, const struct attn_gpu_device *device,
+                      attn_kernel_tiling *out);
 } attn_kernel_ops;
 
 /* A variant's own kernels (analyzer/variants/meson.build, 'kernels'): kernels/cpu/NAME.c

@@ -43,12 +43,16 @@ static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *
     long double g = (long double)s->kv_heads, dqk = (long double)s->d_qk, dv = (long double)s->d_v;
     long double k = (long double)(p->n > 0 && p->n < s->rank ? p->n : s->rank), width = dqk + dv;
     long double state = g * k * width, scores = h * n * k;
+    /* a kernel's blocks (tiling): K, V once per block of projected rows, K', V' once per
+     * block of the group's stacked query rows; once each on the CPU */
+    long double raw_passes = attn_tiling_passes((int64_t)k, p->tiling.project_rows);
+    long double state_passes = attn_tiling_passes((int64_t)(n * h / g), p->tiling.query_rows);
     c.flops = 2 * k * n * g * width + 2 * n * k * h * width;
     c.other_flops = 5 * scores;
     c.weight_read = 2 * k * n * g; /* the E and F columns of these positions, per KV head */
     c.kv_write = state;            /* K', V' updated */
-    c.kv_read = state * (decode ? 2 : 1); /* decode also reads the state it updates */
-    c.read = n * g * width + c.weight_read + c.kv_read + h * n * dqk + 2 * scores;
+    c.kv_read = state * (state_passes + (decode ? 1 : 0)); /* decode reads the state it updates */
+    c.read = raw_passes * n * g * width + c.weight_read + c.kv_read + h * n * dqk + 2 * scores;
     c.write = c.kv_write + 2 * scores + h * n * dv;
     c.kv = state;
     c.extra = decode ? 0 : state + scores;

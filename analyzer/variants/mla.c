@@ -28,8 +28,12 @@ static void mla_kv_formula(const attn_shape *s, char *buf, size_t len)
              (unsigned long long)mla_kv_elems(s).per_token);
 }
 
-/* The kernels' blocking (kernels/cpu/mla_absorbed.c): stacked query rows of all heads,
- * max(1, 64 / h) positions per block, 64 latent rows per tile. */
+/* The CPU kernel's blocking (kernels/cpu/mla_absorbed.c): stacked query rows of all heads,
+ * max(1, 64 / h) positions per block, 64 latent rows per tile. A GPU's comes in the request's
+ * tiling (kernels/gpu/ops_gpu_mla.c): its positions per block, keys loaded exactly (tile 1),
+ * heads cut into groups that each load the latent tiles, splits of the cache whose partials
+ * [o_c | max | sum] and the stacked queries pass through global memory, and W_UK, W_UV read by
+ * every sequence once per pass of project_rows positions. */
 enum { MLA_BLOCK_ROWS = 64, MLA_KEY_TILE = 64 };
 
 static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
@@ -39,22 +43,36 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
     long double n = decode ? 1 : (long double)p->n, pairs = attn_pairs(p);
     long double h = (long double)s->heads, dc = (long double)s->d_c, dr = (long double)s->d_r;
     long double dn = (long double)s->d_n, dv = (long double)s->d_v, rows = n * h;
-    int64_t positions = s->heads < MLA_BLOCK_ROWS ? MLA_BLOCK_ROWS / s->heads : 1;
-    attn_tiled_visit v = attn_tiled_visit_count(p, positions, MLA_KEY_TILE);
+    const attn_kernel_tiling *k = &p->tiling;
+    int64_t positions = k->query_rows > 0            ? k->query_rows
+                        : s->heads < MLA_BLOCK_ROWS ? MLA_BLOCK_ROWS / s->heads
+                                                    : 1;
+    attn_tiled_visit v =
+        attn_tiled_visit_count(p, positions, k->key_cols > 0 ? k->key_cols : MLA_KEY_TILE);
     c.flops = 2 * rows * dn * dc + 2 * pairs * h * (dc + dr) + 2 * pairs * h * dc +
               2 * rows * dc * dv;
     c.flops_executed = 2 * rows * dn * dc + 2 * v.pairs * h * (2 * dc + dr) + 2 * rows * dc * dv;
     c.other_flops = 5 * pairs * h;
     /* W_UK and W_UV: decode runs one GEMM per head over the whole batch, prefill one per
      * sequence and head (kernels/cpu/mla_absorbed.c) */
-    if (decode)
+    if (k->kv_splits > 0) /* a GPU: every sequence, once per pass */
+        c.weight_read = attn_tiling_passes((int64_t)n, k->project_rows) * h * dc * (dn + dv);
+    else if (decode)
         c.batch_read = h * dc * (dn + dv);
     else
         c.weight_read = h * dc * (dn + dv);
     c.kv = (long double)attn_tokens_held(p) * (dc + dr);
-    c.kv_read = v.key_rows * (dc + dr); /* latent tiles, once per block for all heads */
+    /* latent tiles, once per block for all heads (of a group) */
+    c.kv_read = (k->head_groups > 0 ? (long double)k->head_groups : 1) * v.key_rows * (dc + dr);
     c.read = rows * (dn + dr) + c.weight_read + c.kv_read; /* q_n, q_r */
     c.write = rows * dv;
+    if (k->kv_splits > 0) { /* separate absorb, attend (per split) and merge passes */
+        long double splits = (long double)k->kv_splits, partials = splits * rows * (dc + 2);
+        c.read += splits * rows * (dc + dr) + partials;
+        c.write += rows * (dc + dr) + partials;
+        c.extra = rows * (dc + dr) + partials;
+        return c;
+    }
     /* With more positions than one block holds, the absorbed queries [q_c | q_r] and the
      * latent outputs o_c go to HBM between the three passes and come back; a decode step is
      * one block, whose q_c and o_c never leave it (FlashMLA's accounting: cache + q + o). */

@@ -4,7 +4,10 @@
  * elements per token per layer, the cache MLA exists to avoid.
  *
  * Cost (DESIGN.md): the up-projection 2 n d_c h (d_n + d_v), then exact attention with
- * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill). Decode reads the
+ * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill). The
+ * up-projection reads the latents once per pass over its columns (two on the CPU: K's and V's)
+ * and the weights once per block of latent rows (one on the CPU; a GPU's work-groups: the
+ * request's tiling). Decode reads the
  * decompressed cache once per head and nothing else: the new token's up-projection belongs to
  * the KV projection before attention, as it does for standard attention.
  */
@@ -49,10 +52,17 @@ static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point
     long double up = 2 * n * dc * h * (long double)(s->d_n + s->d_v);
     c.flops += up;
     c.flops_executed = up + 2.0L * v.pairs * h * (dqk + dv);
-    c.weight_read = h * dc * (long double)(s->d_n + s->d_v);
+    /* the up-projection's blocking (tiling): the weights once per block of latent rows, the
+     * latents once per block of columns (the CPU: two GEMMs, K's and V's, over all rows) */
+    long double weight_passes = attn_tiling_passes(p->n, p->tiling.project_rows);
+    long double latent_passes =
+        p->tiling.project_cols > 0 ? attn_tiling_passes(s->d_n + s->d_v, p->tiling.project_cols)
+                                   : 2;
+    c.weight_read = weight_passes * h * dc * (long double)(s->d_n + s->d_v);
     c.kv_write = h * n * (dqk + dv);
     c.kv_read = h * v.key_rows * (dqk + dv);
-    c.read = h * (n * (2 * dc + dr) + n * dqk) + c.weight_read + h * n * dqk + c.kv_read;
+    c.read = h * (n * (latent_passes * dc + dr) + n * dqk) + c.weight_read + h * n * dqk +
+             c.kv_read;
     c.write = c.kv_write + h * n * dqk + h * n * dv; /* forward only: no logsumexp */
     c.kv = (long double)attn_tokens_held(p) * (long double)mla_naive_kv_elems(s).per_token;
     c.extra = h * n * dqk; /* the concatenated queries */

@@ -5,6 +5,8 @@
  * and reads them back: per head 2N d_qk + 2N d_v + 4N^2 elements (a causal mask does not
  * shrink what is materialised). Each query head reads its own K and V, in prefill and in
  * decode: Algorithm 0 shares nothing within a GQA group. FLOPs count only the scored pairs, n(n+1)/2 when causal.
+ * A kernel whose work-groups hold B_r query rows (the request's tiling.query_rows, a GPU's
+ * plan) reads K and V once per block: ceil(n / B_r) times; the CPU's GEMMs read them once.
  */
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +40,9 @@ void attn_exact_decode_traffic(const attn_shape *s, const attn_cost_point *p,
     const long double kv_heads = (long double)s->kv_heads;
     c->kv = t * kv_heads * (long double)(s->d_qk + s->d_v);
     c->kv_read = c->kv;
-    c->read = c->kv + h * (long double)s->d_qk + t * kv_heads * p->scale_elems;
+    /* each split of a split-KV kernel loads the queries again (tiling.kv_splits) */
+    c->read = c->kv + attn_tiling_passes(p->tiling.kv_splits, 1) * h * (long double)s->d_qk +
+              t * kv_heads * p->scale_elems;
     if (p->kv_block > 0) /* one block-table entry per block per KV head */
         c->read += kv_heads * ceill(t / (long double)p->kv_block) * p->index_elems;
     c->write = h * (long double)s->d_v;
@@ -62,8 +66,11 @@ static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point 
     }
     /* S is computed whole and masked: a causal prefill executes all n^2 pairs. */
     c.flops_executed = 2.0L * n * n * h * (long double)(s->d_qk + s->d_v);
-    c.read = h * (n * (long double)(2 * s->d_qk + s->d_v) + 2 * n * n);
-    c.kv_read = h * n * (long double)(s->d_qk + s->d_v);
+    /* K and V once per block of query rows a kernel holds (tiling.query_rows; CPU: one) */
+    long double passes = attn_tiling_passes(p->n, p->tiling.query_rows);
+    c.read = h * (n * (long double)s->d_qk + passes * n * (long double)(s->d_qk + s->d_v) +
+                  2 * n * n);
+    c.kv_read = passes * h * n * (long double)(s->d_qk + s->d_v);
     c.write = h * (n * (long double)s->d_v + 2 * n * n);
     c.kv = (long double)attn_tokens_held(p) * (long double)attn_kv_elems_full(s).per_token;
     c.extra = h * n * n; /* every head's scores at once, as a batched implementation holds them */

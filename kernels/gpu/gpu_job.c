@@ -15,10 +15,24 @@ void attn_gpu_define(attn_gpu_job *job, const char *name, long long value)
              used ? " " : "", name, value);
 }
 
+void attn_gpu_define_all(attn_gpu_job *job, const attn_gpu_def *defs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        attn_gpu_define(job, defs[i].name, defs[i].value);
+}
+
 int attn_gpu_buffer_add(attn_gpu_job *job, const void *host, size_t bytes)
 {
     job->buffers[job->nbuffers] = (attn_gpu_buffer){host, bytes};
     return job->nbuffers++;
+}
+
+void attn_gpu_job_tallied(attn_gpu_job *job, size_t out_bytes, size_t tallies)
+{
+    job->output = attn_gpu_buffer_add(job, NULL, out_bytes);
+    job->tally_count = tallies;
+    job->tally = attn_gpu_buffer_add(job, NULL, tallies * sizeof(uint32_t));
+    job->bytes_per_row = sizeof(float);
 }
 
 void attn_gpu_launch_add(attn_gpu_job *job, const char *kernel, size_t gx, size_t gy, size_t gz,

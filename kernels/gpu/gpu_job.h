@@ -64,6 +64,18 @@ typedef struct attn_gpu_job {
 
 /* Appends " -DNAME=VALUE" (without the leading space on the first). */
 void attn_gpu_define(attn_gpu_job *job, const char *name, long long value);
+/* A plan's defines as one table, in order: ATTN_GPU_DEFINES(job, {"BR", br}, {"BC", bc}). */
+typedef struct attn_gpu_def {
+    const char *name;
+    long long value;
+} attn_gpu_def;
+void attn_gpu_define_all(attn_gpu_job *job, const attn_gpu_def *defs, size_t count);
+#define ATTN_GPU_DEFINES(job, ...)                                                          \
+    attn_gpu_define_all((job), (const attn_gpu_def[]){__VA_ARGS__},                       \
+                        sizeof((const attn_gpu_def[]){__VA_ARGS__}) / sizeof(attn_gpu_def))
+/* The output buffer (out_bytes, device-only) and `tallies` uint32 counts of floats loaded, one
+ * per work-group: what every job whose kernels tally each float they load sets up alike. */
+void attn_gpu_job_tallied(attn_gpu_job *job, size_t out_bytes, size_t tallies);
 /* The dims as HEADS, KV_HEADS, N_Q, N_KV, D_QK, D_V (ops_gpu_exact.c). */
 void attn_gpu_define_dims(attn_gpu_job *job, const attn_dims *d);
 /* Adds a buffer; returns its index. */
@@ -128,6 +140,9 @@ typedef struct attn_gpu_decode_plan {
 } attn_gpu_decode_plan;
 int attn_gpu_decode_plan_for(const attn_gpu_device *device, const attn_problem *p,
                              attn_gpu_decode_plan *plan);
+/* Its tiling (kernel_tiling.h): every split loads its group's queries. */
+int attn_gpu_decode_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out);
 
 /* Standard (ops_gpu_standard.c): the flash tiles for the scores and PV kernels, and the row
  * softmax's work-items (a power of two) and the row elements each holds. */

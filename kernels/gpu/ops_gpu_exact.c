@@ -50,12 +50,8 @@ int attn_gpu_flash_tiles(const attn_gpu_device *device, const attn_problem *p,
 
 void attn_gpu_define_dims(attn_gpu_job *job, const attn_dims *d)
 {
-    attn_gpu_define(job, "HEADS", d->heads);
-    attn_gpu_define(job, "KV_HEADS", d->kv_heads);
-    attn_gpu_define(job, "N_Q", d->n_q);
-    attn_gpu_define(job, "N_KV", d->n_kv);
-    attn_gpu_define(job, "D_QK", d->d_qk);
-    attn_gpu_define(job, "D_V", d->d_v);
+    ATTN_GPU_DEFINES(job, {"HEADS", d->heads}, {"KV_HEADS", d->kv_heads}, {"N_Q", d->n_q},
+                     {"N_KV", d->n_kv}, {"D_QK", d->d_qk}, {"D_V", d->d_v});
 }
 
 /* Work of the tiles every query block processes (flops only: bytes come from the tallies). */
@@ -82,12 +78,9 @@ int attn_gpu_flash_prefill_add(attn_gpu_job *job, const attn_gpu_device *device,
         return rc;
     const int64_t t_r = attn_ceil_div(d->n_q, t.block_rows);
     attn_gpu_define_dims(job, d);
-    attn_gpu_define(job, "ATTN_FLASH_PREFILL", 1);
-    attn_gpu_define(job, "CAUSAL", d->causal);
-    attn_gpu_define(job, "BR", t.block_rows);
-    attn_gpu_define(job, "BC", t.block_cols);
-    attn_gpu_define(job, "T_R", t_r);
-    attn_gpu_define(job, "THREADS", prefill_threads(device, p));
+    ATTN_GPU_DEFINES(job, {"ATTN_FLASH_PREFILL", 1}, {"CAUSAL", d->causal},
+                     {"BR", t.block_rows}, {"BC", t.block_cols}, {"T_R", t_r},
+                     {"THREADS", prefill_threads(device, p)});
     job->tally_count = (size_t)(t_r * d->batch * d->heads);
     job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
     const int args[] = {qkv[0], qkv[1], qkv[2], job->output, job->tally};
@@ -144,11 +137,9 @@ int attn_gpu_decode_add(attn_gpu_job *job, const attn_gpu_device *device, const 
     const int64_t group = d->heads / d->kv_heads;
     const size_t parts = (size_t)(d->batch * d->kv_heads * plan.splits);
     attn_gpu_define_dims(job, d);
-    attn_gpu_define(job, "ATTN_DECODE", 1);
-    attn_gpu_define(job, "STORE", (long long)p->store);
-    attn_gpu_define(job, "BLOCK", plan.block);
-    attn_gpu_define(job, "SPLITS", plan.splits);
-    attn_gpu_define(job, "SPLIT_LEN", plan.split_len);
+    ATTN_GPU_DEFINES(job, {"ATTN_DECODE", 1}, {"STORE", (long long)p->store},
+                     {"BLOCK", plan.block}, {"SPLITS", plan.splits},
+                     {"SPLIT_LEN", plan.split_len});
     const int partials =
         attn_gpu_buffer_add(job, NULL, parts * (size_t)(group * (d->d_v + 2)) * sizeof(float));
     job->tally = attn_gpu_buffer_add(job, NULL, parts * 4);
@@ -187,6 +178,24 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
                   : attn_gpu_flash_prefill_add(job, device, p, &w->qkv.dims, qkv);
 }
 
+int attn_gpu_decode_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_decode_plan plan;
+    int rc = attn_gpu_decode_plan_for(device, p, &plan);
+    if (!rc)
+        out->kv_splits = plan.splits;
+    return rc;
+}
+
+/* Prefill re-reads K and V as FlashAttention-2's model does (its tiles from M); decode loads
+ * the queries once per split. */
+static int flash_tiling(const attn_problem *p, const attn_gpu_device *device,
+                        attn_kernel_tiling *out)
+{
+    return p->phase == ATTN_PHASE_DECODE ? attn_gpu_decode_tiling(p, device, out) : ATTN_OK;
+}
+
 static const char *gpu_flash_unsupported(const attn_problem *p)
 {
     if (p->phase == ATTN_PHASE_DECODE && p->kv_layout != ATTN_KV_CONTIGUOUS)
@@ -198,4 +207,4 @@ static const char *gpu_flash_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_flash = {attn_exact_setup, NULL, attn_exact_reference,
                                             attn_exact_teardown, gpu_flash_unsupported,
-                                            flash_job, attn_qkv_baseline, true};
+                                            flash_job, attn_qkv_baseline, true, flash_tiling};

@@ -90,16 +90,10 @@ int attn_gpu_mla_plan_for(const attn_gpu_device *device, const attn_problem *p,
 
 static void define_mla(attn_gpu_job *job, const attn_mla_dims *d)
 {
-    attn_gpu_define(job, "HEADS", d->heads);
-    attn_gpu_define(job, "N_Q", d->n_q);
-    attn_gpu_define(job, "N_KV", d->n_kv);
-    attn_gpu_define(job, "D_C", d->d_c);
-    attn_gpu_define(job, "D_R", d->d_r);
-    attn_gpu_define(job, "D_N", d->d_n);
-    attn_gpu_define(job, "D_V", d->d_v);
+    ATTN_GPU_DEFINES(job, {"HEADS", d->heads}, {"N_Q", d->n_q}, {"N_KV", d->n_kv},
+                     {"D_C", d->d_c}, {"D_R", d->d_r}, {"D_N", d->d_n}, {"D_V", d->d_v});
 }
 
-/* Tokens of split `split` that position `last` (the block's last) sees. */
 static int64_t split_rows(const attn_mla_dims *d, const attn_gpu_mla_plan *x, int64_t last,
                           int64_t split)
 {
@@ -141,24 +135,15 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
         return rc;
     const int64_t width = d->d_c + d->d_r, heads = d->batch * d->heads;
     const int64_t stacked = heads * d->n_q;
-    define_mla(job, d);
-    attn_gpu_define(job, "ATTN_MLA_ABSORBED", 1);
-    attn_gpu_define(job, "CAUSAL", d->causal);
-    attn_gpu_define(job, "PC", x.chunk);
-    attn_gpu_define(job, "PB", x.positions);
-    attn_gpu_define(job, "T_B", x.blocks);
-    attn_gpu_define(job, "ROWS", x.rows);
-    attn_gpu_define(job, "HB", x.group_heads);
-    attn_gpu_define(job, "HEAD_GROUPS", x.head_groups);
-    attn_gpu_define(job, "SLICES", x.slices);
-    attn_gpu_define(job, "Q_PER", attn_ceil_div(width, x.slices));
-    attn_gpu_define(job, "ACC_PER", attn_ceil_div(d->d_c, x.slices));
-    attn_gpu_define(job, "BLOCK", x.block);
-    attn_gpu_define(job, "SPLITS", x.splits);
-    attn_gpu_define(job, "SPLIT_LEN", x.split_len);
-    attn_gpu_define(job, "TALLY_ATTEND", heads);
     const int64_t attends = d->batch * x.blocks * x.splits * x.head_groups;
-    attn_gpu_define(job, "TALLY_UNABSORB", heads + attends);
+    define_mla(job, d);
+    ATTN_GPU_DEFINES(job, {"ATTN_MLA_ABSORBED", 1}, {"CAUSAL", d->causal}, {"PC", x.chunk},
+                     {"PB", x.positions}, {"T_B", x.blocks}, {"ROWS", x.rows},
+                     {"HB", x.group_heads}, {"HEAD_GROUPS", x.head_groups},
+                     {"SLICES", x.slices}, {"Q_PER", attn_ceil_div(width, x.slices)},
+                     {"ACC_PER", attn_ceil_div(d->d_c, x.slices)}, {"BLOCK", x.block},
+                     {"SPLITS", x.splits}, {"SPLIT_LEN", x.split_len}, {"TALLY_ATTEND", heads},
+                     {"TALLY_UNABSORB", heads + attends});
     const int q_n = attn_gpu_buffer_add(job, w->q_n, (size_t)(stacked * d->d_n) * 4);
     const int q_r = attn_gpu_buffer_add(job, w->q_r, (size_t)(stacked * d->d_r) * 4);
     const int w_uk = attn_gpu_buffer_add(job, w->w_uk, (size_t)(d->heads * d->d_n * d->d_c) * 4);
@@ -168,10 +153,7 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     const int q_ext = attn_gpu_buffer_add(job, NULL, (size_t)(stacked * width) * 4);
     const int partials =
         attn_gpu_buffer_add(job, NULL, (size_t)(stacked * x.splits * (d->d_c + 2)) * 4);
-    job->output = attn_gpu_buffer_add(job, NULL, (size_t)(stacked * d->d_v) * 4);
-    job->tally_count = (size_t)(2 * heads + attends);
-    job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
-    job->bytes_per_row = 4;
+    attn_gpu_job_tallied(job, (size_t)(stacked * d->d_v) * 4, (size_t)(2 * heads + attends));
     if (stacked > 0) {
         attn_gpu_launch_add(job, "attn_mla_absorb", (size_t)d->heads, (size_t)d->batch, 1,
                             (size_t)x.threads, 5, (const int[]){q_n, q_r, w_uk, q_ext, job->tally});
@@ -189,12 +171,51 @@ static int absorbed_job(const attn_problem *p, void *work, const attn_gpu_device
     return ATTN_OK;
 }
 
+/* The header's counts as the model's tiling: PB positions per block, keys loaded exactly, G
+ * head groups, S splits, absorb and unabsorb passes of PC positions. */
+static int absorbed_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_mla_plan x;
+    int rc = attn_gpu_mla_plan_for(device, p, &x);
+    if (rc)
+        return rc;
+    *out = (attn_kernel_tiling){.query_rows = x.positions, .kv_splits = x.splits,
+                                .project_rows = x.chunk, .key_cols = 1,
+                                .head_groups = x.head_groups};
+    return ATTN_OK;
+}
+
 int64_t attn_gpu_mla_token_block(const attn_gpu_device *device, const attn_problem *p)
 {
     int64_t jb = MLA_TOKEN_BLOCK;
     while (jb > 1 && 4 * jb * p->d_c > (int64_t)attn_gpu_sram_bytes(device))
         jb /= 2;
     return 4 * jb * p->d_c > (int64_t)attn_gpu_sram_bytes(device) ? 0 : jb;
+}
+
+/* MLA naive's decompressed heads as an exact problem: every head its own K and V (fp32). */
+static attn_problem decompressed(const attn_problem *p)
+{
+    attn_problem heads_p = *p;
+    heads_p.kv_heads = p->heads;
+    heads_p.d_qk = p->d_n + p->d_r;
+    heads_p.store = ATTN_DTYPE_FP32;
+    return heads_p;
+}
+
+/* Decode runs flash-decoding over the decompressed heads: the queries once per split. Prefill's
+ * decompress work-groups take JB latent rows and all of a head's columns: the latents once,
+ * the head's W_UK and W_UV once per block. */
+static int naive_tiling(const attn_problem *p, const attn_gpu_device *device,
+                        attn_kernel_tiling *out)
+{
+    const attn_problem heads_p = decompressed(p);
+    if (p->phase == ATTN_PHASE_DECODE)
+        return attn_gpu_decode_tiling(&heads_p, device, out);
+    out->project_rows = attn_gpu_mla_token_block(device, p);
+    out->project_cols = p->d_n + p->d_v;
+    return out->project_rows ? ATTN_OK : ATTN_ERR_UNSUPPORTED;
 }
 
 static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *device,
@@ -207,10 +228,7 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
     if (rc || !jb)
         return rc ? rc : ATTN_ERR_UNSUPPORTED;
     /* the decompressed heads as an exact problem: every head its own K and V */
-    attn_problem heads_p = *p;
-    heads_p.kv_heads = p->heads;
-    heads_p.d_qk = d_qk;
-    heads_p.store = ATTN_DTYPE_FP32;
+    const attn_problem heads_p = decompressed(p);
     const attn_dims dims = {d->batch, d->heads, d->heads, d->n_q, d->n_kv, d_qk, d->d_v,
                             d->causal};
     const int64_t heads = d->batch * d->heads, stacked = heads * d->n_q;
@@ -227,8 +245,7 @@ static int naive_job(const attn_problem *p, void *work, const attn_gpu_device *d
         return attn_gpu_decode_add(job, device, &heads_p, &dims, qkv);
     }
     define_mla(job, d);
-    attn_gpu_define(job, "ATTN_MLA_NAIVE", 1);
-    attn_gpu_define(job, "JB", jb);
+    ATTN_GPU_DEFINES(job, {"ATTN_MLA_NAIVE", 1}, {"JB", jb});
     const int c = attn_gpu_buffer_add(job, w->c, (size_t)(d->batch * d->n_kv * d->d_c) * 4);
     const int k_r = attn_gpu_buffer_add(job, w->k_r, (size_t)(d->batch * d->n_kv * d->d_r) * 4);
     const int w_uk = attn_gpu_buffer_add(job, w->w_uk, (size_t)(d->heads * d->d_n * d->d_c) * 4);
@@ -287,7 +304,8 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline, false};
+                                          attn_mla_baseline, false, absorbed_tiling};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
-                                                naive_job, attn_mla_baseline, false};
+                                                naive_job, attn_mla_baseline, false,
+                                                naive_tiling};

@@ -174,17 +174,10 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
     const int64_t m = p->features, caches = d.batch * d.kv_heads;
     const int64_t readers = causal ? d.batch * d.heads : caches; /* readout work-groups / T_Q */
     attn_gpu_define_dims(job, &d);
-    attn_gpu_define(job, "ATTN_PERFORMER", 1);
-    attn_gpu_define(job, "CACHES", caches);
-    attn_gpu_define(job, "CAUSAL", causal);
-    attn_gpu_define(job, "M", m);
-    attn_gpu_define(job, "FC", s.chunk);
-    attn_gpu_define(job, "BK", s.keys);
-    attn_gpu_define(job, "BQ", s.queries);
-    attn_gpu_define(job, "T_Q", g.t_q);
-    attn_gpu_define(job, "THREADS", s.threads);
-    attn_gpu_define(job, "SPER", s.per);
-    attn_gpu_define(job, "CPER", s.columns);
+    ATTN_GPU_DEFINES(job, {"ATTN_PERFORMER", 1}, {"CACHES", caches}, {"CAUSAL", causal},
+                     {"M", m}, {"FC", s.chunk}, {"BK", s.keys}, {"BQ", s.queries},
+                     {"T_Q", g.t_q}, {"THREADS", s.threads}, {"SPER", s.per},
+                     {"CPER", s.columns});
     const size_t slots = (size_t)(caches * g.slots);
     const int omega = attn_gpu_buffer_add(job, w->omega, (size_t)(m * d.d_qk) * sizeof(float));
     const int q = attn_gpu_buffer_add(job, x->q, x->q_elems * sizeof(float));
@@ -194,10 +187,8 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
                                       (size_t)(caches * d.n_kv * d.d_v) * sizeof(float));
     const int state = attn_gpu_buffer_add(job, NULL, slots * (size_t)(m * (d.d_v + 1)) * 4);
     const int shifts = attn_gpu_buffer_add(job, NULL, slots * (size_t)s.chunks * 4);
-    job->output = attn_gpu_buffer_add(job, NULL, x->o_elems * sizeof(float));
-    job->tally_count = (size_t)(caches * (g.absorbed + causal) * s.chunks + readers * g.t_q);
-    job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
-    job->bytes_per_row = 4;
+    attn_gpu_job_tallied(job, x->o_elems * sizeof(float),
+                         (size_t)(caches * (g.absorbed + causal) * s.chunks + readers * g.t_q));
     const size_t chunks = (size_t)s.chunks, threads = (size_t)s.threads;
     const size_t kv_heads = (size_t)d.kv_heads, batch = (size_t)d.batch;
     if (decode) {
@@ -225,6 +216,20 @@ static int performer_job(const attn_problem *p, void *work, const attn_gpu_devic
     return ATTN_OK;
 }
 
+/* FC features per sums work-group, BQ rows per readout block (stacked queries; causal: one
+ * head's positions, the token blocks): the header's counts. */
+static int performer_tiling(const attn_problem *p, const attn_gpu_device *device,
+                            attn_kernel_tiling *out)
+{
+    attn_gpu_performer_plan s;
+    int rc = attn_gpu_performer_plan_for(device, p, &s);
+    if (!rc) {
+        out->query_rows = s.queries;
+        out->feature_chunk = s.chunk;
+    }
+    return rc;
+}
+
 static int performer_reference(const attn_problem *p, void *work, double *out)
 {
     return attn_cpu_ops_performer.reference(p, work, out);
@@ -238,4 +243,4 @@ static const char *gpu_performer_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_gpu_ops_performer = {attn_performer_setup, NULL, performer_reference,
                                                 attn_performer_teardown,
                                                 gpu_performer_unsupported, performer_job,
-                                                attn_qkv_baseline, false};
+                                                attn_qkv_baseline, false, performer_tiling};

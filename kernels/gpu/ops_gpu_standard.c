@@ -43,17 +43,11 @@ void attn_gpu_standard_add(attn_gpu_job *job, const attn_gpu_standard_plan *plan
     const int64_t br = plan->tiles.block_rows, bc = plan->tiles.block_cols;
     const int64_t t_r = (d->n_q + br - 1) / br, heads = d->batch * d->heads;
     attn_gpu_define_dims(job, d);
-    attn_gpu_define(job, "CAUSAL", d->causal);
-    attn_gpu_define(job, "ATTN_STANDARD", 1);
-    attn_gpu_define(job, "BR", br);
-    attn_gpu_define(job, "BC", bc);
-    attn_gpu_define(job, "T_R", t_r);
-    attn_gpu_define(job, "THREADS", plan->softmax_threads);
-    attn_gpu_define(job, "PER", plan->softmax_per);
-    attn_gpu_define(job, "TALLY_SOFTMAX", heads * t_r);
-    attn_gpu_define(job, "TALLY_PV", heads * (t_r + d->n_q));
+    ATTN_GPU_DEFINES(job, {"CAUSAL", d->causal}, {"ATTN_STANDARD", 1}, {"BR", br}, {"BC", bc},
+                     {"T_R", t_r}, {"THREADS", plan->softmax_threads},
+                     {"PER", plan->softmax_per}, {"TALLY_SOFTMAX", heads * t_r},
+                     {"TALLY_PV", heads * (t_r + d->n_q)});
     const int s = attn_gpu_buffer_add(job, NULL, (size_t)(heads * d->n_q * d->n_kv) * 4);
-    job->bytes_per_row = 4;
     if (t_r > 0) {
         attn_gpu_launch_add(job, "attn_std_scores", (size_t)t_r, (size_t)d->heads,
                             (size_t)d->batch, (size_t)bc, 4,
@@ -90,11 +84,20 @@ static int standard_job(const attn_problem *p, void *work, const attn_gpu_device
     const int qkv[3] = {attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
                         attn_gpu_buffer_add(job, w->qkv.k, w->qkv.k_elems * sizeof(float)),
                         attn_gpu_buffer_add(job, w->qkv.v, w->qkv.v_elems * sizeof(float))};
-    job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
-    job->tally_count = attn_gpu_standard_tallies(&plan, d);
-    job->tally = attn_gpu_buffer_add(job, NULL, job->tally_count * 4);
+    attn_gpu_job_tallied(job, w->qkv.o_elems * sizeof(float), attn_gpu_standard_tallies(&plan, d));
     attn_gpu_standard_add(job, &plan, d, qkv);
     return ATTN_OK;
+}
+
+/* K and V are loaded once per block of B_r query rows (attn_std_scores, attn_std_pv). */
+static int standard_tiling(const attn_problem *p, const attn_gpu_device *device,
+                           attn_kernel_tiling *out)
+{
+    attn_gpu_standard_plan plan;
+    int rc = attn_gpu_standard_plan_for(device, p, &plan);
+    if (!rc)
+        out->query_rows = plan.tiles.block_rows;
+    return rc;
 }
 
 static const char *gpu_standard_unsupported(const attn_problem *p)
@@ -104,4 +107,5 @@ static const char *gpu_standard_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_standard = {attn_exact_setup, NULL, attn_exact_reference,
                                                attn_exact_teardown, gpu_standard_unsupported,
-                                               standard_job, attn_qkv_baseline, false};
+                                               standard_job, attn_qkv_baseline, false,
+                                               standard_tiling};

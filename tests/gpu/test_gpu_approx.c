@@ -215,14 +215,17 @@ static void check_lowrank(const attn_problem *problems, size_t count, uint64_t s
         const uint64_t caches = u(p.batch * p.kv_heads), heads = u(p.batch * p.heads);
         const uint64_t k = u(p.rank), n_q = decode ? 1 : u(p.n), j = n_q;
         const uint64_t width = u(p.d_qk + p.d_v);
-        const uint64_t blocks = ceil_div(p.rank, ATTN_GPU_PROJECT_ROWS);
-        const uint64_t t_r = ceil_div(u(n_q), plan.tiles.block_rows);
+        /* decode adds the one token in a single pass over the state */
+        const uint64_t blocks = decode ? 1 : ceil_div(p.rank, ATTN_GPU_PROJECT_ROWS);
+        /* a KV head's group of query heads stacked: g·n_q rows per query-block walk */
+        const uint64_t rows = n_q * u(p.heads / p.kv_heads);
+        const uint64_t t_r = ceil_div(rows, plan.tiles.block_rows);
         const uint64_t saved = decode ? caches * k * width : 0;
         /* E and F, K and V per block of projected rows (and the saved state); then standard
-         * over k rows */
+         * over k rows, K' and V' once per KV head and block of stacked rows */
         assert_int_equal(st.bytes_read,
-                         4 * (saved + caches * (2 * k * j + blocks * j * width) +
-                              heads * (n_q * u(p.d_qk) + t_r * k * width + 2 * n_q * k)));
+                         4 * (saved + caches * (2 * k * j + blocks * j * width + t_r * k * width) +
+                              heads * (n_q * u(p.d_qk) + 2 * n_q * k)));
         assert_int_equal(st.bytes_written,
                          4 * (caches * k * width + heads * (2 * n_q * k + n_q * u(p.d_v))));
         assert_int_equal(st.flops, 2 * caches * k * j * width + 2 * heads * n_q * k * width);

@@ -31,31 +31,10 @@
 #define TOLERANCE 0.005
 #define EXACT_REL_ERR 1e-4
 
-/* The GPU kernels (kernels/gpu/) still tile differently from the algorithm the registry entry
- * and the CPU kernel describe: split-KV decode partials, K/V re-read per query block, head
- * groups and absorb passes, Performer and low-rank readouts. Until each is aligned, these
- * cases check the output only and print their ratios as KNOWN (issue 15's closing note). */
-typedef struct known_gap {
-    const char *variant, *phase;
-} known_gap;
-
-static const known_gap gpu_gaps[] = {
-    {"standard", "prefill"}, {"standard", "causal"}, {"flash", "decode"},
-    {"mla", "prefill"}, {"mla", "causal"}, {"mla", "decode"},
-    {"mla-naive", "prefill"}, {"mla-naive", "causal"}, {"mla-naive", "decode"},
-    {"performer", "prefill"}, {"performer", "causal"}, {"performer", "decode"},
-    {"lowrank", "prefill"}, {"lowrank", "decode"},
-};
-
-static bool known_gap_of(const attn_backend *backend, const char *variant, const char *phase)
-{
-    if (backend->kind == ATTN_BACKEND_KIND_CPU)
-        return false;
-    for (size_t i = 0; i < sizeof gpu_gaps / sizeof *gpu_gaps; i++)
-        if (strcmp(gpu_gaps[i].variant, variant) == 0 && strcmp(gpu_gaps[i].phase, phase) == 0)
-            return true;
-    return false;
-}
+/* On a GPU backend the model is evaluated with the kernel's own blocking where it re-reads
+ * (attn_kernel_tiling, from the plan its job is built from): standard's query blocks, split-KV
+ * decode, the projection blocks of low-rank and MLA naive, MLA's position blocks, head groups,
+ * splits and passes, Performer's feature chunks, readout blocks and causal prefix states. */
 
 typedef struct matrix_shape {
     int64_t heads, kv_heads, head_dim, n;
@@ -134,11 +113,7 @@ static int run_case(const attn_backend *backend, const attn_variant_type *v,
                          row.model_cost.read_bytes + row.model_cost.write_bytes);
     printf("  %-58s flops c/m %.4f  bytes c/m %.4f  rel err %.2e\n", what, flops, bytes,
            row.m.rel_err);
-    const char *kind = phase == ATTN_PHASE_DECODE ? "decode" : causal ? "causal" : "prefill";
-    bool gap = known_gap_of(backend, v->name, kind);
-    if (gap)
-        printf("  KNOWN gap %s: flops %.4f bytes %.4f\n", what, flops, bytes);
-    if (!gap && (fabs(flops - 1) > TOLERANCE || fabs(bytes - 1) > TOLERANCE))
+    if (fabs(flops - 1) > TOLERANCE || fabs(bytes - 1) > TOLERANCE)
         mismatch("%s: counted / model flops %.4f bytes %.4f (tolerance %.3f)", what, flops,
                  bytes, TOLERANCE);
     if (!row.m.validated || !isfinite(row.m.rel_err))
