@@ -10,7 +10,10 @@
  * from that one read and keeps one online softmax per head. No barrier between blocks: the
  * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
  * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
- * prefetcher does not follow a scattered block. Counted bytes are added up by the tasks as
+ * prefetcher does not follow a scattered block, a few rows at a time as it converts the same
+ * rows of this block: a whole block's prefetches at once (128 lines at block 16, fp16, d 128)
+ * overflow the core's miss buffers and evict the fp32 tiles from L1, and measured slower than
+ * no prefetch at all. Counted bytes are added up by the tasks as
  * they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
@@ -20,6 +23,7 @@
 enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
     DECODE_PREFETCH_BLOCKS = 2,   /* paged: blocks prefetched ahead of the one being read */
+    DECODE_PREFETCH_ROWS = 2,     /* paged: rows read per step, each prefetching as many */
 };
 
 typedef struct decode_plan {
@@ -181,8 +185,9 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
 /* Tokens [first, end) of (cur->b, cur->kv_head), run by run (a run is contiguous memory: the
  * whole range, or one block). A paged range keeps the table entries of the next
  * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
- * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
- * spread over the block instead of bursting, and land before the block is reached. */
+ * this block, DECODE_PREFETCH_ROWS at a time, prefetches the rows at offset o of the block
+ * that far ahead: the prefetches are spread over the block instead of bursting, and land
+ * before the block is reached. (An fp32 cache read in place keeps whole blocks per step.) */
 static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
@@ -208,7 +213,9 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
         const int64_t run_end = paged ? attn_min64(end, (base + r + 1) * bs) : end;
         for (int64_t at = run_first; at < run_end;) {
-            const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            if (prefetch && !plan->in_place)
+                count = attn_min64(count, DECODE_PREFETCH_ROWS);
             if (prefetch) {
                 const int64_t ahead = ring[(r + DECODE_PREFETCH_BLOCKS) % RING];
                 prefetch_rows(c->k, row_of(cur, ahead, at), count, d->d_qk, size);

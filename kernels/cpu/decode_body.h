@@ -64,6 +64,16 @@ ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p) { return attn_e5m2_to_f32(*p);
 ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p) { return attn_e4m3_to_f32(*p); }
 #endif
 
+/* x, pinned in a register: GCC otherwise folds one load into each of the FMAs that share it,
+ * and the load ports, not the FMA pipes, bound the chunk kernel (2 loads per FMA). */
+ATTN_SIMD_FN vf BODY(in_reg)(vf x)
+{
+#if ATTN_SIMD_LANES > 1 && defined(__x86_64__)
+    __asm__("" : "+v"(x));
+#endif
+    return x;
+}
+
 /* s[g][j] = k_j · q_g (x k_scale[j]) for keys j0 .. j0 + 3 and heads g0 .. g0 + gb - 1; keys
  * past count repeat the last one and are not stored. */
 ATTN_SIMD_FN void BODY(dec_scores)(const attn_dtile *t, const float *k, const float *k_scale,
@@ -85,7 +95,7 @@ ATTN_SIMD_FN void BODY(dec_scores)(const attn_dtile *t, const float *k, const fl
             qv[g] = vf_load(query[g] + e);
 #pragma GCC unroll 4
         for (int i = 0; i < DEC_TJ; i++) {
-            vf kv = vf_load(key[i] + e);
+            const vf kv = BODY(in_reg)(vf_load(key[i] + e));
 #pragma GCC unroll 2
             for (int g = 0; g < gb; g++)
                 acc[i][g] = vf_fma(kv, qv[g], acc[i][g]);
@@ -148,7 +158,7 @@ ATTN_SIMD_FN void BODY(dec_pv)(const attn_dtile *t, int64_t g0, const int gn, co
             weight[g] = vf_set1(t->s[(g0 + g) * DECODE_CHUNK + j]);
 #pragma GCC unroll 8
         for (int i = 0; i < ne; i++) {
-            const vf value = vf_load(row + i * W);
+            const vf value = BODY(in_reg)(vf_load(row + i * W));
 #pragma GCC unroll 2
             for (int g = 0; g < gn; g++)
                 acc[g][i] = vf_fma(weight[g], value, acc[g][i]);
