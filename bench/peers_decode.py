@@ -21,11 +21,11 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _peers import find_build, log, run, timed
+
 HEAD_DIM = 128
 
 LLAMA_CPP = (
@@ -35,26 +35,6 @@ LLAMA_CPP = (
     "(pip download --only-binary=:all: finds none). To add it on a quiet machine: "
     "python3 -m pip install llama-cpp-python==0.3.36, then time ggml_flash_attn_ext through "
     "its low-level bindings on the shapes above.")
-
-
-def log(text):
-    print(text, flush=True)
-
-
-def run(cmd, env=None):
-    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        sys.exit("peers_decode: %s failed:\n%s%s" % (" ".join(map(str, cmd)), done.stdout,
-                                                       done.stderr))
-    return done.stdout
-
-
-def find_build(asked):
-    for name in ([asked] if asked else ["build-fast", "build", "build-dev"]):
-        path = os.path.join(ROOT, name)
-        if os.path.exists(os.path.join(path, "build.ninja")):
-            return path
-    sys.exit("peers_decode: no configured meson build (give --build DIR)")
 
 
 def probe(build, env):
@@ -83,8 +63,6 @@ def torch_decode(threads, shapes):
         import torch.nn.functional as F
     except ImportError:
         return None, "PyTorch not installed (python3 bench/peers.py installs it)"
-    import statistics
-    import time
     torch.set_num_threads(threads)
     results = {}
     with torch.inference_mode():
@@ -95,16 +73,8 @@ def torch_decode(threads, shapes):
                 v = torch.rand(batch, kv_heads, seq, HEAD_DIM, dtype=dtype)
                 extra = {"enable_gqa": True} if heads != kv_heads else {}
 
-                def call():
-                    F.scaled_dot_product_attention(q, k, v, **extra)
-                call()
-                times = []
-                while len(times) < 5 or sum(times) < 0.5:
-                    start = time.perf_counter()
-                    call()
-                    times.append(time.perf_counter() - start)
-                results[(heads, kv_heads, seq, batch, str(dtype).split(".")[-1])] = \
-                    statistics.median(times)
+                median, _, _ = timed(lambda: F.scaled_dot_product_attention(q, k, v, **extra))
+                results[(heads, kv_heads, seq, batch, str(dtype).split(".")[-1])] = median
                 del q, k, v
     return results, "torch %s" % torch.__version__
 

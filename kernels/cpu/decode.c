@@ -5,8 +5,8 @@
  * split into ranges of whole blocks (split-K over the sequence, as Flash-Decoding does: Dao et
  * al., "Flash-Decoding for long-context inference", 2023); a task walks its range run by run
  * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
- * 32 rows (from several blocks when blocks are smaller) into fp32 tiles that stay in L1, and
- * hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
+ * DECODE_CHUNK rows (from several blocks when blocks are smaller) into fp32 tiles that stay
+ * in L1, and hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
  * from that one read and keeps one online softmax per head. No barrier between blocks: the
  * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
  * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
@@ -128,7 +128,7 @@ static void prefetch_rows(const void *base, int64_t row, int64_t rows, int64_t d
 }
 
 /* A chunk being gathered: up to DECODE_CHUNK fp32 rows (and int8 scales), possibly from
- * several blocks, so a paged cache of 16-token blocks still runs full 32-row chunks. */
+ * several blocks, so a paged cache of small blocks still runs full chunks. */
 typedef struct decode_fill {
     float *k, *v, *k_scale, *v_scale;
     int64_t rows;

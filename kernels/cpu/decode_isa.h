@@ -14,7 +14,10 @@
 
 #include "isa.h"
 
-enum { DECODE_CHUNK = 32 }; /* cache rows per tile: 32 x 128 fp32 K and V = 32 KiB */
+/* cache rows per tile: 16 x 128 fp32 K and V = 16 KiB, half of a 32 KiB L1d, so the tiles,
+ * the query and the prefetched lines fit together (32 rows filled L1 and measured 7% slower
+ * at GQA 8 and 19% at GQA 1, single thread, cache in L2/L3) */
+enum { DECODE_CHUNK = 16 };
 
 typedef struct attn_dtile {
     int64_t rows, ldq, ldo;
