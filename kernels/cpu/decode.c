@@ -18,6 +18,7 @@
  * they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
+#include <string.h>
 
 #include "decode_isa.h"
 
@@ -253,8 +254,7 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     fill.v = fill.k + DECODE_CHUNK * plan->ldq;
     fill.k_scale = fill.v + DECODE_CHUNK * plan->ldo;
     fill.v_scale = fill.k_scale + DECODE_CHUNK;
-    for (int64_t f = 0; f < plan->tile_floats; f++)
-        tiles[f] = 0.0f;
+    memset(tiles, 0, (size_t)plan->tile_floats * sizeof *tiles);
     const float scale = 1.0f / sqrtf((float)d->d_qk);
     const float *q_group = q + (cur->b * d->heads + cur->kv_head * g) * d->d_qk;
     for (int64_t r = 0; r < g; r++) {
