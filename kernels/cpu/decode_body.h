@@ -205,7 +205,8 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
 static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_store store, const void *src, size_t count,
                                               float *dst)
 {
-    const size_t whole = count / W * W;
+    /* fp32 (a padded tile) is copied whole by attn_store_to_f32, which the switch leaves to */
+    const size_t whole = store == ATTN_STORE_FP32 ? 0 : count / W * W;
     const uint16_t *halves = src;
     const uint8_t *bytes = src;
     switch (store) {

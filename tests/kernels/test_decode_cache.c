@@ -26,8 +26,11 @@ typedef struct decode_case {
 static const decode_case cases[] = {
     /* MHA, head dim a multiple of every vector width */
     {{.batch = 1, .heads = 4, .kv_heads = 4, .n_q = 1, .n_kv = 300, .d_qk = 128, .d_v = 128}, 16, false},
-    /* GQA 4, dims not a multiple of 8 or 16: padded tiles even for fp32 */
+    /* GQA 4, dims multiples of 8 but not of 16: padded tiles for fp32 under AVX-512 only */
     {{.batch = 2, .heads = 8, .kv_heads = 2, .n_q = 1, .n_kv = 77, .d_qk = 40, .d_v = 24}, 16, false},
+    /* GQA 2, dims not a multiple of 8: padded fp32 tiles under AVX2 too (their whole vectors
+     * were once left unconverted, so only the tail of each row reached the kernel) */
+    {{.batch = 1, .heads = 4, .kv_heads = 2, .n_q = 1, .n_kv = 45, .d_qk = 20, .d_v = 12}, 16, false},
     /* GQA 8 (Llama-3-70B's group), odd block size, mixed lengths */
     {{.batch = 3, .heads = 16, .kv_heads = 2, .n_q = 1, .n_kv = 203, .d_qk = 64, .d_v = 64}, 5, true},
     /* GQA 3 (odd group), block larger than the chunk */
