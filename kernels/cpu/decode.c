@@ -10,12 +10,12 @@
  * from that one read and keeps one online softmax per head. No barrier between blocks: the
  * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
  * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
- * prefetcher does not follow a scattered block, a few rows at a time as it converts the same
- * rows of this block: a whole block's prefetches at once (128 lines at block 16, fp16, d 128)
- * overflow the core's miss buffers and evict the fp32 tiles from L1, and measured slower than
- * no prefetch at all; 4 rows per step (8 + 8 lines at fp16, d 128) measured best of 2, 4 and 8
- * with the cache in L3, single thread. Counted bytes are added up by the tasks as
- * they read, and equal attn_decode_cache_count. */
+ * prefetcher does not follow a scattered block, one line per line it converts of this block
+ * (decode_isa.h's to_f32): a whole block's prefetches at once (128 lines at block 16, fp16,
+ * d 128) overflow the core's miss buffers and evict the fp32 tiles from L1, and measured
+ * slower than no prefetch at all; steps of a few rows, each prefetching its own, cost a call
+ * per step (paged 1.25x contiguous with the cache in L3). Counted bytes are added up by the
+ * tasks as they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -25,7 +25,6 @@
 enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
     DECODE_PREFETCH_BLOCKS = 2,   /* paged: blocks prefetched ahead of the one being read */
-    DECODE_PREFETCH_ROWS = 4,     /* paged: rows read per step, each prefetching as many */
 };
 
 typedef struct decode_plan {
@@ -147,9 +146,9 @@ static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill
 
 /* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
  * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
- * columns staying zero. */
+ * columns staying zero. ahead >= 0: the rows from there are prefetched as these are read. */
 static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill *f, int64_t row,
-                      int64_t count)
+                      int64_t count, int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
@@ -157,22 +156,30 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
     const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
     const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
     if (plan->in_place) {
+        if (ahead >= 0) {
+            prefetch_rows(c->k, ahead, count, d->d_qk, size);
+            prefetch_rows(c->v, ahead, count, d->d_v, size);
+        }
         plan->isa->chunk(t, (const float *)k, (const float *)v, NULL, NULL, count);
         return;
     }
     const struct {
-        const char *src;
+        const char *src, *base;
         int64_t d, ld;
         float *tile;
-    } parts[2] = {{k, d->d_qk, plan->ldq, f->k}, {v, d->d_v, plan->ldo, f->v}};
+    } parts[2] = {{k, c->k, d->d_qk, plan->ldq, f->k}, {v, c->v, d->d_v, plan->ldo, f->v}};
     for (int p = 0; p < 2; p++) {
         float *dst = parts[p].tile + f->rows * parts[p].ld;
+        const size_t row_size = (size_t)parts[p].d * size;
+        const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
+                                     : NULL;
         if (parts[p].ld == parts[p].d)
-            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst);
+            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst, pre);
         else
             for (int64_t r = 0; r < count; r++)
-                plan->isa->to_f32(c->store, parts[p].src + (size_t)(r * parts[p].d) * size,
-                                  (size_t)parts[p].d, dst + r * parts[p].ld);
+                plan->isa->to_f32(c->store, parts[p].src + (size_t)r * row_size,
+                                  (size_t)parts[p].d, dst + r * parts[p].ld,
+                                  pre ? pre + (size_t)r * row_size : NULL);
     }
     if (c->store == ATTN_STORE_INT8)
         for (int64_t r = 0; r < count; r++) {
@@ -187,9 +194,9 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
 /* Tokens [first, end) of (cur->b, cur->kv_head), run by run (a run is contiguous memory: the
  * whole range, or one block). A paged range keeps the table entries of the next
  * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
- * this block, DECODE_PREFETCH_ROWS at a time, prefetches the rows at offset o of the block
- * that far ahead: the prefetches are spread over the block instead of bursting, and land
- * before the block is reached. (An fp32 cache read in place keeps whole blocks per step.) */
+ * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
+ * spread over the block instead of bursting, and land before the block is reached. (An fp32
+ * cache read in place, with no conversion to spread them over, prefetches a block at once.) */
 static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
@@ -219,14 +226,9 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
         const int64_t ahead0 =
             prefetch ? row_of(cur, ring[(r + DECODE_PREFETCH_BLOCKS) % RING], run_first) : 0;
         for (int64_t at = run_first; at < run_end;) {
-            int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
-            if (prefetch && !plan->in_place)
-                count = attn_min64(count, DECODE_PREFETCH_ROWS);
-            if (prefetch) {
-                prefetch_rows(c->k, ahead0 + (at - run_first), count, d->d_qk, size);
-                prefetch_rows(c->v, ahead0 + (at - run_first), count, d->d_v, size);
-            }
-            fill_rows(plan, t, fill, row0 + (at - run_first), count);
+            const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            fill_rows(plan, t, fill, row0 + (at - run_first), count,
+                      prefetch ? ahead0 + (at - run_first) : -1);
             cur->bytes_read += (uint64_t)count * row_bytes;
             at += count;
         }

@@ -202,36 +202,51 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
         BODY(dec_pv_heads)(t, g0, 1, v, count);
 }
 
-static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_store store, const void *src, size_t count,
-                                              float *dst)
+/* Elements [at, at + n) of src into dst, n a multiple of W. */
+ATTN_SIMD_FN void BODY(dec_convert)(attn_store store, const void *src, size_t at, size_t n,
+                                    float *dst)
 {
-    /* fp32 (a padded tile) is copied whole by attn_store_to_f32, which the switch leaves to */
-    const size_t whole = store == ATTN_STORE_FP32 ? 0 : count / W * W;
     const uint16_t *halves = src;
     const uint8_t *bytes = src;
     switch (store) {
     case ATTN_STORE_FP16:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, vf_from_f16(halves + i));
         break;
     case ATTN_STORE_BF16:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, vf_from_bf16(halves + i));
         break;
     case ATTN_STORE_FP8_E4M3:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_e4m3)(bytes + i));
         break;
     case ATTN_STORE_FP8_E5M2:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_e5m2)(bytes + i));
         break;
     case ATTN_STORE_INT8:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_i8)(bytes + i));
         break;
     default:
         break;
+    }
+}
+
+/* One 64-byte line at a time, each with its prefetch of the same line of `ahead`, so a
+ * block's prefetches are spread over its conversion rather than issued in one burst. */
+static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_store store, const void *src, size_t count,
+                                              float *dst, const void *ahead)
+{
+    /* fp32 (a padded tile) is copied whole by attn_store_to_f32 below */
+    const size_t whole = store == ATTN_STORE_FP32 ? 0 : count / W * W;
+    const size_t size = attn_store_size(store);
+    const size_t line = 64 / size; /* elements per line: 32 or 64, a multiple of W */
+    for (size_t at = 0; at < whole; at += line) {
+        if (ahead)
+            __builtin_prefetch((const char *)ahead + at * size, 0, 1);
+        BODY(dec_convert)(store, src, at, whole - at < line ? whole - at : line, dst);
     }
     attn_store_to_f32(store, src, whole, count - whole, dst + whole);
 }

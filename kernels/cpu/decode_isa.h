@@ -31,8 +31,10 @@ typedef struct attn_decode_isa {
     /* k_scale, v_scale: per-row factors (int8) or NULL. */
     void (*chunk)(const attn_dtile *t, const float *k, const float *v, const float *k_scale,
                   const float *v_scale, int64_t count);
-    /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. */
-    void (*to_f32)(attn_store store, const void *src, size_t count, float *dst);
+    /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. ahead: NULL, or
+     * count elements of the same store to prefetch, one cache line per line converted. */
+    void (*to_f32)(attn_store store, const void *src, size_t count, float *dst,
+                   const void *ahead);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */

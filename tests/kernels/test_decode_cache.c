@@ -175,7 +175,7 @@ static void test_vector_conversion_is_exact(void **state)
         codes[i] = (uint8_t)(i % 256);
     const attn_store stores[] = {ATTN_STORE_FP8_E4M3, ATTN_STORE_FP8_E5M2, ATTN_STORE_INT8};
     for (size_t s = 0; s < 3; s++) {
-        attn_decode_isa_best()->to_f32(stores[s], codes, 256 + 7, got);
+        attn_decode_isa_best()->to_f32(stores[s], codes, 256 + 7, got, codes);
         attn_store_to_f32(stores[s], codes, 0, 256 + 7, want);
         for (int i = 0; i < 256 + 7; i++) {
             if (stores[s] == ATTN_STORE_FP8_E4M3 && (codes[i] & 0x7f) == 0x7f)
