@@ -1,10 +1,14 @@
 /* probe_loops.c — the timed loops of the local roofline probe (probe.h).
  *
- * The FMA loop is built for three instruction sets (GCC target_clones: AVX-512, AVX2+FMA,
- * the x86-64 baseline) and the CPU picks the widest it runs; its chains are independent and
- * enough of them to cover the FMA latency times two pipes, so it measures issue rate, not
- * latency. The clock is measured too, by a chain of dependent adds (one cycle each), because
- * a VM's /proc/cpuinfo shows the nominal clock while the cores may run at their boost clock.
+ * The FMA loop exists for three instruction sets (AVX-512, AVX2+FMA, the x86-64 baseline's
+ * SSE mul+add) and the CPU runs the widest it has. Each is written with that set's intrinsics
+ * on its native register width: a generic 64-byte vector type compiled for AVX2 spilled every
+ * accumulator to the stack and measured a tenth of the roof. CHAINS independent accumulators
+ * cover FMA latency x FMA pipes (4-5 cycles x 2 pipes on current x86 cores, so >= 10 in
+ * flight) and still fit the 16 vector registers of AVX2 with the two constants, so the loop
+ * measures issue rate, not latency, and every OpenMP thread runs one copy. The clock is
+ * measured too, by a chain of dependent adds (one cycle each), because a VM's /proc/cpuinfo
+ * shows the nominal clock while the cores may run at their boost clock.
  * STREAM counts bytes as STREAM does (copy 2, triad 3 arrays; no write-allocate reads).
  */
 #include <cblas.h>
@@ -15,11 +19,9 @@
 
 #include "probe.h"
 
-enum { CHAINS = 8, LANES_PER_VECTOR = 16 };
+enum { CHAINS = 12 };
 #define FMA_ITERATIONS 20000000L
 #define CLOCK_ADDS 200000000L
-
-typedef float attn_v16 __attribute__((vector_size(64)));
 
 static double now(void)
 {
@@ -28,45 +30,73 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FMA_CLONES
-#endif
-
-/* CHAINS independent vector FMAs per iteration: 2 x 16 x CHAINS FLOPs. */
-FMA_CLONES static float fma_chains(long iterations, float seed)
-{
-    attn_v16 acc[CHAINS];
-    for (int c = 0; c < CHAINS; c++)
-        acc[c] = (attn_v16){0} + seed * (float)(c + 1);
-    const attn_v16 m = (attn_v16){0} + 0.999999f, a = (attn_v16){0} + 1e-7f;
-    for (long i = 0; i < iterations; i++) {
-#pragma GCC unroll 8
-        for (int c = 0; c < CHAINS; c++)
-            acc[c] = acc[c] * m + a;
+/* One FMA loop per instruction set: VEC the register type, SET1/FMA/ADD/STORE its
+ * intrinsics; returns a sum of the accumulators so no chain is dead code. */
+#define FMA_LOOP(name, target, VEC, SET1, FMA, ADD, STORE, lanes)                             \
+    target static float name(long iterations, float seed)                                   \
+    {                                                                                        \
+        VEC acc[CHAINS];                                                                     \
+        for (int c = 0; c < CHAINS; c++)                                                     \
+            acc[c] = SET1(seed * (float)(c + 1));                                            \
+        const VEC m = SET1(0.999999f), a = SET1(1e-7f);                                      \
+        for (long i = 0; i < iterations; i++) {                                              \
+            _Pragma("GCC unroll 12") for (int c = 0; c < CHAINS; c++) acc[c] =               \
+                FMA(acc[c], m, a);                                                           \
+        }                                                                                    \
+        for (int c = 1; c < CHAINS; c++)                                                     \
+            acc[0] = ADD(acc[0], acc[c]);                                                    \
+        float out[lanes], sum = 0;                                                           \
+        STORE(out, acc[0]);                                                                  \
+        for (int l = 0; l < (lanes); l++)                                                    \
+            sum += out[l];                                                                   \
+        return sum;                                                                          \
     }
-    float sum = 0;
-    for (int c = 0; c < CHAINS; c++)
-        for (int l = 0; l < LANES_PER_VECTOR; l++)
-            sum += acc[c][l];
-    return sum;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SSE_FMA(x, m, a) _mm_add_ps(_mm_mul_ps((x), (m)), (a))
+FMA_LOOP(fma_avx512, __attribute__((target("avx512f"))), __m512, _mm512_set1_ps,
+         _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps, 16)
+FMA_LOOP(fma_avx2, __attribute__((target("avx2,fma"))), __m256, _mm256_set1_ps,
+         _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps, 8)
+FMA_LOOP(fma_sse, , __m128, _mm_set1_ps, SSE_FMA, _mm_add_ps, _mm_storeu_ps, 4)
+
+static float fma_chains(int lanes, long iterations, float seed)
+{
+    return lanes == 16  ? fma_avx512(iterations, seed)
+           : lanes == 8 ? fma_avx2(iterations, seed)
+                        : fma_sse(iterations, seed);
 }
+#else
+typedef float attn_v4 __attribute__((vector_size(16)));
+static attn_v4 v4_set1(float x) { return (attn_v4){x, x, x, x}; }
+static void v4_store(float *out, attn_v4 v) { memcpy(out, &v, sizeof v); }
+#define V4_FMA(x, m, a) ((x) * (m) + (a))
+#define V4_ADD(x, y) ((x) + (y))
+FMA_LOOP(fma_generic, , attn_v4, v4_set1, V4_FMA, V4_ADD, v4_store, 4)
+
+static float fma_chains(int lanes, long iterations, float seed)
+{
+    (void)lanes;
+    return fma_generic(iterations, seed);
+}
+#endif
 
 static volatile float fma_sink;
 
 double attn_probe_fma_flops(void)
 {
-    int threads = omp_get_max_threads();
+    int lanes, threads = omp_get_max_threads();
+    attn_probe_isa(&lanes);
     double start = now();
 #pragma omp parallel
     {
-        float sum = fma_chains(FMA_ITERATIONS, 1e-3f * (float)(omp_get_thread_num() + 1));
+        float sum = fma_chains(lanes, FMA_ITERATIONS, 1e-3f * (float)(omp_get_thread_num() + 1));
 #pragma omp atomic
         fma_sink += sum;
     }
     double seconds = now() - start;
-    return 2.0 * LANES_PER_VECTOR * CHAINS * (double)FMA_ITERATIONS * threads / seconds;
+    return 2.0 * lanes * CHAINS * (double)FMA_ITERATIONS * threads / seconds;
 }
 
 const char *attn_probe_isa(int *lanes)

@@ -21,20 +21,15 @@ import csv
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _peers import find_build, log, run, timed
+
 HEADS, HEAD_DIM, DECODE_KV_HEADS = 8, 128, 1
 # the kernel tests' tolerance: |got - ref| <= ATOL + RTOL·|ref|
 ATOL, RTOL = 1e-5, 1e-4
-
-
-def log(text):
-    print(text, flush=True)
 
 
 def ensure_packages():
@@ -64,17 +59,6 @@ def peer_env(threads):
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(threads)
     return env
-
-
-def timed(fn, min_repeats=5, min_seconds=0.5):
-    """Warm-up, then repeats until both a count and a time are reached: (median, min, max)."""
-    fn()
-    times = []
-    while len(times) < min_repeats or sum(times) < min_seconds:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
 
 
 # ---- the peers, run in a child process with peer_env ---------------------------------------
@@ -163,21 +147,6 @@ def peer_child(spec):
 
 
 # ---- the parent: build, run, compare, print -------------------------------------------------
-
-def find_build(asked):
-    for name in ([asked] if asked else ["build-fast", "build", "build-dev"]):
-        path = os.path.join(ROOT, name)
-        if os.path.exists(os.path.join(path, "build.ninja")):
-            return path
-    sys.exit("peers: no configured meson build (give --build DIR)")
-
-
-def run(cmd, env=None):
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        sys.exit("peers: %s failed:\n%s%s" % (" ".join(cmd), done.stdout, done.stderr))
-    return done.stdout
-
 
 def peaks(build, threads, what, *args):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))

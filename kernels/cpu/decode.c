@@ -5,15 +5,20 @@
  * split into ranges of whole blocks (split-K over the sequence, as Flash-Decoding does: Dao et
  * al., "Flash-Decoding for long-context inference", 2023); a task walks its range run by run
  * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
- * 32 rows (from several blocks when blocks are smaller) into fp32 tiles that stay in L1, and
- * hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
+ * DECODE_CHUNK rows (from several blocks when blocks are smaller) into fp32 tiles that stay
+ * in L1, and hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
  * from that one read and keeps one online softmax per head. No barrier between blocks: the
  * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
  * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
- * prefetcher does not follow a scattered block. Counted bytes are added up by the tasks as
- * they read, and equal attn_decode_cache_count. */
+ * prefetcher does not follow a scattered block, one line per line it converts of this block
+ * (decode_isa.h's to_f32): a whole block's prefetches at once (128 lines at block 16, fp16,
+ * d 128) overflow the core's miss buffers and evict the fp32 tiles from L1, and measured
+ * slower than no prefetch at all; steps of a few rows, each prefetching its own, cost a call
+ * per step (paged 1.25x contiguous with the cache in L3). Counted bytes are added up by the
+ * tasks as they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
+#include <string.h>
 
 #include "decode_isa.h"
 
@@ -124,7 +129,7 @@ static void prefetch_rows(const void *base, int64_t row, int64_t rows, int64_t d
 }
 
 /* A chunk being gathered: up to DECODE_CHUNK fp32 rows (and int8 scales), possibly from
- * several blocks, so a paged cache of 16-token blocks still runs full 32-row chunks. */
+ * several blocks, so a paged cache of small blocks still runs full chunks. */
 typedef struct decode_fill {
     float *k, *v, *k_scale, *v_scale;
     int64_t rows;
@@ -141,9 +146,9 @@ static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill
 
 /* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
  * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
- * columns staying zero. */
+ * columns staying zero. ahead >= 0: the rows from there are prefetched as these are read. */
 static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill *f, int64_t row,
-                      int64_t count)
+                      int64_t count, int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
@@ -151,22 +156,30 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
     const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
     const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
     if (plan->in_place) {
+        if (ahead >= 0) {
+            prefetch_rows(c->k, ahead, count, d->d_qk, size);
+            prefetch_rows(c->v, ahead, count, d->d_v, size);
+        }
         plan->isa->chunk(t, (const float *)k, (const float *)v, NULL, NULL, count);
         return;
     }
     const struct {
-        const char *src;
+        const char *src, *base;
         int64_t d, ld;
         float *tile;
-    } parts[2] = {{k, d->d_qk, plan->ldq, f->k}, {v, d->d_v, plan->ldo, f->v}};
+    } parts[2] = {{k, c->k, d->d_qk, plan->ldq, f->k}, {v, c->v, d->d_v, plan->ldo, f->v}};
     for (int p = 0; p < 2; p++) {
         float *dst = parts[p].tile + f->rows * parts[p].ld;
+        const size_t row_size = (size_t)parts[p].d * size;
+        const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
+                                     : NULL;
         if (parts[p].ld == parts[p].d)
-            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst);
+            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst, pre);
         else
             for (int64_t r = 0; r < count; r++)
-                plan->isa->to_f32(c->store, parts[p].src + (size_t)(r * parts[p].d) * size,
-                                  (size_t)parts[p].d, dst + r * parts[p].ld);
+                plan->isa->to_f32(c->store, parts[p].src + (size_t)r * row_size,
+                                  (size_t)parts[p].d, dst + r * parts[p].ld,
+                                  pre ? pre + (size_t)r * row_size : NULL);
     }
     if (c->store == ATTN_DTYPE_INT8)
         for (int64_t r = 0; r < count; r++) {
@@ -182,7 +195,8 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
  * whole range, or one block). A paged range keeps the table entries of the next
  * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
  * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
- * spread over the block instead of bursting, and land before the block is reached. */
+ * spread over the block instead of bursting, and land before the block is reached. (An fp32
+ * cache read in place, with no conversion to spread them over, prefetches a block at once.) */
 static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
@@ -207,14 +221,14 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
             break;
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
         const int64_t run_end = paged ? attn_min64(end, (base + r + 1) * bs) : end;
+        /* rows of run_first in this block and in the one prefetched: the run is contiguous */
+        const int64_t row0 = row_of(cur, block, run_first);
+        const int64_t ahead0 =
+            prefetch ? row_of(cur, ring[(r + DECODE_PREFETCH_BLOCKS) % RING], run_first) : 0;
         for (int64_t at = run_first; at < run_end;) {
             const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
-            if (prefetch) {
-                const int64_t ahead = ring[(r + DECODE_PREFETCH_BLOCKS) % RING];
-                prefetch_rows(c->k, row_of(cur, ahead, at), count, d->d_qk, size);
-                prefetch_rows(c->v, row_of(cur, ahead, at), count, d->d_v, size);
-            }
-            fill_rows(plan, t, fill, row_of(cur, block, at), count);
+            fill_rows(plan, t, fill, row0 + (at - run_first), count,
+                      prefetch ? ahead0 + (at - run_first) : -1);
             cur->bytes_read += (uint64_t)count * row_bytes;
             at += count;
         }
@@ -242,8 +256,7 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     fill.v = fill.k + DECODE_CHUNK * plan->ldq;
     fill.k_scale = fill.v + DECODE_CHUNK * plan->ldo;
     fill.v_scale = fill.k_scale + DECODE_CHUNK;
-    for (int64_t f = 0; f < plan->tile_floats; f++)
-        tiles[f] = 0.0f;
+    memset(tiles, 0, (size_t)plan->tile_floats * sizeof *tiles);
     const float scale = 1.0f / sqrtf((float)d->d_qk);
     const float *q_group = q + (cur->b * d->heads + cur->kv_head * g) * d->d_qk;
     for (int64_t r = 0; r < g; r++) {

@@ -64,6 +64,16 @@ ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p) { return attn_e5m2_to_f32(*p);
 ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p) { return attn_e4m3_to_f32(*p); }
 #endif
 
+/* x, pinned in a register: GCC otherwise folds one load into each of the FMAs that share it,
+ * and the load ports, not the FMA pipes, bound the chunk kernel (2 loads per FMA). */
+ATTN_SIMD_FN vf BODY(in_reg)(vf x)
+{
+#if ATTN_SIMD_LANES > 1 && defined(__x86_64__)
+    __asm__("" : "+v"(x));
+#endif
+    return x;
+}
+
 /* s[g][j] = k_j · q_g (x k_scale[j]) for keys j0 .. j0 + 3 and heads g0 .. g0 + gb - 1; keys
  * past count repeat the last one and are not stored. */
 ATTN_SIMD_FN void BODY(dec_scores)(const attn_dtile *t, const float *k, const float *k_scale,
@@ -85,7 +95,7 @@ ATTN_SIMD_FN void BODY(dec_scores)(const attn_dtile *t, const float *k, const fl
             qv[g] = vf_load(query[g] + e);
 #pragma GCC unroll 4
         for (int i = 0; i < DEC_TJ; i++) {
-            vf kv = vf_load(key[i] + e);
+            const vf kv = BODY(in_reg)(vf_load(key[i] + e));
 #pragma GCC unroll 2
             for (int g = 0; g < gb; g++)
                 acc[i][g] = vf_fma(kv, qv[g], acc[i][g]);
@@ -148,7 +158,7 @@ ATTN_SIMD_FN void BODY(dec_pv)(const attn_dtile *t, int64_t g0, const int gn, co
             weight[g] = vf_set1(t->s[(g0 + g) * DECODE_CHUNK + j]);
 #pragma GCC unroll 8
         for (int i = 0; i < ne; i++) {
-            const vf value = vf_load(row + i * W);
+            const vf value = BODY(in_reg)(vf_load(row + i * W));
 #pragma GCC unroll 2
             for (int g = 0; g < gn; g++)
                 acc[g][i] = vf_fma(weight[g], value, acc[g][i]);
@@ -192,35 +202,51 @@ static ATTN_SIMD_KERNEL void BODY(dec_chunk)(const attn_dtile *t, const float *k
         BODY(dec_pv_heads)(t, g0, 1, v, count);
 }
 
-static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src, size_t count,
-                                              float *dst)
+/* Elements [at, at + n) of src into dst, n a multiple of W. */
+ATTN_SIMD_FN void BODY(dec_convert)(attn_dtype store, const void *src, size_t at, size_t n,
+                                    float *dst)
 {
-    const size_t whole = count / W * W;
     const uint16_t *halves = src;
     const uint8_t *bytes = src;
     switch (store) {
     case ATTN_DTYPE_FP16:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, vf_from_f16(halves + i));
         break;
     case ATTN_DTYPE_BF16:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, vf_from_bf16(halves + i));
         break;
     case ATTN_DTYPE_FP8:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_e4m3)(bytes + i));
         break;
     case ATTN_DTYPE_FP8_E5M2:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_e5m2)(bytes + i));
         break;
     case ATTN_DTYPE_INT8:
-        for (size_t i = 0; i < whole; i += W)
+        for (size_t i = at; i < at + n; i += W)
             vf_store(dst + i, BODY(from_i8)(bytes + i));
         break;
     default:
         break;
+    }
+}
+
+/* One 64-byte line at a time, each with its prefetch of the same line of `ahead`, so a
+ * block's prefetches are spread over its conversion rather than issued in one burst. */
+static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src, size_t count,
+                                              float *dst, const void *ahead)
+{
+    /* fp32 (a padded tile) is copied whole by attn_dtype_to_f32 below */
+    const size_t whole = store == ATTN_DTYPE_FP32 ? 0 : count / W * W;
+    const size_t size = attn_dtype_size(store);
+    const size_t line = 64 / size; /* elements per line: 32 or 64, a multiple of W */
+    for (size_t at = 0; at < whole; at += line) {
+        if (ahead)
+            __builtin_prefetch((const char *)ahead + at * size, 0, 1);
+        BODY(dec_convert)(store, src, at, whole - at < line ? whole - at : line, dst);
     }
     attn_dtype_to_f32(store, src, whole, count - whole, dst + whole);
 }

@@ -14,7 +14,10 @@
 
 #include "isa.h"
 
-enum { DECODE_CHUNK = 32 }; /* cache rows per tile: 32 x 128 fp32 K and V = 32 KiB */
+/* cache rows per tile: 16 x 128 fp32 K and V = 16 KiB, half of a 32 KiB L1d, so the tiles,
+ * the query and the prefetched lines fit together (32 rows filled L1 and measured 7% slower
+ * at GQA 8 and 19% at GQA 1, single thread, cache in L2/L3) */
+enum { DECODE_CHUNK = 16 };
 
 typedef struct attn_dtile {
     int64_t rows, ldq, ldo;
@@ -28,8 +31,10 @@ typedef struct attn_decode_isa {
     /* k_scale, v_scale: per-row factors (int8) or NULL. */
     void (*chunk)(const attn_dtile *t, const float *k, const float *v, const float *k_scale,
                   const float *v_scale, int64_t count);
-    /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. */
-    void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst);
+    /* dst[i] = element i of the store-typed src (int8 unscaled), vectorised. ahead: NULL, or
+     * count elements of the same store to prefetch, one cache line per line converted. */
+    void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst,
+                   const void *ahead);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */

@@ -1,11 +1,16 @@
 /* kv_cache.c — serving caches for decode: built from fp32 K and V (quantised, contiguous or
  * paged with blocks scattered at random, as a long-running vLLM pool ends up), and the bytes
  * a decode step over one reads (the formula attn_cpu_decode_cache's count must equal).
+ * Both layouts' arrays are asked for transparent huge pages, as a serving engine's long-lived
+ * pool would be (PyTorch's CPU allocator does so for buffers of 2 MiB and more under
+ * C10_THP_MEM_ALLOC_ENABLE: c10/core/alloc_cpu.cpp): with 4 KiB pages every scattered 16-token
+ * block costs a page walk that the contiguous layout's neighbouring pages share.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cpu_internal.h"
 
@@ -65,11 +70,27 @@ static int32_t *scattered_blocks(int64_t count, uint64_t seed)
     return order;
 }
 
+/* Zeroed like calloc and freed by free(); 2 MiB-aligned and advised huge when that large. */
+static void *pool_alloc(size_t bytes)
+{
+    enum { HUGE = 2 << 20 };
+    void *p = NULL;
+    if (bytes < HUGE)
+        return calloc(bytes, 1);
+    if (posix_memalign(&p, HUGE, bytes))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* advice only: 4 KiB pages still work if refused */
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
 static int build_alloc(attn_kv_owned *o, const attn_dims *dims, int64_t rows, bool int8)
 {
     const size_t size = attn_dtype_size(o->cache.store);
-    o->k = calloc((size_t)(rows * dims->d_qk) * size + 1, 1);
-    o->v = calloc((size_t)(rows * dims->d_v) * size + 1, 1);
+    o->k = pool_alloc((size_t)(rows * dims->d_qk) * size + 1);
+    o->v = pool_alloc((size_t)(rows * dims->d_v) * size + 1);
     if (int8) {
         o->k_scale = calloc((size_t)rows + 1, sizeof(float));
         o->v_scale = calloc((size_t)rows + 1, sizeof(float));
