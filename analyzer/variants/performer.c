@@ -53,6 +53,7 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
     } else {
         c.extra = state; /* prefill keeps the state in workspace: forward only */
     }
+    c.dram = attn_performer_dram(s, p, &c);
     return c;
 }
 

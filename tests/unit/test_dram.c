@@ -148,7 +148,9 @@ static void h100_llama70b(void **state)
     attn_model_free(&m);
 }
 
-/* dram <= hbm for every variant, phase, length and cache size. */
+/* dram <= hbm for every variant, phase, length and cache size on a GPU. On a CPU a written
+ * element costs at most a fill, BLAS's clearing pass (a fill and a write-back) besides the
+ * write-back the IO model counts: dram <= hbm + 3 x the bytes written. */
 static void dram_never_exceeds_hbm(void **state)
 {
     (void)state;
@@ -169,7 +171,8 @@ static void dram_never_exceeds_hbm(void **state)
                         if (attn_plan_cost_cached(plan, &req, &cache, &c, NULL))
                             continue; /* low-rank has no causal form */
                         long double hbm = c.read_bytes + c.write_bytes;
-                        if (!(c.dram_bytes <= hbm && c.dram_bytes > 0))
+                        long double most = hbm + (cpu ? 3 * c.write_bytes : 0);
+                        if (!(c.dram_bytes <= most && c.dram_bytes > 0))
                             fail_msg("%s n=%lld llc=%llu: dram %Lg, hbm %Lg",
                                      attn_variant_name(v), (long long)n,
                                      (unsigned long long)caches[k], c.dram_bytes, hbm);
