@@ -244,7 +244,7 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     workspace(&s, KEY_TILE * width + (long double)(positions * sh->heads) * (KEY_TILE + dc + 2));
     part(&s, qc, ATTN_PASS_READ, per_block);
     part(&s, qe, ATTN_PASS_READ, per_block);
-    attn_walk_pass_add(&s.w, latent, ATTN_PASS_READ, fminl(1, visit.key_rows / blocks / n), 1);
+    attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));
     part(&s, oc, ATTN_PASS_WRITE, per_block);
     attn_walk_loop(&s.w, 1);
     pass(&s, oc, ATTN_PASS_READ);

@@ -1,7 +1,7 @@
 /* dram_walk.c — replays a step's passes (dram_walk.h) against an LRU cache of whole buffers.
  *
- * The stack distance of a pass is its buffer plus every buffer touched since the buffer's last
- * pass (each new instance of a per-head buffer counted again): a cyclic sweep longer than an
+ * The stack distance of a pass is its buffer plus what every other pass touched since the
+ * buffer's last pass (up to each instance of their buffers whole): a cyclic sweep longer than an
  * LRU cache evicts itself before it comes round, so a pass hits whole or misses whole. Dirty
  * data is conserved: everything written reaches DRAM exactly once, when it is evicted (a later
  * miss of its buffer, or a new instance taking its place) or at the end, as callgrind's count
@@ -41,7 +41,14 @@ void attn_walk_pass_add(attn_walk *w, int buffer, attn_pass_kind kind, long doub
         w->overflow = true;
         return;
     }
-    w->passes[w->npasses++] = (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times};
+    w->passes[w->npasses++] = (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false};
+}
+
+void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
+{
+    attn_walk_pass_add(w, buffer, ATTN_PASS_READ, part, 1);
+    if (!w->overflow)
+        w->passes[w->npasses - 1].prefix = true;
 }
 
 typedef struct walk_state {
@@ -53,6 +60,8 @@ typedef struct walk_state {
     long double instance[ATTN_WALK_BUFFERS];
     long double reached[ATTN_WALK_BUFFERS]; /* elements of this instance ever touched */
     long double seen[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS]; /* instances at b's last pass */
+    long double volume[ATTN_WALK_BUFFERS]; /* elements touched so far, all passes */
+    long double seen_volume[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS];
     unsigned long long last[ATTN_WALK_BUFFERS];              /* 0 = this instance untouched */
     unsigned long long clock;
     unsigned long long ever[ATTN_WALK_BUFFERS]; /* last pass over any instance */
@@ -64,8 +73,10 @@ static long double distance(const walk_state *st, int b)
     long double d = w->buffers[b].elems;
     for (int c = 0; c < w->nbuffers; c++)
         if (c != b && st->ever[c] > st->last[b]) {
+            /* what c's passes touched since, at most all of each instance of c */
             long double instances = st->instance[c] - st->seen[b][c];
-            d += w->buffers[c].elems * (instances > 1 ? instances : 1);
+            long double most = w->buffers[c].elems * (instances > 1 ? instances : 1);
+            d += fminl(most, st->volume[c] - st->seen_volume[b][c]);
         }
     return d;
 }
@@ -88,8 +99,10 @@ static void replay_pass(walk_state *st, const attn_walk_pass *p)
     bool fills = p->kind != ATTN_PASS_WRITE || st->write_allocate;
     /* parts are taken in order (a head's stripe, a block's rows): a hit still misses the part
      * of the buffer no pass has reached yet */
-    long double fresh = fminl(part, size - st->reached[b]);
-    st->reached[b] = fminl(size, st->reached[b] + part);
+    long double fresh = p->prefix ? fmaxl(0, part - st->reached[b])
+                                  : fminl(part, size - st->reached[b]);
+    st->reached[b] = p->prefix ? fmaxl(st->reached[b], part)
+                               : fminl(size, st->reached[b] + part);
     if (hit && fills)
         st->moved += fresh;
     if (!hit) {
@@ -104,8 +117,11 @@ static void replay_pass(walk_state *st, const attn_walk_pass *p)
     if (p->times > 1 && part + tiles_besides(w, b) > st->room)
         st->moved += (p->times - 1) * part;
     st->last[b] = st->ever[b] = ++st->clock;
-    for (int c = 0; c < w->nbuffers; c++)
+    st->volume[b] += part;
+    for (int c = 0; c < w->nbuffers; c++) {
         st->seen[b][c] = st->instance[c];
+        st->seen_volume[b][c] = st->volume[c];
+    }
 }
 
 /* A buffer of period k takes a new instance at iterations 0, k, 2k ... of its loop: the old

@@ -37,6 +37,8 @@ typedef struct attn_walk_pass {
     attn_pass_kind kind;
     long double part;  /* the fraction of the buffer it touches (a block of rows, a stripe) */
     long double times; /* reads the same part this many times back to back (a tile sweep) */
+    bool prefix;       /* the part is the buffer's start again (a causal block's keys), not
+                          the next one in order */
 } attn_walk_pass;
 
 typedef struct attn_walk {
@@ -54,6 +56,8 @@ int attn_walk_buffer_add(attn_walk *w, long double elems, long double period, bo
 void attn_walk_loop(attn_walk *w, long double repeats);
 void attn_walk_pass_add(attn_walk *w, int buffer, attn_pass_kind kind, long double part,
                         long double times);
+/* A read of the first `part` of a buffer, which earlier passes may have read already. */
+void attn_walk_prefix_add(attn_walk *w, int buffer, long double part);
 /* Elements that reach DRAM through a cache of `room` elements; -1 when the description
  * overflowed. Loops longer than 512 iterations are replayed for two periods of their buffers
  * and extrapolated (their iterations repeat exactly after that). */
