@@ -114,7 +114,16 @@ long double attn_flash2_dram(const attn_shape *s, const attn_cost_point *p,
  * rows do not stay in the cache. */
 long double attn_flash1_dram(const attn_shape *s, const attn_cost_point *p,
                              const attn_layer_cost *io);
-/* Standard attention: S and P read back from the cache when one head's scores fit. */
+/* The variants whose kernels are whole-buffer passes, each step walked against the cache
+ * (dram_steps.c, dram_walk.c). */
 long double attn_standard_dram(const attn_shape *s, const attn_cost_point *p,
                                const attn_layer_cost *io);
+long double attn_performer_dram(const attn_shape *s, const attn_cost_point *p,
+                                const attn_layer_cost *io);
+long double attn_lowrank_dram(const attn_shape *s, const attn_cost_point *p,
+                              const attn_layer_cost *io);
+long double attn_mla_naive_dram(const attn_shape *s, const attn_cost_point *p,
+                                const attn_layer_cost *io);
+long double attn_mla_dram(const attn_shape *s, const attn_cost_point *p,
+                          const attn_layer_cost *io);
 #endif

@@ -109,19 +109,3 @@ long double attn_flash1_dram(const attn_shape *s, const attn_cost_point *p,
     return minld(io->read + io->write,
                  kv + n * h * (long double)s->d_qk + out + allocate_fills(p, out, 0));
 }
-
-long double attn_standard_dram(const attn_shape *s, const attn_cost_point *p,
-                               const attn_layer_cost *io)
-{
-    if (p->llc <= 0 || p->phase != ATTN_PHASE_PREFILL)
-        return io->read + io->write;
-    long double n = (long double)p->n, h = (long double)s->heads;
-    long double scores = 2 * n * n; /* one head's S and P */
-    long double flight = minld(h * (p->batch > 0 ? (long double)p->batch : 1),
-                               (long double)resident(p));
-    long double written = allocate_fills(p, io->write, 0);
-    if (flight * scores > room(p, 0))
-        return minld(io->read + io->write, io->read + io->write + written);
-    /* S and P are read back from the cache; they still reach DRAM once, as write-backs */
-    return minld(io->read + io->write, io->read - h * scores + io->write + written);
-}

@@ -106,6 +106,8 @@ void attn_train_flash_backward(const attn_shape *s, const attn_cost_point *p, bo
         read += 2 * n * dv, write += n;
     c->read += h * read;
     c->write += h * write;
+    if (c->dram > 0) /* the forward's cache-aware traffic; the backward's as the IO model */
+        c->dram += h * (read + write);
     c->flops *= 3.5L;
     c->other_flops = c->other_flops / 5 * (5 + 5 + 4); /* forward, recomputed P, dS */
 }
@@ -120,5 +122,6 @@ attn_layer_cost attn_train_streamed(const attn_layer_cost *fwd)
     c.read = 2 * fwd->read + fwd->write; /* inputs again, output gradients */
     c.write = fwd->write + fwd->read;    /* one gradient per input */
     c.batch_read = 2 * fwd->batch_read;
+    c.dram = 0; /* the walked step is the forward's: a training step moves the IO model's */
     return c;
 }

@@ -76,9 +76,10 @@ static attn_layer_cost layer_cost(const attn_plan *plan, const attn_cost_request
     };
     point_kernel(plan, cache, &point);
     attn_layer_cost c = attn_variant_layer_cost(plan->variant, &plan->shape, &point);
-    /* a cache never adds to what the IO model moves: dram <= hbm always */
+    /* a GPU's cache never adds to what the IO model moves: dram <= hbm. A CPU's can: a store
+     * that misses fills its line first, and BLAS clears C in a pass of its own (dram_steps.c) */
     long double io = c.read + c.write;
-    c.dram = c.dram > 0 && c.dram < io ? c.dram : io;
+    c.dram = c.dram > 0 && (point.write_allocate || c.dram < io) ? c.dram : io;
     return c;
 }
 
@@ -187,7 +188,7 @@ void attn_roofline_compute(const attn_cost *cost, double peak_flops, double band
                            attn_roofline *out)
 {
     long double hbm = cost->read_bytes + cost->write_bytes;
-    long double bytes = cost->dram_bytes > 0 && cost->dram_bytes < hbm ? cost->dram_bytes : hbm;
+    long double bytes = cost->dram_bytes > 0 ? cost->dram_bytes : hbm; /* bounded by the plan */
     out->intensity = bytes > 0 ? cost->flops / bytes : 0;
     out->compute_s = peak_flops > 0 ? cost->flops / (long double)peak_flops : 0;
     out->memory_s = bandwidth > 0 ? bytes / (long double)bandwidth : 0;

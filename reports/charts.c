@@ -319,8 +319,10 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     if (!d)
         return attn_fail(diag, ATTN_ERR_NOMEM, "out of memory");
     char ceiling[320];
-    snprintf(ceiling, sizeof ceiling, "%s DRAM roof (%.4g TFLOP/s, %.4g TB/s)", dev->name,
-             peak / 1e12, dev->bandwidth_bytes_per_s / 1e12);
+    /* a preset gets an L2 roof only with a cited measurement; the chart says when it has none */
+    snprintf(ceiling, sizeof ceiling, "%s DRAM roof (%.4g TFLOP/s, %.4g TB/s)%s", dev->name,
+             peak / 1e12, dev->bandwidth_bytes_per_s / 1e12,
+             dev->l2_bandwidth_bytes_per_s > 0 ? "" : "; no cited L2 bandwidth, no L2 roof");
     add_ceiling(d, peak, dev->bandwidth_bytes_per_s, ceiling);
     if (dev->l2_bandwidth_bytes_per_s > 0) {
         snprintf(ceiling, sizeof ceiling, "%s L2 roof (%.4g TB/s)", dev->name,

@@ -56,6 +56,7 @@ static attn_layer_cost lowrank_cost(const attn_shape *s, const attn_cost_point *
     c.write = c.kv_write + 2 * scores + h * n * dv;
     c.kv = state;
     c.extra = decode ? 0 : state + scores;
+    c.dram = attn_lowrank_dram(s, p, &c);
     return c;
 }
 

@@ -81,6 +81,7 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
         c.write += rows * (2 * dc + dr);
         c.extra = rows * (2 * dc + dr);
     }
+    c.dram = attn_mla_dram(s, p, &c);
     return c;
 }
 

@@ -66,6 +66,7 @@ static attn_layer_cost mla_naive_cost(const attn_shape *s, const attn_cost_point
     c.write = c.kv_write + h * n * dqk + h * n * dv; /* forward only: no logsumexp */
     c.kv = (long double)attn_tokens_held(p) * (long double)mla_naive_kv_elems(s).per_token;
     c.extra = h * n * dqk; /* the concatenated queries */
+    c.dram = attn_mla_naive_dram(s, p, &c);
     return c;
 }
 
@@ -88,6 +89,8 @@ static attn_layer_cost mla_naive_train(const attn_shape *s, const attn_cost_poin
     c.flops += 3 * up_flops;
     c.read += latents + kv;
     c.write += latents;
+    if (c.dram > 0)
+        c.dram += 2 * latents + kv;
     c.batch_read *= 2;
     return c;
 }

@@ -81,6 +81,7 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
                  hq * blocks * slot + hq * n * (dqk + width);
         c.write = g * (summed + blocks) * slot + hq * n * dv;
         c.extra = g * blocks * slot;
+        c.dram = attn_performer_dram(s, p, &c);
         return c;
     }
     if (k->query_rows > 0) { /* separate sums and readout passes (a GPU) */
@@ -93,6 +94,7 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
         if (p->phase != ATTN_PHASE_DECODE)
             c.write += moved; /* the state goes to global memory between the passes */
     }
+    c.dram = attn_performer_dram(s, p, &c);
     return c;
 }
 

@@ -62,6 +62,7 @@ static attn_layer_cost standard_cost(const attn_shape *s, const attn_cost_point 
         c.write = h * ((long double)s->d_v + 2 * t);
         c.kv_read = h * t * (long double)(s->d_qk + s->d_v);
         c.extra = t * h;
+        c.dram = attn_standard_dram(s, p, &c);
         return c;
     }
     /* S is computed whole and masked: a causal prefill executes all n^2 pairs. */

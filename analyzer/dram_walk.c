@@ -1,0 +1,190 @@
+/* dram_walk.c — replays a step's passes (dram_walk.h) against an LRU cache of whole buffers.
+ *
+ * The stack distance of a pass is its buffer plus what every other pass touched since the
+ * buffer's last pass (up to each instance of their buffers whole): a cyclic sweep longer than an
+ * LRU cache evicts itself before it comes round, so a pass hits whole or misses whole. Dirty
+ * data is conserved: everything written reaches DRAM exactly once, when it is evicted (a later
+ * miss of its buffer, or a new instance taking its place) or at the end, as callgrind's count
+ * of write-backs (traffic_sim.c) and a GPU's L2 both do.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dram_walk.h"
+
+enum { FULL_REPLAY = 512 };
+
+int attn_walk_buffer_add(attn_walk *w, long double elems, long double period, bool tile)
+{
+    if (w->nbuffers >= ATTN_WALK_BUFFERS) {
+        w->overflow = true;
+        return -1;
+    }
+    w->buffers[w->nbuffers] = (attn_walk_buffer){elems > 0 ? elems : 0, period, tile};
+    return w->nbuffers++;
+}
+
+void attn_walk_loop(attn_walk *w, long double repeats)
+{
+    if (w->nloops >= ATTN_WALK_LOOPS) {
+        w->overflow = true;
+        return;
+    }
+    w->loop_first[w->nloops] = w->npasses;
+    w->loop_repeats[w->nloops++] = repeats > 0 ? repeats : 0;
+}
+
+void attn_walk_pass_add(attn_walk *w, int buffer, attn_pass_kind kind, long double part,
+                        long double times)
+{
+    if (buffer < 0 || w->npasses >= ATTN_WALK_PASSES || w->nloops == 0) {
+        w->overflow = true;
+        return;
+    }
+    w->passes[w->npasses++] = (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false};
+}
+
+void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
+{
+    attn_walk_pass_add(w, buffer, ATTN_PASS_READ, part, 1);
+    if (!w->overflow)
+        w->passes[w->npasses - 1].prefix = true;
+}
+
+typedef struct walk_state {
+    const attn_walk *w;
+    long double room;
+    bool write_allocate;
+    long double moved;
+    long double dirty[ATTN_WALK_BUFFERS];
+    long double instance[ATTN_WALK_BUFFERS];
+    long double reached[ATTN_WALK_BUFFERS]; /* elements of this instance ever touched */
+    long double seen[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS]; /* instances at b's last pass */
+    long double volume[ATTN_WALK_BUFFERS]; /* elements touched so far, all passes */
+    long double seen_volume[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS];
+    unsigned long long last[ATTN_WALK_BUFFERS];              /* 0 = this instance untouched */
+    unsigned long long clock;
+    unsigned long long ever[ATTN_WALK_BUFFERS]; /* last pass over any instance */
+} walk_state;
+
+static long double distance(const walk_state *st, int b)
+{
+    const attn_walk *w = st->w;
+    long double d = w->buffers[b].elems;
+    for (int c = 0; c < w->nbuffers; c++)
+        if (c != b && st->ever[c] > st->last[b]) {
+            /* what c's passes touched since, at most all of each instance of c */
+            long double instances = st->instance[c] - st->seen[b][c];
+            long double most = w->buffers[c].elems * (instances > 1 ? instances : 1);
+            d += fminl(most, st->volume[c] - st->seen_volume[b][c]);
+        }
+    return d;
+}
+
+static long double tiles_besides(const attn_walk *w, int b)
+{
+    long double t = 0;
+    for (int c = 0; c < w->nbuffers; c++)
+        if (c != b && w->buffers[c].tile)
+            t += w->buffers[c].elems;
+    return t;
+}
+
+static void replay_pass(walk_state *st, const attn_walk_pass *p)
+{
+    const attn_walk *w = st->w;
+    int b = p->buffer;
+    long double size = w->buffers[b].elems, part = p->part * size;
+    bool hit = st->last[b] && distance(st, b) <= st->room;
+    bool fills = p->kind != ATTN_PASS_WRITE || st->write_allocate;
+    /* parts are taken in order (a head's stripe, a block's rows): a hit still misses the part
+     * of the buffer no pass has reached yet */
+    long double fresh = p->prefix ? fmaxl(0, part - st->reached[b])
+                                  : fminl(part, size - st->reached[b]);
+    st->reached[b] = p->prefix ? fmaxl(st->reached[b], part)
+                               : fminl(size, st->reached[b] + part);
+    if (hit && fills)
+        st->moved += fresh;
+    if (!hit) {
+        long double evicted = st->dirty[b] * p->part;
+        st->moved += evicted;
+        st->dirty[b] -= evicted;
+        if (fills)
+            st->moved += part;
+    }
+    if (p->kind != ATTN_PASS_READ)
+        st->dirty[b] = fminl(size, st->dirty[b] + part);
+    if (p->times > 1 && part + tiles_besides(w, b) > st->room)
+        st->moved += (p->times - 1) * part;
+    st->last[b] = st->ever[b] = ++st->clock;
+    st->volume[b] += part;
+    for (int c = 0; c < w->nbuffers; c++) {
+        st->seen[b][c] = st->instance[c];
+        st->seen_volume[b][c] = st->volume[c];
+    }
+}
+
+/* A buffer of period k takes a new instance at iterations 0, k, 2k ... of its loop: the old
+ * one's dirty data is written back when it is evicted, whenever that is. */
+static void renew(walk_state *st, int first, int end, long double iteration)
+{
+    const attn_walk *w = st->w;
+    bool renewed[ATTN_WALK_BUFFERS] = {false};
+    for (int i = first; i < end; i++) {
+        int b = w->passes[i].buffer;
+        long double k = w->buffers[b].period;
+        if (renewed[b] || k <= 0 || fmodl(iteration, k) != 0)
+            continue;
+        renewed[b] = true;
+        st->moved += st->dirty[b];
+        st->dirty[b] = 0;
+        st->last[b] = 0;
+        st->reached[b] = 0;
+        st->instance[b] += 1;
+    }
+}
+
+static void replay(walk_state *st, int first, int end, long double from, long double to)
+{
+    for (long double it = from; it < to; it++) {
+        renew(st, first, end, it);
+        for (int i = first; i < end; i++)
+            replay_pass(st, &st->w->passes[i]);
+    }
+}
+
+static void replay_loop(walk_state *st, int loop)
+{
+    const attn_walk *w = st->w;
+    int first = w->loop_first[loop];
+    int end = loop + 1 < w->nloops ? w->loop_first[loop + 1] : w->npasses;
+    long double repeats = w->loop_repeats[loop];
+    long double period = 1;
+    for (int i = first; i < end; i++)
+        period = fmaxl(period, w->buffers[w->passes[i].buffer].period);
+    if (repeats <= FULL_REPLAY || repeats < 4 * period) {
+        replay(st, first, end, 0, ceill(repeats));
+        return;
+    }
+    /* after one period of every buffer the iterations repeat: replay two, scale the second */
+    replay(st, first, end, 0, period);
+    long double before = st->moved;
+    replay(st, first, end, period, 2 * period);
+    st->moved += (st->moved - before) * ((repeats - 2 * period) / period);
+}
+
+long double attn_walk_dram(const attn_walk *w, long double room, bool write_allocate)
+{
+    if (w->overflow)
+        return -1;
+    static _Thread_local walk_state st;
+    memset(&st, 0, sizeof st);
+    st.w = w;
+    st.room = room;
+    st.write_allocate = write_allocate;
+    for (int loop = 0; loop < w->nloops; loop++)
+        replay_loop(&st, loop);
+    for (int b = 0; b < w->nbuffers; b++)
+        st.moved += st.dirty[b];
+    return st.moved;
+}
