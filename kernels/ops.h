@@ -60,6 +60,9 @@ typedef struct attn_kernel_ops {
      * same plan gpu_job builds from), so the model is evaluated with it; NULL: no re-reads. */
     int (*gpu_tiling)(const attn_problem *p, const struct attn_gpu_device *device,
                       attn_kernel_tiling *out);
+    /* NULL, or puts back what a run changes in place (a recurrent decode step's state), so
+     * the next run repeats the same step; the harness calls it outside the timed call. */
+    void (*rewind)(const attn_problem *p, void *work);
 } attn_kernel_ops;
 
 /* A variant's own kernels (analyzer/variants/meson.build, 'kernels'): kernels/cpu/NAME.c

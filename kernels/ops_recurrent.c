@@ -51,10 +51,14 @@ int attn_recurrent_step(attn_recurrent *r, const attn_recurrent_kind *kind, void
 {
     if (r->qkv.dims.n_kv < 1)
         return ATTN_ERR_RANGE;
-    attn_state_view view = kind->view(ctx);
-    copy_state(r, &view, false);
     attn_qkv_token(&r->qkv, r->qkv.dims.n_kv - 1, r->k_tok, r->v_tok);
     return kind->absorb(ctx, r->k_tok, r->v_tok, r->qkv.q, out, stats);
+}
+
+void attn_recurrent_rewind(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx)
+{
+    attn_state_view view = kind->view(ctx);
+    copy_state(r, &view, false);
 }
 
 void attn_recurrent_free(attn_recurrent *r)

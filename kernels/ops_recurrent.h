@@ -1,8 +1,9 @@
 /* ops_recurrent.h — decode for variants whose cache is a fixed state (Performer, low-rank).
  *
- * Setup absorbs the first t - 1 cached tokens into the state and saves it; each run restores
- * the saved state and absorbs token t together with the new query, so every timed call does
- * the same work. The restore (one copy of the state) is inside the timing; bench rows say so.
+ * Setup absorbs the first t - 1 cached tokens into the state and saves it; each run absorbs
+ * token t together with the new query. Before each timed or simulated call the harness
+ * rewinds the state to the saved one (the ops' `rewind`), outside the call, so every call
+ * does the same work and neither its time nor its traffic includes the copy.
  */
 #ifndef ATTN_OPS_RECURRENT_H
 #define ATTN_OPS_RECURRENT_H
@@ -34,6 +35,8 @@ typedef struct attn_recurrent {
 int attn_recurrent_prepare(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx);
 int attn_recurrent_step(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx,
                         float *out, attn_kernel_stats *stats);
+/* Puts back the state prepare saved (a copy, outside the measured step). */
+void attn_recurrent_rewind(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx);
 void attn_recurrent_free(attn_recurrent *r);
 
 /* Inputs and decode state of Performer (ops_performer.c) and low-rank (ops_lowrank.c), shared

@@ -88,6 +88,8 @@ static double now(void)
 static int cpu_run(void *ctx, attn_kernel_stats *stats, double *seconds)
 {
     cpu_context *c = ctx;
+    if (c->ops->rewind)
+        c->ops->rewind(&c->problem, c->work);
     double start = now();
     int rc = c->ops->run(&c->problem, c->work, c->out, stats);
     return attn_backend_ran(rc, now() - start, seconds);

@@ -110,7 +110,8 @@ static const char *flash_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_cpu_ops_standard = {attn_exact_setup, standard_run,
                                                attn_exact_reference, attn_exact_teardown,
                                                standard_unsupported, NULL, attn_qkv_baseline,
-                                               false, NULL};
+                                               false, NULL, NULL};
 const attn_kernel_ops attn_cpu_ops_flash = {attn_exact_setup, flash_run,
                                             attn_exact_reference, attn_exact_teardown,
-                                            flash_unsupported, NULL, attn_qkv_baseline, true, NULL};
+                                            flash_unsupported, NULL, attn_qkv_baseline, true, NULL,
+                                            NULL};

@@ -98,6 +98,13 @@ static int lowrank_run(const attn_problem *p, void *work, float *out, attn_kerne
                             stats);
 }
 
+static void lowrank_rewind(const attn_problem *p, void *work)
+{
+    attn_lowrank_work *w = work;
+    if (p->phase == ATTN_PHASE_DECODE)
+        attn_recurrent_rewind(&w->rec, &lowrank_kind, w);
+}
+
 static int lowrank_reference(const attn_problem *p, void *work, double *out)
 {
     (void)p;
@@ -115,4 +122,4 @@ const char *attn_lowrank_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_cpu_ops_lowrank = {attn_lowrank_setup, lowrank_run,
                                               lowrank_reference, attn_lowrank_teardown,
                                               attn_lowrank_unsupported, NULL, attn_qkv_baseline,
-                                              false, NULL};
+                                              false, NULL, lowrank_rewind};

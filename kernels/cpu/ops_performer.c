@@ -76,6 +76,13 @@ static int performer_run(const attn_problem *p, void *work, float *out, attn_ker
     return attn_cpu_performer(&x->dims, p->features, w->omega, x->q, x->k, x->v, out, stats);
 }
 
+static void performer_rewind(const attn_problem *p, void *work)
+{
+    attn_performer_work *w = work;
+    if (p->phase == ATTN_PHASE_DECODE)
+        attn_recurrent_rewind(&w->rec, &performer_kind, w);
+}
+
 static int performer_reference(const attn_problem *p, void *work, double *out)
 {
     (void)p;
@@ -90,4 +97,5 @@ static const char *performer_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_cpu_ops_performer = {attn_performer_setup, performer_run,
                                                 performer_reference, attn_performer_teardown,
-                                                performer_unsupported, NULL, attn_qkv_baseline, false, NULL};
+                                                performer_unsupported, NULL, attn_qkv_baseline, false, NULL,
+                                                performer_rewind};

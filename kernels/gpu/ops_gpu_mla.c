@@ -304,8 +304,8 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline, false, absorbed_tiling};
+                                          attn_mla_baseline, false, absorbed_tiling, NULL};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
                                                 naive_job, attn_mla_baseline, false,
-                                                naive_tiling};
+                                                naive_tiling, NULL};
