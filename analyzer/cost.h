@@ -35,6 +35,15 @@ typedef struct attn_cost_point {
     attn_kernel_tiling tiling; /* the kernel's re-reads (attnscope.h); zero: none */
 } attn_cost_point;
 
+/* The CPU MLA kernel's blocking (kernels/cpu/mla_absorbed.c): stacked query rows of all heads,
+ * max(1, 64 / h) positions per block, 64 latent rows per key tile; the model (variants/mla.c)
+ * and the cache walk (dram_steps.c) read it from here. */
+enum { ATTN_MLA_BLOCK_ROWS = 64, ATTN_MLA_KEY_TILE = 64 };
+static inline int64_t attn_mla_block_positions(int64_t heads)
+{
+    return heads < ATTN_MLA_BLOCK_ROWS ? ATTN_MLA_BLOCK_ROWS / heads : 1;
+}
+
 /* Passes over an operand that a kernel's blocks of `block` (0 = one block) take of `rows`. */
 long double attn_tiling_passes(int64_t rows, int64_t block);
 

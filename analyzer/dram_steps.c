@@ -204,7 +204,8 @@ long double attn_mla_naive_dram(const attn_shape *sh, const attn_cost_point *p,
     attn_tiled_visit visit = attn_tiled_visit_count(p, br, bc);
     long double sweeps = fmaxl(1, visit.key_rows / n);
     attn_walk_loop(&s.w, h);
-    workspace(&s, (long double)br * (dqk + (long double)bc + dv + 3) + (long double)bc * (dqk + dv));
+    workspace(&s, (long double)br * (dqk + (long double)bc + dv + 3) +
+                      (long double)bc * (dqk + dv));
     part(&s, q, ATTN_PASS_READ, per);
     attn_walk_pass_add(&s.w, kv, ATTN_PASS_READ, per, sweeps);
     pass(&s, o, ATTN_PASS_WRITE);
@@ -219,8 +220,7 @@ long double attn_mla_naive_dram(const attn_shape *sh, const attn_cost_point *p,
 long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
                           const attn_layer_cost *io)
 {
-    enum { ROWS = 64, KEY_TILE = 64 }; /* the kernel's blocking, as mla.c counts it */
-    int64_t positions = sh->heads < ROWS ? ROWS / sh->heads : 1;
+    int64_t positions = attn_mla_block_positions(sh->heads);
     if (no_cache(p) || p->phase == ATTN_PHASE_DECODE || p->n <= positions)
         return io->read + io->write;
     step s = {.cpu = p->tiles_in_llc};
@@ -228,7 +228,7 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     long double dc = (long double)sh->d_c, dr = (long double)sh->d_r, dn = (long double)sh->d_n;
     long double dv = (long double)sh->d_v, width = dc + dr;
     long double blocks = ceill(n / (long double)positions), per_block = 1 / blocks;
-    attn_tiled_visit visit = attn_tiled_visit_count(p, positions, KEY_TILE);
+    attn_tiled_visit visit = attn_tiled_visit_count(p, positions, ATTN_MLA_KEY_TILE);
     int qn = buf(&s, h * n * dn, 0), qr = buf(&s, h * n * dr, 0);
     int wk = buf(&s, h * dn * dc, 0), wv = buf(&s, h * dv * dc, 0);
     int qc = buf(&s, h * n * dc, 0), qe = buf(&s, h * n * dr, 0);
@@ -241,7 +241,8 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     pass(&s, qr, ATTN_PASS_READ);
     pass(&s, qe, ATTN_PASS_WRITE);
     attn_walk_loop(&s.w, blocks);
-    workspace(&s, KEY_TILE * width + (long double)(positions * sh->heads) * (KEY_TILE + dc + 2));
+    workspace(&s, ATTN_MLA_KEY_TILE * width +
+                      (long double)(positions * sh->heads) * (ATTN_MLA_KEY_TILE + dc + 2));
     part(&s, qc, ATTN_PASS_READ, per_block);
     part(&s, qe, ATTN_PASS_READ, per_block);
     attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));

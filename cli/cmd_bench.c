@@ -303,9 +303,7 @@ static int run_case(const bench_options *o, attn_bench_case *c, int *failures)
     attn_traffic_text traffic;
     attn_diag diag = {{0}};
     c->traffic_text = &traffic;
-    int rc = attn_bench_supported(c, &diag);
-    if (!rc) /* the GPU backends may still find the tiles too large for the device */
-        rc = attn_bench_run(c, &row, &diag);
+    int rc = attn_bench_run(c, &row, &diag); /* UNSUPPORTED: refused, or tiles too large */
     if (rc == ATTN_ERR_UNSUPPORTED) {
         fprintf(stderr, "attnscope: skipped %s %s n=%lld: %s\n", c->variant, c->backend->name,
                 (long long)c->seq, diag.msg);

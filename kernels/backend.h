@@ -36,6 +36,9 @@ typedef struct attn_backend {
     /* The fast memory one work-group's tiles may use: the M of the IO model (the CPU's L2, a
      * GPU's local memory); problems default to it. 0 when the backend cannot run. */
     size_t (*sram_bytes)(void);
+    /* GPU backends: the device limits their job plans are built from, so the model reads the
+     * same blocks (kernel_tiling.c); NULL for other kinds, or NULL returned when unusable. */
+    const struct attn_gpu_device *(*gpu_limits)(void);
     /* NULL when this backend runs `ops` (a variant's kernels of its kind; NULL when it has
      * none) on p; otherwise why not, in a few words. Callers ask before they prepare anything,
      * so a problem a backend does not take is skipped, never a failure. */

@@ -28,14 +28,11 @@ static void mla_kv_formula(const attn_shape *s, char *buf, size_t len)
              (unsigned long long)mla_kv_elems(s).per_token);
 }
 
-/* The CPU kernel's blocking (kernels/cpu/mla_absorbed.c): stacked query rows of all heads,
- * max(1, 64 / h) positions per block, 64 latent rows per tile. A GPU's comes in the request's
- * tiling (kernels/gpu/ops_gpu_mla.c): its positions per block, keys loaded exactly (tile 1),
- * heads cut into groups that each load the latent tiles, splits of the cache whose partials
- * [o_c | max | sum] and the stacked queries pass through global memory, and W_UK, W_UV read by
- * every sequence once per pass of project_rows positions. */
-enum { MLA_BLOCK_ROWS = 64, MLA_KEY_TILE = 64 };
-
+/* The CPU kernel's blocking is cost.h's (attn_mla_block_positions, ATTN_MLA_KEY_TILE). A GPU's
+ * comes in the request's tiling (kernels/gpu/ops_gpu_mla.c): its positions per block, keys
+ * loaded exactly (tile 1), heads cut into groups that each load the latent tiles, splits of the
+ * cache whose partials [o_c | max | sum] and the stacked queries pass through global memory,
+ * and W_UK, W_UV read by every sequence once per pass of project_rows positions. */
 static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
 {
     attn_layer_cost c = {0};
@@ -44,11 +41,9 @@ static attn_layer_cost mla_cost(const attn_shape *s, const attn_cost_point *p)
     long double h = (long double)s->heads, dc = (long double)s->d_c, dr = (long double)s->d_r;
     long double dn = (long double)s->d_n, dv = (long double)s->d_v, rows = n * h;
     const attn_kernel_tiling *k = &p->tiling;
-    int64_t positions = k->query_rows > 0            ? k->query_rows
-                        : s->heads < MLA_BLOCK_ROWS ? MLA_BLOCK_ROWS / s->heads
-                                                    : 1;
+    int64_t positions = k->query_rows > 0 ? k->query_rows : attn_mla_block_positions(s->heads);
     attn_tiled_visit v =
-        attn_tiled_visit_count(p, positions, k->key_cols > 0 ? k->key_cols : MLA_KEY_TILE);
+        attn_tiled_visit_count(p, positions, k->key_cols > 0 ? k->key_cols : ATTN_MLA_KEY_TILE);
     c.flops = 2 * rows * dn * dc + 2 * pairs * h * (dc + dr) + 2 * pairs * h * dc +
               2 * rows * dc * dv;
     c.flops_executed = 2 * rows * dn * dc + 2 * v.pairs * h * (2 * dc + dr) + 2 * rows * dc * dv;

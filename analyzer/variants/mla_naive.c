@@ -7,8 +7,7 @@
  * d_qk = d_n + d_r over per-head K and V (FlashAttention-2 order in prefill). The
  * up-projection reads the latents once per pass over its columns (two on the CPU: K's and V's)
  * and the weights once per block of latent rows (one on the CPU; a GPU's work-groups: the
- * request's tiling). Decode reads the
- * decompressed cache once per head and nothing else: the new token's up-projection belongs to
+ * request's tiling). Decode reads the decompressed cache once per head and nothing else: the new token's up-projection belongs to
  * the KV projection before attention, as it does for standard attention.
  */
 #include <stdio.h>

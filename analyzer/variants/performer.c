@@ -81,10 +81,7 @@ static attn_layer_cost performer_cost(const attn_shape *s, const attn_cost_point
                  hq * blocks * slot + hq * n * (dqk + width);
         c.write = g * (summed + blocks) * slot + hq * n * dv;
         c.extra = g * blocks * slot;
-        c.dram = attn_performer_dram(s, p, &c);
-        return c;
-    }
-    if (k->query_rows > 0) { /* separate sums and readout passes (a GPU) */
+    } else if (k->query_rows > 0) { /* separate sums and readout passes (a GPU) */
         const long double blocks = attn_tiling_passes(
             (int64_t)(n * (long double)(s->heads / s->kv_heads)), k->query_rows);
         const long double omega = m * (long double)s->d_qk;

@@ -6,8 +6,8 @@
  * al., "Flash-Decoding for long-context inference", 2023); a task walks its range run by run
  * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
  * DECODE_CHUNK rows (from several blocks when blocks are smaller) into fp32 tiles that stay
- * in L1, and hands them to the chunk kernel (decode_isa.h), which serves every query head of the group
- * from that one read and keeps one online softmax per head. No barrier between blocks: the
+ * in L1, and hands them to the chunk kernel (decode_isa.h), which serves every query head of
+ * the group from that one read and keeps one online softmax per head. No barrier between blocks: the
  * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
  * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
  * prefetcher does not follow a scattered block, one line per line it converts of this block

@@ -204,6 +204,11 @@ static const char *cuda_supports(const attn_kernel_ops *ops, const attn_problem 
     return cuda_init() ? cu.why : attn_backend_supports_kernels(ops, p);
 }
 
+static const attn_gpu_device *cuda_gpu_limits(void)
+{
+    return cuda_init() ? NULL : &cu.limits;
+}
+
 static size_t cuda_sram_bytes(void)
 {
     return cuda_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cu.limits);
@@ -393,6 +398,7 @@ const attn_backend attn_backend_cuda = {
     .probe = cuda_probe,
     .devices = cuda_devices,
     .sram_bytes = cuda_sram_bytes,
+    .gpu_limits = cuda_gpu_limits,
     .supports = cuda_supports,
     .alloc = cuda_alloc,
     .run = cuda_run,

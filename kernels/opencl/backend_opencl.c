@@ -134,6 +134,11 @@ static const char *opencl_supports(const attn_kernel_ops *ops, const attn_proble
     return opencl_init() ? cl.why : attn_backend_supports_kernels(ops, p);
 }
 
+static const attn_gpu_device *opencl_gpu_limits(void)
+{
+    return opencl_init() ? NULL : &cl.limits;
+}
+
 static size_t opencl_sram_bytes(void)
 {
     return opencl_init() ? 0 : (size_t)attn_gpu_sram_bytes(&cl.limits);
@@ -266,7 +271,8 @@ static int opencl_run(void *ctx, attn_kernel_stats *stats, double *seconds)
         err = clEnqueueReadBuffer(cl.queue, c->buffers[job->tally], CL_TRUE, 0,
                                   job->tally_count * sizeof *c->host.tally, c->host.tally, 0,
                                   NULL, NULL);
-    return attn_gpu_host_ran(&c->host, err == CL_SUCCESS, end > start ? 1e-9 * (double)(end - start) : 0.0, stats, seconds);
+    const double elapsed = end > start ? 1e-9 * (double)(end - start) : 0.0;
+    return attn_gpu_host_ran(&c->host, err == CL_SUCCESS, elapsed, stats, seconds);
 }
 
 static int opencl_sync(void *ctx)
@@ -291,6 +297,7 @@ const attn_backend attn_backend_opencl = {
     .probe = opencl_probe,
     .devices = opencl_devices,
     .sram_bytes = opencl_sram_bytes,
+    .gpu_limits = opencl_gpu_limits,
     .supports = opencl_supports,
     .alloc = opencl_alloc,
     .run = opencl_run,
