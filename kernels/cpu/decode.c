@@ -35,6 +35,8 @@ enum {
 
 typedef struct decode_plan {
     const attn_decode_isa *isa;
+    bool lanes;                       /* the group's heads run in the vector lanes */
+    int64_t chunk;                    /* rows per chunk */
     const attn_dims *dims;
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
@@ -54,6 +56,17 @@ static int64_t gcd64(int64_t a, int64_t b)
     return a;
 }
 
+/* A GQA group runs in the vector lanes (decode_isa.h's lanes_chunk) when it fills at least
+ * three quarters of them: its scores are then lane-wise products with no horizontal sums, the
+ * form that keeps the FMA pipes busy where a large group makes decode compute-bound (GQA 8
+ * under AVX2). Other groups keep the chunk kernel, which wastes no lanes. */
+static void plan_lanes(decode_plan *plan)
+{
+    const int64_t w = plan->isa->lanes;
+    plan->lanes = plan->group <= w && 4 * plan->group >= 3 * w;
+    plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
+}
+
 /* Enough splits that every thread has work; each a whole number of blocks and chunks, so no
  * two tasks share a block (or its block-table entry). */
 static void decode_plan_for(decode_plan *plan, int threads)
@@ -63,12 +76,13 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan->group = dims->heads / dims->kv_heads;
     plan->ldq = attn_round_up(dims->d_qk, w);
     plan->ldo = attn_round_up(dims->d_v, w);
+    plan_lanes(plan);
     plan->in_place = plan->cache->store == ATTN_DTYPE_FP32 && plan->ldq == dims->d_qk
-                     && plan->ldo == dims->d_v;
-    int64_t quantum = DECODE_CHUNK;
+                     && plan->ldo == dims->d_v && !plan->lanes;
+    int64_t quantum = plan->chunk;
     if (plan->cache->layout == ATTN_KV_PAGED) {
         const int64_t bs = plan->cache->block_size;
-        quantum = bs / gcd64(bs, DECODE_CHUNK) * DECODE_CHUNK;
+        quantum = bs / gcd64(bs, plan->chunk) * plan->chunk;
     }
     plan->splits = 0;
     plan->split_len = quantum;
@@ -79,9 +93,11 @@ static void decode_plan_for(decode_plan *plan, int threads)
         plan->splits = attn_ceil_div(t, plan->split_len);
     }
     plan->tasks = caches * plan->splits;
-    const int64_t g = plan->group;
-    plan->tile_floats = g * (plan->ldq + 3 + plan->ldo + DECODE_CHUNK)
-                        + DECODE_CHUNK * (plan->ldq + plan->ldo + 2);
+    /* heads: q, m, l, corr, acc, scores (+ the lanes' limits); rows: K and V tiles (none
+     * for a group in lanes, which reads the cache in place), scales */
+    const int64_t g = plan->lanes ? w : plan->group;
+    plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk)
+                        + plan->chunk * ((plan->lanes ? 0 : plan->ldq + plan->ldo) + 2);
 }
 
 /* Partial online softmax of one task: m [group], l [group], acc [group][d_v]. */
@@ -134,26 +150,56 @@ static void prefetch_rows(const void *base, int64_t row, int64_t rows, int64_t d
         __builtin_prefetch(first + at, 0, 1);
 }
 
-/* A chunk being gathered: up to DECODE_CHUNK fp32 rows (and int8 scales), possibly from
- * several blocks, so a paged cache of small blocks still runs full chunks. */
+/* A chunk being gathered: up to plan->chunk rows (fp32 tiles, or the rows' addresses for a
+ * group in lanes) and int8 scales, possibly from several blocks, so a paged cache of small
+ * blocks still runs full chunks. */
 typedef struct decode_fill {
     float *k, *v, *k_scale, *v_scale;
+    attn_drows in_place;
     int64_t rows;
 } decode_fill;
 
-static void fill_flush(const decode_plan *plan, const attn_dtile *t, decode_fill *f)
+/* A task's running softmax: the chunk kernel's tile, or the group in lanes of a query tile. */
+typedef struct decode_tiles {
+    attn_dtile chunk;
+    attn_qtile lanes;
+} decode_tiles;
+
+static void fill_flush(const decode_plan *plan, const decode_tiles *t, decode_fill *f)
 {
     const bool int8 = plan->cache->store == ATTN_DTYPE_INT8;
-    if (f->rows > 0)
-        plan->isa->chunk(t, f->k, f->v, int8 ? f->k_scale : NULL, int8 ? f->v_scale : NULL,
-                         f->rows);
+    const float *k_scale = int8 ? f->k_scale : NULL, *v_scale = int8 ? f->v_scale : NULL;
+    if (f->rows > 0 && plan->lanes)
+        plan->isa->lanes_chunk(&t->lanes, &f->in_place, plan->cache->store, k_scale, v_scale,
+                               f->rows);
+    else if (f->rows > 0)
+        plan->isa->chunk(&t->chunk, f->k, f->v, k_scale, v_scale, f->rows);
     f->rows = 0;
+}
+
+/* A group in lanes: the rows' addresses, and those of the rows `ahead` (or none). */
+static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int64_t count,
+                       int64_t ahead)
+{
+    const attn_kv_cache *c = plan->cache;
+    const size_t size = attn_dtype_size(c->store);
+    const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
+    attn_drows *rows = &f->in_place;
+    rows->ahead = ahead >= 0;
+    for (int64_t r = 0; r < count; r++) {
+        rows->k[f->rows + r] = (const char *)c->k + (size_t)(row + r) * k_row;
+        rows->v[f->rows + r] = (const char *)c->v + (size_t)(row + r) * v_row;
+        if (ahead >= 0) {
+            rows->k_ahead[f->rows + r] = (const char *)c->k + (size_t)(ahead + r) * k_row;
+            rows->v_ahead[f->rows + r] = (const char *)c->v + (size_t)(ahead + r) * v_row;
+        }
+    }
 }
 
 /* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
  * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
  * columns staying zero. ahead >= 0: the rows from there are prefetched as these are read. */
-static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill *f, int64_t row,
+static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fill *f, int64_t row,
                       int64_t count, int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
@@ -166,15 +212,17 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
             prefetch_rows(c->k, ahead, count, d->d_qk, size);
             prefetch_rows(c->v, ahead, count, d->d_v, size);
         }
-        plan->isa->chunk(t, (const float *)k, (const float *)v, NULL, NULL, count);
+        plan->isa->chunk(&t->chunk, (const float *)k, (const float *)v, NULL, NULL, count);
         return;
     }
+    if (plan->lanes)
+        fill_lanes(plan, f, row, count, ahead);
     const struct {
         const char *src, *base;
         int64_t d, ld;
         float *tile;
     } parts[2] = {{k, c->k, d->d_qk, plan->ldq, f->k}, {v, c->v, d->d_v, plan->ldo, f->v}};
-    for (int p = 0; p < 2; p++) {
+    for (int p = 0; !plan->lanes && p < 2; p++) {
         float *dst = parts[p].tile + f->rows * parts[p].ld;
         const size_t row_size = (size_t)parts[p].d * size;
         const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
@@ -193,7 +241,7 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
             f->v_scale[f->rows + r] = c->v_scale[row + r];
         }
     f->rows += count;
-    if (f->rows == DECODE_CHUNK)
+    if (f->rows == plan->chunk)
         fill_flush(plan, t, f);
 }
 
@@ -204,7 +252,7 @@ static void fill_rows(const decode_plan *plan, const attn_dtile *t, decode_fill 
  * spread over the block instead of bursting, and land before the block is reached. (An fp32
  * cache read in place, with no conversion to spread them over, prefetches a block at once.)
  * A contiguous range converted prefetches DECODE_PREFETCH_ROWS rows ahead, within the range. */
-static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *fill,
+static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
     enum { RING = DECODE_PREFETCH_BLOCKS + 1 };
@@ -234,7 +282,7 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
         const int64_t ahead0 =
             prefetch ? row_of(cur, ring[(r + DECODE_PREFETCH_BLOCKS) % RING], run_first) : 0;
         for (int64_t at = run_first; at < run_end;) {
-            const int64_t count = attn_min64(DECODE_CHUNK - fill->rows, run_end - at);
+            const int64_t count = attn_min64(plan->chunk - fill->rows, run_end - at);
             const int64_t row = row0 + (at - run_first);
             int64_t ahead = prefetch ? ahead0 + (at - run_first) : -1;
             if (stream && at + count + DECODE_PREFETCH_ROWS <= run_end)
@@ -249,6 +297,65 @@ static void decode_range(decode_cursor *cur, const attn_dtile *t, decode_fill *f
     fill_flush(plan, t, fill);
 }
 
+/* The chunk kernel's tile of one task, carved from `tiles`: q [g][ldq] (scaled), m, l, corr,
+ * acc [g][ldo], s [g][DECODE_CHUNK]; returns the floats after it. */
+static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_group,
+                          float scale, attn_dtile *t)
+{
+    const attn_dims *d = plan->dims;
+    const int64_t g = plan->group;
+    *t = (attn_dtile){.rows = g, .ldq = plan->ldq, .ldo = plan->ldo, .q = tiles};
+    t->m = tiles + g * plan->ldq;
+    t->l = t->m + g;
+    t->corr = t->l + g;
+    t->acc = t->corr + g;
+    t->s = t->acc + g * plan->ldo;
+    for (int64_t r = 0; r < g; r++) {
+        for (int64_t e = 0; e < d->d_qk; e++)
+            tiles[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
+        t->m[r] = -INFINITY;
+    }
+    return t->s + g * DECODE_CHUNK;
+}
+
+/* The group in lanes: Q [W][ldq] (scaled, padding zero), limits (every head sees every key;
+ * padding lanes none), S^T [chunk][W], m, l, corr, acc [W][ldo]. */
+static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_group,
+                          float scale, attn_qtile *t)
+{
+    const attn_dims *d = plan->dims;
+    const int64_t w = plan->isa->lanes;
+    *t = (attn_qtile){.rows = plan->group, .rows_pad = w, .d_qk = d->d_qk, .d_v = d->d_v,
+                      .d_v_pad = plan->ldo, .qt = tiles};
+    t->limit = (int32_t *)(tiles + plan->ldq * w);
+    t->st = (float *)t->limit + w;
+    t->m = t->st + plan->chunk * w;
+    t->l = t->m + w;
+    t->corr = t->l + w;
+    t->acc = t->corr + w;
+    for (int64_t r = 0; r < plan->group; r++) {
+        for (int64_t e = 0; e < d->d_qk; e++)
+            tiles[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
+        t->limit[r] = INT32_MAX;
+    }
+    attn_qtile_reset(t);
+    return t->acc + w * plan->ldo;
+}
+
+/* The task's running max, sum and unnormalised output, head by head. */
+static void task_partial(const decode_plan *plan, const decode_tiles *t, decode_partial part)
+{
+    const int64_t d_v = plan->dims->d_v;
+    for (int64_t r = 0; r < plan->group; r++) {
+        const attn_qtile *lanes = &t->lanes;
+        const attn_dtile *chunk = &t->chunk;
+        part.m[r] = plan->lanes ? lanes->m[r] : chunk->m[r];
+        part.l[r] = plan->lanes ? lanes->l[r] : chunk->l[r];
+        const float *acc = (plan->lanes ? lanes->acc : chunk->acc) + r * plan->ldo;
+        memcpy(part.acc + r * d_v, acc, (size_t)d_v * sizeof *acc);
+    }
+}
+
 /* One task: split `split` of KV head kv_head of sequence b. */
 static void decode_task(const decode_plan *plan, int64_t task, const float *q, float *tiles,
                         decode_partial part, decode_cursor *cur)
@@ -256,36 +363,25 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     const attn_dims *d = plan->dims;
     const int64_t g = plan->group, split = task % plan->splits, cache = task / plan->splits;
     *cur = (decode_cursor){.plan = plan, .b = cache / d->kv_heads, .kv_head = cache % d->kv_heads};
-    attn_dtile t = {.rows = g, .ldq = plan->ldq, .ldo = plan->ldo};
-    float *qt = tiles;
-    t.m = qt + g * plan->ldq;
-    t.l = t.m + g;
-    t.corr = t.l + g;
-    t.acc = t.corr + g;
-    t.s = t.acc + g * plan->ldo;
-    decode_fill fill = {.k = t.s + g * DECODE_CHUNK};
-    fill.v = fill.k + DECODE_CHUNK * plan->ldq;
-    fill.k_scale = fill.v + DECODE_CHUNK * plan->ldo;
-    fill.v_scale = fill.k_scale + DECODE_CHUNK;
     memset(tiles, 0, (size_t)plan->tile_floats * sizeof *tiles);
     const float scale = 1.0f / sqrtf((float)d->d_qk);
     const float *q_group = q + (cur->b * d->heads + cur->kv_head * g) * d->d_qk;
-    for (int64_t r = 0; r < g; r++) {
-        for (int64_t e = 0; e < d->d_qk; e++)
-            qt[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
-        t.m[r] = -INFINITY;
+    decode_tiles t;
+    float *rest = plan->lanes ? lanes_begin(plan, tiles, q_group, scale, &t.lanes)
+                              : chunk_begin(plan, tiles, q_group, scale, &t.chunk);
+    decode_fill fill = {0};
+    if (!plan->lanes) {
+        fill.k = rest;
+        fill.v = fill.k + plan->chunk * plan->ldq;
+        rest = fill.v + plan->chunk * plan->ldo;
     }
-    t.q = qt;
+    fill.k_scale = rest;
+    fill.v_scale = fill.k_scale + plan->chunk;
     const int64_t first = split * plan->split_len;
     const int64_t end = attn_min64(first + plan->split_len, plan->lens[cur->b]);
     if (first < end)
         decode_range(cur, &t, &fill, first, end);
-    for (int64_t r = 0; r < g; r++) {
-        part.m[r] = t.m[r];
-        part.l[r] = t.l[r];
-        for (int64_t e = 0; e < d->d_v; e++)
-            part.acc[r * d->d_v + e] = t.acc[r * plan->ldo + e];
-    }
+    task_partial(plan, &t, part);
 }
 
 /* o = the splits' partial softmaxes of one query head combined; zeros when no token. */

@@ -251,9 +251,12 @@ static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src,
     attn_dtype_to_f32(store, src, whole, count - whole, dst + whole);
 }
 
+#include "decode_lanes_body.h"
+
 const attn_decode_isa BODY(attn_decode_isa) = {
     .name = ATTN_SIMD_STR,
     .lanes = W,
     .chunk = BODY(dec_chunk),
     .to_f32 = BODY(dec_to_f32),
+    .lanes_chunk = BODY(lanes_chunk),
 };

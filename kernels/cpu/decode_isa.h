@@ -8,6 +8,11 @@
  * is read once for all heads of the group (4 keys x 2 heads register-blocked dot products),
  * the softmax is vectorised over the chunk's keys, and P·V is register-blocked along d_v.
  * decode_body.h writes both once over simd.h; isa_*.c instantiate them.
+ *
+ * A group that fills the vector lanes (lanes of the heads, at most a quarter padding) runs
+ * lanes_chunk instead (decode_lanes_body.h), over cache rows read in place: the task's state
+ * is an attn_qtile with rows_pad == lanes whose qt holds Q row-major [lanes][ldq] (scaled,
+ * zero-padded), with limit, S^T [DECODE_LANES_KEYS][lanes], m, l, corr, acc [lanes][d_v_pad].
  */
 #ifndef ATTN_DECODE_ISA_H
 #define ATTN_DECODE_ISA_H
@@ -25,6 +30,17 @@ typedef struct attn_dtile {
     float *m, *l, *corr, *acc, *s;
 } attn_dtile;
 
+/* A group in lanes reads up to this many cache rows per call. */
+enum { DECODE_LANES_KEYS = 16 };
+
+/* The rows of one lanes_chunk call: key j's K and V rows and, when ahead, the rows it
+ * prefetches (their lines are requested as key j's scores are computed). */
+typedef struct attn_drows {
+    const void *k[DECODE_LANES_KEYS], *v[DECODE_LANES_KEYS];
+    const void *k_ahead[DECODE_LANES_KEYS], *v_ahead[DECODE_LANES_KEYS];
+    bool ahead;
+} attn_drows;
+
 typedef struct attn_decode_isa {
     const char *name;
     int64_t lanes;
@@ -35,6 +51,10 @@ typedef struct attn_decode_isa {
      * count elements of the same store to prefetch, one cache line per line converted. */
     void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst,
                    const void *ahead);
+    /* count (<= DECODE_LANES_KEYS) cache rows, store-typed, read in place: scores (x k_scale),
+     * the lane-wise online softmax, the weights x v_scale, then P·V. */
+    void (*lanes_chunk)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
+                        const float *k_scale, const float *v_scale, int64_t count);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */

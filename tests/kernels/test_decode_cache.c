@@ -34,6 +34,9 @@ static const decode_case cases[] = {
     {{.batch = 1, .heads = 4, .kv_heads = 2, .n_q = 1, .n_kv = 45, .d_qk = 20, .d_v = 12}, 16, false},
     /* GQA 8 (Llama-3-70B's group), odd block size, mixed lengths */
     {{.batch = 3, .heads = 16, .kv_heads = 2, .n_q = 1, .n_kv = 203, .d_qk = 64, .d_v = 64}, 5, true},
+    /* GQA 7 (Qwen2-7B's group): in the lanes under AVX2 with one lane padding, head dims
+     * that end in a partial vector (the lanes kernel's row tails), mixed lengths */
+    {{.batch = 2, .heads = 14, .kv_heads = 2, .n_q = 1, .n_kv = 100, .d_qk = 36, .d_v = 20}, 16, true},
     /* GQA 3 (odd group), block larger than the chunk */
     {{.batch = 2, .heads = 6, .kv_heads = 2, .n_q = 1, .n_kv = 150, .d_qk = 32, .d_v = 48}, 64, true},
 };

@@ -1,0 +1,161 @@
+/* decode_lanes_body.h — decode with the heads of a GQA group in the vector lanes, written once
+ * over simd.h (the contract is decode_isa.h's lanes_chunk and to_panels). Included by
+ * decode_body.h, whose 8-bit conversions it uses, after tile_body.h, whose lane-wise online
+ * softmax it shares.
+ *
+ * When a group fills the lanes (8 heads under AVX2), the cache is read in place: no fp32
+ * tile is written and read back. A key row is converted vector by vector as it loads, each
+ * vector multiplied into W accumulators (one per head), whose sums are gathered into one
+ * vector, the key's row of S^T, so the online softmax runs along the lanes (tile_body.h's).
+ * P·V keeps acc[head][e] and converts each V vector once for the W heads' broadcast weights.
+ * W accumulators cover the FMA latency in both loops (two FMAs a cycle, four cycles each).
+ */
+
+/* W elements of a store-typed row from element `at` (int8 unscaled). */
+ATTN_SIMD_FN vf BODY(dec_load)(attn_dtype store, const void *row, size_t at)
+{
+    switch (store) {
+    case ATTN_DTYPE_FP16:
+        return vf_from_f16((const uint16_t *)row + at);
+    case ATTN_DTYPE_BF16:
+        return vf_from_bf16((const uint16_t *)row + at);
+    case ATTN_DTYPE_FP8:
+        return BODY(from_e4m3)((const uint8_t *)row + at);
+    case ATTN_DTYPE_FP8_E5M2:
+        return BODY(from_e5m2)((const uint8_t *)row + at);
+    case ATTN_DTYPE_INT8:
+        return BODY(from_i8)((const uint8_t *)row + at);
+    default:
+        return vf_load((const float *)row + at);
+    }
+}
+
+/* Elements [at, at + n) of a row, n < W, zero beyond: a row's tail never reads past it. */
+ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at, size_t n)
+{
+    float part[W];
+    memset(part, 0, sizeof part);
+    attn_dtype_to_f32(store, row, at, n, part);
+    return vf_load(part);
+}
+
+#if ATTN_SIMD_LANES == 8
+/* lane h of the result = the sum of x[h]'s lanes: three rounds of pairwise adds. */
+ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
+{
+    const __m256 a = _mm256_hadd_ps(x[0], x[1]), b = _mm256_hadd_ps(x[2], x[3]);
+    const __m256 c = _mm256_hadd_ps(x[4], x[5]), d = _mm256_hadd_ps(x[6], x[7]);
+    const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    /* ab = [0 1 2 3 | 0 1 2 3] halves of heads 0-3, cd the same for heads 4-7 */
+    return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20),
+                         _mm256_permute2f128_ps(ab, cd, 0x31));
+}
+#else
+ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
+{
+    float sums[W];
+    for (int h = 0; h < W; h++)
+        sums[h] = BODY(hsum)(x[h]);
+    return vf_load(sums);
+}
+#endif
+
+/* S^T row j (x k_scale): key j's row, converted as it loads, against the W heads' Q rows;
+ * prefetches the row `ahead` of it. */
+ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
+                                    const attn_drows *rows, int64_t j, const float *k_scale)
+{
+    const int64_t ldq = (t->d_qk + W - 1) / W * W;
+    const size_t size = attn_dtype_size(store);
+    if (rows->ahead)
+        for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
+            __builtin_prefetch((const char *)rows->k_ahead[j] + at, 0, 1);
+            __builtin_prefetch((const char *)rows->v_ahead[j] + at, 0, 1);
+        }
+    vf acc[W];
+#pragma GCC unroll 16
+    for (int h = 0; h < W; h++)
+        acc[h] = vf_set1(0.0f);
+    const int64_t whole = t->d_qk / W * W;
+    for (int64_t e = 0; e < whole; e += W) {
+        const vf key = BODY(dec_load)(store, rows->k[j], (size_t)e);
+#pragma GCC unroll 16
+        for (int h = 0; h < W; h++)
+            acc[h] = vf_fma(key, vf_load(t->qt + h * ldq + e), acc[h]);
+    }
+    if (whole < t->d_qk) {
+        const vf key = BODY(dec_load_tail)(store, rows->k[j], (size_t)whole,
+                                           (size_t)(t->d_qk - whole));
+        for (int h = 0; h < W; h++)
+            acc[h] = vf_fma(key, vf_load(t->qt + h * ldq + whole), acc[h]);
+    }
+    const vf scores = BODY(sum_lanes)(acc);
+    vf_store(t->st + j * W, k_scale ? vf_mul(scores, vf_set1(k_scale[j])) : scores);
+}
+
+/* acc[h][e0 .. e0 + W) = acc · corr[h] + Σ_j P[j][h] · V_j[e0 ..], V converted as loaded;
+ * n < W: the row's last n elements. */
+ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
+                                 int64_t count, int64_t e0, int64_t n)
+{
+    vf acc[W];
+#pragma GCC unroll 16
+    for (int h = 0; h < W; h++)
+        acc[h] = vf_mul(vf_load(t->acc + h * t->d_v_pad + e0), vf_set1(t->corr[h]));
+    for (int64_t j = 0; j < count; j++) {
+        const vf value = n == W ? BODY(dec_load)(store, rows->v[j], (size_t)e0)
+                                : BODY(dec_load_tail)(store, rows->v[j], (size_t)e0, (size_t)n);
+        const float *weight = t->st + j * W;
+#pragma GCC unroll 16
+        for (int h = 0; h < W; h++)
+            acc[h] = vf_fma(vf_set1(weight[h]), value, acc[h]);
+    }
+#pragma GCC unroll 16
+    for (int h = 0; h < W; h++)
+        vf_store(t->acc + h * t->d_v_pad + e0, acc[h]);
+}
+
+/* One chunk for one store type (constant once inlined, so no loop branches on it). */
+ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
+                                    attn_dtype store, const float *k_scale,
+                                    const float *v_scale, int64_t count)
+{
+    for (int64_t j = 0; j < count; j++)
+        BODY(lanes_score)(t, store, rows, j, k_scale);
+    BODY(softmax_lanes)(t, 0, 0, count);
+    for (int64_t j = 0; v_scale && j < count; j++)
+        vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_set1(v_scale[j])));
+    const int64_t whole = t->d_v / W * W;
+    for (int64_t e0 = 0; e0 < whole; e0 += W)
+        BODY(lanes_pv)(t, rows, store, count, e0, W);
+    if (whole < t->d_v)
+        BODY(lanes_pv)(t, rows, store, count, whole, t->d_v - whole);
+}
+
+static ATTN_SIMD_KERNEL void BODY(lanes_chunk)(const attn_qtile *t, const attn_drows *rows,
+                                               attn_dtype store, const float *k_scale,
+                                               const float *v_scale, int64_t count)
+{
+#define LANES(type) BODY(lanes_typed)(t, rows, type, k_scale, v_scale, count)
+    switch (store) {
+    case ATTN_DTYPE_FP16:
+        LANES(ATTN_DTYPE_FP16);
+        break;
+    case ATTN_DTYPE_BF16:
+        LANES(ATTN_DTYPE_BF16);
+        break;
+    case ATTN_DTYPE_FP8:
+        LANES(ATTN_DTYPE_FP8);
+        break;
+    case ATTN_DTYPE_FP8_E5M2:
+        LANES(ATTN_DTYPE_FP8_E5M2);
+        break;
+    case ATTN_DTYPE_INT8:
+        LANES(ATTN_DTYPE_INT8);
+        break;
+    default:
+        LANES(ATTN_DTYPE_FP32);
+        break;
+    }
+#undef LANES
+}
