@@ -29,7 +29,8 @@
 
 enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
-    DECODE_PREFETCH_BLOCKS = 2,   /* paged: blocks prefetched ahead of the one being read */
+    DECODE_PREFETCH_BLOCKS = 2,   /* paged, chunk kernel: blocks prefetched ahead */
+    DECODE_PREFETCH_RING = 9,     /* paged, in lanes: up to 8 blocks ahead, 64 rows or more */
     DECODE_PREFETCH_ROWS = 64,    /* contiguous, converted: rows prefetched ahead (4 chunks) */
 };
 
@@ -37,6 +38,7 @@ typedef struct decode_plan {
     const attn_decode_isa *isa;
     bool lanes;                       /* the group's heads run in the vector lanes */
     int64_t chunk;                    /* rows per chunk */
+    int64_t prefetch_blocks;          /* paged: blocks read ahead of the one being read */
     const attn_dims *dims;
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
@@ -65,6 +67,11 @@ static void plan_lanes(decode_plan *plan)
     const int64_t w = plan->isa->lanes;
     plan->lanes = plan->group <= w && 4 * plan->group >= 3 * w;
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
+    plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
+    if (plan->lanes && plan->cache->layout == ATTN_KV_PAGED)
+        plan->prefetch_blocks = attn_min64(DECODE_PREFETCH_RING - 1,
+                                           attn_ceil_div(DECODE_PREFETCH_ROWS,
+                                                         plan->cache->block_size));
 }
 
 /* Enough splits that every thread has work; each a whole number of blocks and chunks, so no
@@ -255,8 +262,8 @@ static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fil
 static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
-    enum { RING = DECODE_PREFETCH_BLOCKS + 1 };
     const decode_plan *plan = cur->plan;
+    const int64_t lead = plan->prefetch_blocks, ring_size = lead + 1;
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
     const bool paged = c->layout == ATTN_KV_PAGED;
@@ -266,13 +273,12 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
                                + (c->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0);
     const int64_t bs = paged ? c->block_size : end - first;
     const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
-    int64_t ring[RING] = {0};
-    for (int64_t r = 0; paged && r < RING && r < runs; r++)
+    int64_t ring[DECODE_PREFETCH_RING] = {0};
+    for (int64_t r = 0; paged && r < ring_size && r < runs; r++)
         ring[r] = block_of(cur, (base + r) * bs);
     for (int64_t r = 0; r < runs; r++) {
-        const int64_t block = ring[r % RING];
-        const bool prefetch = paged && r + DECODE_PREFETCH_BLOCKS < runs
-                              && ring[(r + DECODE_PREFETCH_BLOCKS) % RING] >= 0;
+        const int64_t block = ring[r % ring_size];
+        const bool prefetch = paged && r + lead < runs && ring[(r + lead) % ring_size] >= 0;
         if (block < 0)
             break;
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
@@ -280,7 +286,7 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
         /* rows of run_first in this block and in the one prefetched: the run is contiguous */
         const int64_t row0 = row_of(cur, block, run_first);
         const int64_t ahead0 =
-            prefetch ? row_of(cur, ring[(r + DECODE_PREFETCH_BLOCKS) % RING], run_first) : 0;
+            prefetch ? row_of(cur, ring[(r + lead) % ring_size], run_first) : 0;
         for (int64_t at = run_first; at < run_end;) {
             const int64_t count = attn_min64(plan->chunk - fill->rows, run_end - at);
             const int64_t row = row0 + (at - run_first);
@@ -291,8 +297,8 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
             cur->bytes_read += (uint64_t)count * row_bytes;
             at += count;
         }
-        if (paged && r + RING < runs)
-            ring[r % RING] = block_of(cur, (base + r + RING) * bs);
+        if (paged && r + ring_size < runs)
+            ring[r % ring_size] = block_of(cur, (base + r + ring_size) * bs);
     }
     fill_flush(plan, t, fill);
 }

@@ -30,6 +30,13 @@ ATTN_SIMD_FN vf BODY(dec_load)(attn_dtype store, const void *row, size_t at)
     }
 }
 
+/* attn_dtype_size, inlined so that a constant store folds it */
+ATTN_SIMD_FN size_t BODY(dec_size)(attn_dtype store)
+{
+    return store == ATTN_DTYPE_FP32 ? 4
+           : store == ATTN_DTYPE_FP16 || store == ATTN_DTYPE_BF16 ? 2 : 1;
+}
+
 /* Elements [at, at + n) of a row, n < W, zero beyond: a row's tail never reads past it. */
 ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at, size_t n)
 {
@@ -66,7 +73,7 @@ ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
                                     const attn_drows *rows, int64_t j, const float *k_scale)
 {
     const int64_t ldq = (t->d_qk + W - 1) / W * W;
-    const size_t size = attn_dtype_size(store);
+    const size_t size = BODY(dec_size)(store);
     if (rows->ahead)
         for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
             __builtin_prefetch((const char *)rows->k_ahead[j] + at, 0, 1);
@@ -98,10 +105,12 @@ ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
 ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
                                  int64_t count, int64_t e0, int64_t n)
 {
+    float *const out = t->acc + e0;
+    const int64_t ld = t->d_v_pad;
     vf acc[W];
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
-        acc[h] = vf_mul(vf_load(t->acc + h * t->d_v_pad + e0), vf_set1(t->corr[h]));
+        acc[h] = vf_mul(vf_load(out + h * ld), vf_set1(t->corr[h]));
     for (int64_t j = 0; j < count; j++) {
         const vf value = n == W ? BODY(dec_load)(store, rows->v[j], (size_t)e0)
                                 : BODY(dec_load_tail)(store, rows->v[j], (size_t)e0, (size_t)n);
@@ -112,7 +121,7 @@ ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, at
     }
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
-        vf_store(t->acc + h * t->d_v_pad + e0, acc[h]);
+        vf_store(out + h * ld, acc[h]);
 }
 
 /* One chunk for one store type (constant once inlined, so no loop branches on it). */
