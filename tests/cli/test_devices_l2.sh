@@ -11,8 +11,10 @@ export ATTNSCOPE_LOCAL_DEVICE="$scratch/none.json"
 
 expect_ok "devices has an L2 column" 'L2 TB/s' devices
 # h200: 9675.0 GB/s (gpu-benches h200.txt) prints as 9.68 TB/s; h100-sxm has none
-check "devices: h200 L2 9.68" "$(grep -cE '^h200 .* 9\.68$' "$out" | grep -qx 1; echo $?)"
-check "devices: h100-sxm L2 -" "$(grep -cE '^h100-sxm .* -$' "$out" | grep -qx 1; echo $?)"
+[ "$(grep -cE '^h200 .* 9\.68$' "$out")" = 1 ]
+check "devices: h200 L2 9.68" $?
+[ "$(grep -cE '^h100-sxm .* -$' "$out")" = 1 ]
+check "devices: h100-sxm L2 -" $?
 
 expect_ok "devices json" '"l2_bandwidth_bytes_per_s"' devices --format json
 python3 - "$out" <<'PY'
@@ -23,12 +25,17 @@ assert d["h100-sxm"] is None and d["mi300x"] is None, d
 PY
 check "devices json: h200 and b200 cited, h100-sxm and mi300x null" $?
 
-expect_ok "roofline h200" "" plot roofline llama-3-70b --causal --to 8192 --device h200 --out "$scratch/h200.svg"
-check "h200 chart draws the L2 roof" "$(grep -qF 'H200 L2 roof (9.675 TB/s)' "$scratch/h200.svg"; echo $?)"
-check "h200 chart draws the DRAM roof" "$(grep -qF 'H200 DRAM roof (989.4 TFLOP/s, 4.8 TB/s)<' "$scratch/h200.svg"; echo $?)"
-expect_ok "roofline h100-sxm" "" plot roofline llama-3-70b --causal --to 8192 --device h100-sxm --out "$scratch/h100.svg"
-check "h100-sxm chart has no L2 roof" "$(! grep -qF 'L2 roof (' "$scratch/h100.svg"; echo $?)"
-check "h100-sxm chart says why" "$(grep -qF 'no cited L2 bandwidth, no L2 roof' "$scratch/h100.svg"; echo $?)"
+roof=(plot roofline llama-3-70b --causal --to 8192)
+expect_ok "roofline h200" "" "${roof[@]}" --device h200 --out "$scratch/h200.svg"
+grep -qF 'H200 L2 roof (9.675 TB/s)' "$scratch/h200.svg"
+check "h200 chart draws the L2 roof" $?
+grep -qF 'H200 DRAM roof (989.4 TFLOP/s, 4.8 TB/s)<' "$scratch/h200.svg"
+check "h200 chart draws the DRAM roof, not saying it lacks an L2 one" $?
+expect_ok "roofline h100-sxm" "" "${roof[@]}" --device h100-sxm --out "$scratch/h100.svg"
+! grep -qF 'L2 roof (' "$scratch/h100.svg"
+check "h100-sxm chart has no L2 roof" $?
+grep -qF 'no cited L2 bandwidth, no L2 roof' "$scratch/h100.svg"
+check "h100-sxm chart says why" $?
 
 echo "devices l2: $pass passed, $fail failed"
 exit $((fail > 0))

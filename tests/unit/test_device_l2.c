@@ -19,13 +19,13 @@ static const struct {
     const char *name;
     double bytes_per_s;
 } CITED[] = {
-    {"a100-40g", 4.5e12},     /* Chips and Cheese (H100 article): A100 SXM4 40GB, whole L2, 4.5 TB/s */
-    {"a100-80g", 5376.2e9},   /* gpu-benches gpu-l2-cache/a100_80.txt, 25600 kB row: 5376.2 GB/s */
-    {"a40", 2433.6e9},        /* gpu-benches gpu-cache/a40.txt, 3240 kB row: 2433.6 GB/s */
-    {"b200", 16.8e12},        /* Chips and Cheese (B200): across both L2 partitions, 16.8 TB/s */
-    {"h100-pcie", 6892.2e9},  /* gpu-benches gpu-l2-cache/h100_pcie.txt, 25600 kB row: 6892.2 GB/s */
-    {"h200", 9675.0e9},       /* gpu-benches gpu-l2-cache/h200.txt, 25600 kB row: 9675.0 GB/s */
-    {"rtx-4090", 5e12},       /* Chips and Cheese (RTX 4090): all 128 SMs, "5 TB/s" */
+    {"a100-40g", 4.5e12},    /* Chips and Cheese, H100 article: A100 SXM4 40GB, 4.5 TB/s */
+    {"a100-80g", 5376.2e9},  /* gpu-benches a100_80.txt, 25600 kB row: 5376.2 GB/s */
+    {"a40", 2433.6e9},       /* gpu-benches gpu-cache/a40.txt, 3240 kB row: 2433.6 GB/s */
+    {"b200", 16.8e12},       /* Chips and Cheese, B200: both L2 partitions, 16.8 TB/s */
+    {"h100-pcie", 6892.2e9}, /* gpu-benches h100_pcie.txt, 25600 kB row: 6892.2 GB/s */
+    {"h200", 9675.0e9},      /* gpu-benches h200.txt, 25600 kB row: 9675.0 GB/s */
+    {"rtx-4090", 5e12},      /* Chips and Cheese, RTX 4090: all 128 SMs, "5 TB/s" */
 };
 
 static double cited(const char *name)
@@ -61,8 +61,8 @@ static int check_preset(const char *name, const char *path, void *user)
     json_error_t error;
     json_t *root = json_load_file(path, 0, &error);
     assert_non_null(root);
-    const char *source =
-        json_string_value(json_object_get(json_object_get(root, "sources"), "l2_bandwidth_bytes_per_s"));
+    json_t *sources = json_object_get(root, "sources");
+    const char *source = json_string_value(json_object_get(sources, "l2_bandwidth_bytes_per_s"));
     if (!source || !strstr(source, "http"))
         fail_msg("%s: l2_bandwidth_bytes_per_s has no source with an address", name);
     json_decref(root);
