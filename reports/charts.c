@@ -277,13 +277,14 @@ int attn_chart_cost(const attn_chart_request *req, bool traffic, const char *pat
 }
 
 /* One ceiling: min(peak, bandwidth x intensity) over the chart's intensities. */
-static void add_ceiling(chart_data *d, double peak, double bandwidth, const char *title)
+static void add_ceiling(chart_data *d, double peak, double bandwidth, const char *title,
+                        attn_series_style style)
 {
     size_t s = d->nseries, n = 0;
     for (double i = 0.01; i <= 1e5 && n < MAX_POINTS; i *= 1.2)
         d->x[s][n] = i, d->y[s][n++] = fmin(peak, bandwidth * i);
     snprintf(d->titles[s], 320, "%s", title);
-    d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], n, ATTN_STYLE_LINE, 7};
+    d->series[s] = (attn_series){d->titles[s], d->x[s], d->y[s], n, style, 7};
     d->nseries++;
 }
 
@@ -323,11 +324,11 @@ int attn_chart_roofline(const attn_chart_request *req, const char *path, attn_di
     snprintf(ceiling, sizeof ceiling, "%s DRAM roof (%.4g TFLOP/s, %.4g TB/s)%s", dev->name,
              peak / 1e12, dev->bandwidth_bytes_per_s / 1e12,
              dev->l2_bandwidth_bytes_per_s > 0 ? "" : "; no cited L2 bandwidth, no L2 roof");
-    add_ceiling(d, peak, dev->bandwidth_bytes_per_s, ceiling);
+    add_ceiling(d, peak, dev->bandwidth_bytes_per_s, ceiling, ATTN_STYLE_LINE);
     if (dev->l2_bandwidth_bytes_per_s > 0) {
         snprintf(ceiling, sizeof ceiling, "%s L2 roof (%.4g TB/s)", dev->name,
                  dev->l2_bandwidth_bytes_per_s / 1e12);
-        add_ceiling(d, peak, dev->l2_bandwidth_bytes_per_s, ceiling);
+        add_ceiling(d, peak, dev->l2_bandwidth_bytes_per_s, ceiling, ATTN_STYLE_DASHED);
     }
     attn_cache_model cache = attn_device_cache(dev);
     const char *all[MAX_VARIANTS];
