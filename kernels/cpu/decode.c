@@ -19,8 +19,14 @@
  * ahead of demand loads, and the conversion issues none while the chunk kernel computes (about
  * two thirds of the time at GQA 8), so without it memory idled between chunks (fp16, d 128,
  * t = 65536, single thread, under load: GQA 8 24.0 vs 26.6-27.1 ms, GQA 1 22.1 vs 28.0 ms;
- * 32 to 96 rows measured the same). Counted bytes are added up by the tasks as they read, and
- * equal attn_decode_cache_count. */
+ * 32 to 96 rows measured the same).
+ *
+ * A group that fills the vector lanes (6 to 8 heads under AVX2) skips the fp32 tiles: its
+ * chunks are the addresses of up to DECODE_LANES_KEYS cache rows, which lanes_chunk reads in
+ * place, converting as it loads (decode_isa.h), and each row's look-ahead row (64 rows ahead;
+ * a paged one 64 rows' worth of blocks ahead, as its reads no longer convert a block at a
+ * time), prefetched as the row's scores are computed. Counted bytes are added up by the tasks
+ * as they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -31,7 +37,7 @@ enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
     DECODE_PREFETCH_BLOCKS = 2,   /* paged, chunk kernel: blocks prefetched ahead */
     DECODE_PREFETCH_RING = 9,     /* paged, in lanes: up to 8 blocks ahead, 64 rows or more */
-    DECODE_PREFETCH_ROWS = 64,    /* contiguous, converted: rows prefetched ahead (4 chunks) */
+    DECODE_PREFETCH_ROWS = 64,    /* contiguous (not in place): rows prefetched ahead */
 };
 
 typedef struct decode_plan {
