@@ -31,7 +31,7 @@ typedef struct attn_dtile {
 } attn_dtile;
 
 /* A group in lanes reads up to this many cache rows per call. */
-enum { DECODE_LANES_KEYS = 32 };
+enum { DECODE_LANES_KEYS = 64 };
 
 /* The rows of one lanes_chunk call: key j's K and V rows and, when ahead, the rows it
  * prefetches (their lines are requested as key j's scores are computed). */
