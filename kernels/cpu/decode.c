@@ -198,14 +198,13 @@ static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int
     const size_t size = attn_dtype_size(c->store);
     const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
     attn_drows *rows = &f->in_place;
-    rows->ahead = ahead >= 0;
     for (int64_t r = 0; r < count; r++) {
         rows->k[f->rows + r] = (const char *)c->k + (size_t)(row + r) * k_row;
         rows->v[f->rows + r] = (const char *)c->v + (size_t)(row + r) * v_row;
-        if (ahead >= 0) {
-            rows->k_ahead[f->rows + r] = (const char *)c->k + (size_t)(ahead + r) * k_row;
-            rows->v_ahead[f->rows + r] = (const char *)c->v + (size_t)(ahead + r) * v_row;
-        }
+        rows->k_ahead[f->rows + r] =
+            ahead >= 0 ? (const char *)c->k + (size_t)(ahead + r) * k_row : NULL;
+        rows->v_ahead[f->rows + r] =
+            ahead >= 0 ? (const char *)c->v + (size_t)(ahead + r) * v_row : NULL;
     }
 }
 

@@ -33,12 +33,11 @@ typedef struct attn_dtile {
 /* A group in lanes reads up to this many cache rows per call. */
 enum { DECODE_LANES_KEYS = 64 };
 
-/* The rows of one lanes_chunk call: key j's K and V rows and, when ahead, the rows it
- * prefetches (their lines are requested as key j's scores are computed). */
+/* The rows of one lanes_chunk call: key j's K and V rows and the rows it prefetches, or NULL
+ * (their lines are requested as key j's scores are computed). */
 typedef struct attn_drows {
     const void *k[DECODE_LANES_KEYS], *v[DECODE_LANES_KEYS];
     const void *k_ahead[DECODE_LANES_KEYS], *v_ahead[DECODE_LANES_KEYS];
-    bool ahead;
 } attn_drows;
 
 typedef struct attn_decode_isa {

@@ -74,7 +74,7 @@ ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
 {
     const int64_t ldq = (t->d_qk + W - 1) / W * W;
     const size_t size = BODY(dec_size)(store);
-    if (rows->ahead)
+    if (rows->k_ahead[j])
         for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
             __builtin_prefetch((const char *)rows->k_ahead[j] + at, 0, 1);
             __builtin_prefetch((const char *)rows->v_ahead[j] + at, 0, 1);
