@@ -44,12 +44,16 @@ static void gemm_out(step *s, int c, long double fraction)
 }
 
 /* S = Q K^T, P = softmax(S), then P is read by P V: in place on a CPU, P its own buffer in
- * Algorithm 0. */
-static void scores(step *s, int q, int k, int sc, int p)
+ * Algorithm 0. `blas`: S comes from a BLAS GEMM (cleared first on a CPU), not from tiles
+ * storing their scores once (kernels/cpu/tile_math.c). */
+static void scores(step *s, int q, int k, int sc, int p, bool blas)
 {
     pass(s, q, ATTN_PASS_READ);
     pass(s, k, ATTN_PASS_READ);
-    gemm_out(s, sc, 1);
+    if (blas)
+        gemm_out(s, sc, 1);
+    else
+        pass(s, sc, ATTN_PASS_WRITE);
     if (s->cpu) {
         pass(s, sc, ATTN_PASS_UPDATE);
         pass(s, sc, ATTN_PASS_READ);
@@ -104,7 +108,7 @@ long double attn_standard_dram(const attn_shape *sh, const attn_cost_point *p,
     int sc = buf(&s, f * rows * keys, 0); /* one S for every head (kernels/cpu/standard.c) */
     int pr = buf(&s, f * rows * keys, 0);
     attn_walk_loop(&s.w, ceill(h / f));
-    scores(&s, q, k, sc, pr);
+    scores(&s, q, k, sc, pr, true);
     pass(&s, v, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
@@ -164,7 +168,8 @@ long double attn_lowrank_dram(const attn_shape *sh, const attn_cost_point *p,
         else
             gemm_out(&s, proj[i][2], 1);
     }
-    scores(&s, q, kp, sc, pr);
+    /* decode's few query rows meet the state in key tiles (kernels/cpu/lowrank_decode.c) */
+    scores(&s, q, kp, sc, pr, !decode);
     pass(&s, vp, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
@@ -212,11 +217,51 @@ long double attn_mla_naive_dram(const attn_shape *sh, const attn_cost_point *p,
     return walked(&s, p, io);
 }
 
+/* One block of stacked query rows sweeping its latent key tiles on a CPU
+ * (kernels/cpu/mla_absorbed.c, mla_attend_block), tile by tile: each key tile copies its
+ * latent rows into the tile, scores the block's q_ext rows against them, rescales and
+ * accumulates. The block's q_ext rows, its scores and its accumulators are touched on every
+ * key tile, between them the next latent rows stream by: when all that outgrows the LLC (64
+ * stacked rows x 288 wide, 64-key tiles: ~300 KiB) they miss on every key tile. A causal
+ * block's key tiles are the average over the blocks, rounded up. */
+static void mla_cpu_block(step *s, const attn_shape *sh, const attn_cost_point *p, int latent,
+                          const int q[2], int oc)
+{
+    int64_t positions = attn_mla_block_positions(sh->heads);
+    long double n = (long double)p->n, dc = (long double)sh->d_c;
+    long double width = dc + (long double)sh->d_r, key = ATTN_MLA_KEY_TILE;
+    long double rows = (long double)(positions * sh->heads), blocks = ceill(n / positions);
+    long double per_block = 1 / blocks;
+    long double keys = attn_tiled_visit_count(p, positions, ATTN_MLA_KEY_TILE).key_rows / blocks;
+    long double tiles = fmaxl(1, ceill(keys / key));
+    int tile = attn_walk_buffer_add(&s->w, key * width, 0, true);
+    int sc = attn_walk_buffer_add(&s->w, rows * key, 0, true);
+    int acc = attn_walk_buffer_add(&s->w, rows * (dc + 2), 0, true); /* with m and l */
+    pass(s, acc, ATTN_PASS_WRITE);
+    for (int i = 0; i < 2; i++)
+        part(s, q[i], ATTN_PASS_READ, per_block);
+    attn_walk_inner(&s->w, tiles);
+    attn_walk_prefix_add(&s->w, latent, fminl(1, keys / n) / tiles);
+    pass(s, tile, ATTN_PASS_WRITE);
+    for (int i = 0; i < 2; i++)
+        attn_walk_again_add(&s->w, q[i], ATTN_PASS_READ, per_block);
+    pass(s, tile, ATTN_PASS_READ);
+    pass(s, sc, ATTN_PASS_WRITE);
+    pass(s, sc, ATTN_PASS_UPDATE);
+    pass(s, acc, ATTN_PASS_UPDATE);
+    pass(s, tile, ATTN_PASS_READ);
+    pass(s, acc, ATTN_PASS_UPDATE);
+    attn_walk_inner_end(&s->w);
+    pass(s, acc, ATTN_PASS_READ);
+    part(s, oc, ATTN_PASS_WRITE, per_block);
+}
+
 /* Absorbed MLA (kernels/cpu/mla_absorbed.c): absorb every head's queries into the stacked
  * q_ext (BLAS, then the rope part copied), stream blocks of stacked rows past the latent
  * (each block sweeps the latent tiles it sees, all heads at once), write o_c, then un-absorb
  * every head's outputs (BLAS). A step of one block (decode) keeps q_ext and o_c in its tile:
- * the IO model's count. */
+ * the IO model's count. On a GPU a block's tiles are on chip, so only its latent sweep and
+ * its rows in and out reach L2; on a CPU they share the LLC (mla_cpu_block). */
 long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
                           const attn_layer_cost *io)
 {
@@ -241,12 +286,14 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     pass(&s, qr, ATTN_PASS_READ);
     pass(&s, qe, ATTN_PASS_WRITE);
     attn_walk_loop(&s.w, blocks);
-    workspace(&s, ATTN_MLA_KEY_TILE * width +
-                      (long double)(positions * sh->heads) * (ATTN_MLA_KEY_TILE + dc + 2));
-    part(&s, qc, ATTN_PASS_READ, per_block);
-    part(&s, qe, ATTN_PASS_READ, per_block);
-    attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));
-    part(&s, oc, ATTN_PASS_WRITE, per_block);
+    if (s.cpu) {
+        mla_cpu_block(&s, sh, p, latent, (const int[2]){qc, qe}, oc);
+    } else {
+        part(&s, qc, ATTN_PASS_READ, per_block);
+        part(&s, qe, ATTN_PASS_READ, per_block);
+        attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));
+        part(&s, oc, ATTN_PASS_WRITE, per_block);
+    }
     attn_walk_loop(&s.w, 1);
     pass(&s, oc, ATTN_PASS_READ);
     pass(&s, wv, ATTN_PASS_READ);

@@ -41,7 +41,8 @@ void attn_walk_pass_add(attn_walk *w, int buffer, attn_pass_kind kind, long doub
         w->overflow = true;
         return;
     }
-    w->passes[w->npasses++] = (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false};
+    w->passes[w->npasses++] =
+        (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false, false};
 }
 
 void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
@@ -49,6 +50,35 @@ void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
     attn_walk_pass_add(w, buffer, ATTN_PASS_READ, part, 1);
     if (!w->overflow)
         w->passes[w->npasses - 1].prefix = true;
+}
+
+void attn_walk_again_add(attn_walk *w, int buffer, attn_pass_kind kind, long double part)
+{
+    attn_walk_pass_add(w, buffer, kind, part, 1);
+    if (!w->overflow)
+        w->passes[w->npasses - 1].again = true;
+}
+
+void attn_walk_inner(attn_walk *w, long double repeats)
+{
+    int loop = w->nloops - 1;
+    if (loop < 0 || w->inner_end[loop]) {
+        w->overflow = true;
+        return;
+    }
+    w->inner_first[loop] = w->npasses;
+    w->inner_end[loop] = -1; /* open until attn_walk_inner_end */
+    w->inner_repeats[loop] = repeats > 0 ? repeats : 0;
+}
+
+void attn_walk_inner_end(attn_walk *w)
+{
+    int loop = w->nloops - 1;
+    if (loop < 0 || w->inner_end[loop] != -1) {
+        w->overflow = true;
+        return;
+    }
+    w->inner_end[loop] = w->npasses;
 }
 
 typedef struct walk_state {
@@ -59,6 +89,7 @@ typedef struct walk_state {
     long double dirty[ATTN_WALK_BUFFERS];
     long double instance[ATTN_WALK_BUFFERS];
     long double reached[ATTN_WALK_BUFFERS]; /* elements of this instance ever touched */
+    long double cursor[ATTN_WALK_BUFFERS];  /* where this iteration's prefix reads got to */
     long double seen[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS]; /* instances at b's last pass */
     long double volume[ATTN_WALK_BUFFERS]; /* elements touched so far, all passes */
     long double seen_volume[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS];
@@ -67,10 +98,11 @@ typedef struct walk_state {
     unsigned long long ever[ATTN_WALK_BUFFERS]; /* last pass over any instance */
 } walk_state;
 
-static long double distance(const walk_state *st, int b)
+/* `base`: what the pass itself touches of b (all of b, or the part it touches again). */
+static long double distance(const walk_state *st, int b, long double base)
 {
     const attn_walk *w = st->w;
-    long double d = w->buffers[b].elems;
+    long double d = base;
     for (int c = 0; c < w->nbuffers; c++)
         if (c != b && st->ever[c] > st->last[b]) {
             /* what c's passes touched since, at most all of each instance of c */
@@ -95,14 +127,19 @@ static void replay_pass(walk_state *st, const attn_walk_pass *p)
     const attn_walk *w = st->w;
     int b = p->buffer;
     long double size = w->buffers[b].elems, part = p->part * size;
-    bool hit = st->last[b] && distance(st, b) <= st->room;
+    bool hit = st->last[b] && distance(st, b, p->again ? part : size) <= st->room;
     bool fills = p->kind != ATTN_PASS_WRITE || st->write_allocate;
     /* parts are taken in order (a head's stripe, a block's rows): a hit still misses the part
      * of the buffer no pass has reached yet */
-    long double fresh = p->prefix ? fmaxl(0, part - st->reached[b])
-                                  : fminl(part, size - st->reached[b]);
-    st->reached[b] = p->prefix ? fmaxl(st->reached[b], part)
-                               : fminl(size, st->reached[b] + part);
+    long double end = fminl(size, st->cursor[b] + part);
+    long double fresh = p->again    ? 0
+                        : p->prefix ? fmaxl(0, end - st->reached[b])
+                                    : fminl(part, size - st->reached[b]);
+    if (p->prefix)
+        st->cursor[b] = end;
+    if (!p->again)
+        st->reached[b] = p->prefix ? fmaxl(st->reached[b], end)
+                                   : fminl(size, st->reached[b] + part);
     if (hit && fills)
         st->moved += fresh;
     if (!hit) {
@@ -144,12 +181,56 @@ static void renew(walk_state *st, int first, int end, long double iteration)
     }
 }
 
-static void replay(walk_state *st, int first, int end, long double from, long double to)
+static void replay_passes(walk_state *st, int first, int end)
 {
+    for (int i = first; i < end; i++)
+        replay_pass(st, &st->w->passes[i]);
+}
+
+/* An inner loop: in full up to FULL_REPLAY iterations; beyond, two, and the second's traffic
+ * and progress through its buffers scaled to the rest (from the second on, its iterations
+ * differ only in which part of a streamed buffer they take). */
+static void replay_inner(walk_state *st, int first, int end, long double repeats)
+{
+    if (repeats <= FULL_REPLAY) {
+        for (long double it = 0; it < repeats; it++)
+            replay_passes(st, first, end);
+        return;
+    }
+    replay_passes(st, first, end);
+    long double before = st->moved, rest = repeats - 2;
+    replay_passes(st, first, end);
+    st->moved += (st->moved - before) * rest;
+    for (int i = first; i < end; i++) {
+        const attn_walk_pass *p = &st->w->passes[i];
+        int b = p->buffer;
+        long double size = st->w->buffers[b].elems, part = p->part * size;
+        st->volume[b] += rest * part;
+        if (p->prefix) {
+            st->cursor[b] = fminl(size, st->cursor[b] + rest * part);
+            st->reached[b] = fmaxl(st->reached[b], st->cursor[b]);
+        } else if (!p->again) {
+            st->reached[b] = fminl(size, st->reached[b] + rest * part);
+        }
+    }
+}
+
+static void replay(walk_state *st, int loop, long double from, long double to)
+{
+    const attn_walk *w = st->w;
+    int first = w->loop_first[loop];
+    int end = loop + 1 < w->nloops ? w->loop_first[loop + 1] : w->npasses;
+    bool inner = w->inner_end[loop] > 0;
     for (long double it = from; it < to; it++) {
         renew(st, first, end, it);
-        for (int i = first; i < end; i++)
-            replay_pass(st, &st->w->passes[i]);
+        memset(st->cursor, 0, sizeof st->cursor); /* prefix reads start again */
+        if (!inner) {
+            replay_passes(st, first, end);
+            continue;
+        }
+        replay_passes(st, first, w->inner_first[loop]);
+        replay_inner(st, w->inner_first[loop], w->inner_end[loop], w->inner_repeats[loop]);
+        replay_passes(st, w->inner_end[loop], end);
     }
 }
 
@@ -163,13 +244,13 @@ static void replay_loop(walk_state *st, int loop)
     for (int i = first; i < end; i++)
         period = fmaxl(period, w->buffers[w->passes[i].buffer].period);
     if (repeats <= FULL_REPLAY || repeats < 4 * period) {
-        replay(st, first, end, 0, ceill(repeats));
+        replay(st, loop, 0, ceill(repeats));
         return;
     }
     /* after one period of every buffer the iterations repeat: replay two, scale the second */
-    replay(st, first, end, 0, period);
+    replay(st, loop, 0, period);
     long double before = st->moved;
-    replay(st, first, end, period, 2 * period);
+    replay(st, loop, period, 2 * period);
     st->moved += (st->moved - before) * ((repeats - 2 * period) / period);
 }
 
@@ -177,6 +258,9 @@ long double attn_walk_dram(const attn_walk *w, long double room, bool write_allo
 {
     if (w->overflow)
         return -1;
+    for (int loop = 0; loop < w->nloops; loop++)
+        if (w->inner_end[loop] < 0) /* an inner loop never closed */
+            return -1;
     static _Thread_local walk_state st;
     memset(&st, 0, sizeof st);
     st.w = w;
