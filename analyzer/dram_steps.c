@@ -44,8 +44,8 @@ static void gemm_out(step *s, int c, long double fraction)
 }
 
 /* S = Q K^T, P = softmax(S), then P is read by P V: in place on a CPU, P its own buffer in
- * Algorithm 0. `blas`: S comes from a BLAS GEMM (cleared first on a CPU), not from tiles
- * storing their scores once (kernels/cpu/tile_math.c). */
+ * Algorithm 0. `blas`: S comes from a BLAS GEMM (cleared first on a CPU), not from products
+ * storing each score once (matrix-vector, per key tile). */
 static void scores(step *s, int q, int k, int sc, int p, bool blas)
 {
     pass(s, q, ATTN_PASS_READ);

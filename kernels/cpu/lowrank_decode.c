@@ -9,9 +9,9 @@
  * Two layouts serve one read of everything per token. The state keeps E and F transposed
  * (copied at init, outside any step), so column t is one contiguous row of k floats rather than
  * k floats a row of n_max apart, each on a line of its own. And the group's queries meet the
- * state key tile by tile (tile_math.c): OpenBLAS's GEMM would first copy the state into its
- * packing buffer (driver/level3/level3.c, ICOPY), a second buffer as large as the state that
- * a step moves through memory on top of the state itself.
+ * state key tile by tile through matrix-vector products: OpenBLAS's GEMM would first copy the
+ * state into its packing buffer (driver/level3/level3.c, ICOPY), a second buffer as large as
+ * the state that a step moves through memory on top of the state itself.
  */
 #include <math.h>
 #include <string.h>
@@ -79,27 +79,31 @@ static void count_absorb(const attn_lowrank_state *state, attn_kernel_stats *sta
     stats->flops += 2 * k * width;
 }
 
-/* Key tiles of 64 state rows (16 KiB at d = 64) stay in L1 while every query of the group
- * uses them. */
+/* Key tiles of 64 state rows (32 KiB at d = 128) stay in L1/L2 while every query of the
+ * group uses them. */
 enum { STATE_TILE = 64 };
 
 /* attn_dense_head's Algorithm 0 for the group's few query rows over the k state rows: scores
- * [group][k] materialised, softmax, P V'; the state read once. */
+ * [group][k] materialised, softmax, P V'. Matrix-vector products per query row and key tile
+ * (sgemv reads its matrix in place, no packed copy), so the state is read from memory once. */
 static void attend_state(const attn_head_shape *shape, const float *q, const float *k_proj,
                          const float *v_proj, float *s, float *o)
 {
     const int64_t rows = shape->n_q, keys = shape->n_kv, d_qk = shape->d_qk, d_v = shape->d_v;
     const float scale = 1.0f / sqrtf((float)d_qk);
     for (int64_t c = 0; c < keys; c += STATE_TILE) {
-        int64_t cols = keys - c < STATE_TILE ? keys - c : STATE_TILE;
-        attn_tile_scores(rows, cols, d_qk, scale, q, d_qk, k_proj + c * d_qk, d_qk, s + c, keys);
+        const int cols = (int)(keys - c < STATE_TILE ? keys - c : STATE_TILE);
+        for (int64_t i = 0; i < rows; i++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, cols, (int)d_qk, scale, k_proj + c * d_qk,
+                        (int)d_qk, q + i * d_qk, 1, 0.0f, s + i * keys + c, 1);
     }
     for (int64_t i = 0; i < rows; i++)
         attn_softmax_row(s + i * keys, attn_visible_keys(shape, i), keys);
-    memset(o, 0, (size_t)(rows * d_v) * sizeof *o);
     for (int64_t c = 0; c < keys; c += STATE_TILE) {
-        int64_t cols = keys - c < STATE_TILE ? keys - c : STATE_TILE;
-        attn_tile_accumulate(rows, cols, d_v, s + c, keys, v_proj + c * d_v, d_v, o, d_v);
+        const int cols = (int)(keys - c < STATE_TILE ? keys - c : STATE_TILE);
+        for (int64_t i = 0; i < rows; i++)
+            cblas_sgemv(CblasRowMajor, CblasTrans, cols, (int)d_v, 1.0f, v_proj + c * d_v,
+                        (int)d_v, s + i * keys + c, 1, c ? 1.0f : 0.0f, o + i * d_v, 1);
     }
 }
 
