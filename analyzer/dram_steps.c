@@ -8,7 +8,8 @@
  * BETA_OPERATION ahead of the GEMM_KERNEL loop), a softmax in place over S, and the kernels'
  * workspace touched by every step. On a GPU it is the IO model's kernels (Algorithm 0: S and P
  * separate, written once, read back), as many heads at once as blocks are resident, tiles in
- * on-chip memory. Flash keeps its closed form (cost_dram.c): its sweeps are too many to walk.
+ * on-chip memory. Flash keeps its closed form (cost_dram.c) on a GPU and for causal blocks;
+ * on a CPU its non-causal blocks are walked here, tile by tile.
  */
 #include <math.h>
 
@@ -299,4 +300,66 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     pass(&s, wv, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
+}
+
+/* FlashAttention-2 on a CPU, non-causal (kernels/cpu/flash.c, flash_query_block): per query
+ * block, Q loaded into its tile (transposed), the accumulators set, then per key block
+ * S^T = K_blk Q^T into the S tile, the online softmax rescaling the accumulators, P V_blk
+ * added; K and V are read where they lie, from their start in each block. The threads take
+ * adjacent query blocks, a wave of `parallel` blocks sweeping the same key blocks together
+ * (one read serves the wave, as in the closed form). The tiles share the LLC with K and V, so
+ * a wave whose tiles and key blocks outgrow the cache refetches them on every key block (the
+ * issue's 1024-token case with L2-sized tiles, sim 3.3 x the IO count at a 256 KiB LLC).
+ * `heads` KV heads in turn, each its group of query heads (rows adjacent, the same K and V);
+ * the tiles are one workspace for all. */
+static long double flash_cpu_walk(const attn_shape *sh, const attn_cost_point *p,
+                                  const attn_layer_cost *io, int heads)
+{
+    step s = {.cpu = true};
+    int64_t bc, br;
+    attn_point_tiles(p, sh->d_qk > sh->d_v ? sh->d_qk : sh->d_v, &bc, &br);
+    long double n = (long double)p->n, dqk = (long double)sh->d_qk, dv = (long double)sh->d_v;
+    long double kvh = (long double)sh->kv_heads, group = (long double)sh->heads / kvh;
+    long double t_r = ceill(n / (long double)br), blocks = group * t_r;
+    long double wave = fminl(blocks, (long double)(p->parallel > 1 ? p->parallel : 1));
+    long double waves = ceill(blocks / wave), rows = wave * (long double)br;
+    long double cols = (long double)bc;
+    long double keys = attn_tiled_visit_count(p, br, bc).key_rows / t_r;
+    long double tiles = fmaxl(1, ceill(keys / cols)), stream = fminl(1, keys / n) / tiles;
+    int qt = attn_walk_buffer_add(&s.w, rows * dqk, 0, true);
+    int st = attn_walk_buffer_add(&s.w, rows * cols, 0, true);
+    int acc = attn_walk_buffer_add(&s.w, rows * (dv + 3), 0, true); /* with m, l, corr */
+    for (int h = 0; h < heads; h++) {
+        /* O with the logsumexp the IO model writes, one KV head's share */
+        int q = buf(&s, group * n * dqk, 0), o = buf(&s, io->write / kvh, 0);
+        int k = buf(&s, n * dqk, 0), v = buf(&s, n * dv, 0);
+        attn_walk_loop(&s.w, waves);
+        part(&s, q, ATTN_PASS_READ, 1 / waves);
+        pass(&s, qt, ATTN_PASS_WRITE);
+        pass(&s, acc, ATTN_PASS_WRITE);
+        attn_walk_inner(&s.w, tiles);
+        attn_walk_prefix_add(&s.w, k, stream);
+        pass(&s, qt, ATTN_PASS_READ);
+        pass(&s, st, ATTN_PASS_WRITE);
+        pass(&s, st, ATTN_PASS_UPDATE);
+        pass(&s, acc, ATTN_PASS_UPDATE);
+        attn_walk_prefix_add(&s.w, v, stream);
+        pass(&s, st, ATTN_PASS_READ);
+        pass(&s, acc, ATTN_PASS_UPDATE);
+        attn_walk_inner_end(&s.w);
+        pass(&s, acc, ATTN_PASS_READ);
+        part(&s, o, ATTN_PASS_WRITE, 1 / waves);
+    }
+    return attn_walk_dram(&s.w, p->llc, p->write_allocate);
+}
+
+/* The first KV head, then every later one as the second (the tiles warm from the one before):
+ * the walk of two heads minus the walk of one. */
+long double attn_flash2_cpu_dram(const attn_shape *sh, const attn_cost_point *p,
+                                 const attn_layer_cost *io)
+{
+    long double one = flash_cpu_walk(sh, p, io, 1), two = flash_cpu_walk(sh, p, io, 2);
+    if (one < 0 || two < 0)
+        return io->read + io->write;
+    return one + ((long double)sh->kv_heads - 1) * (two - one);
 }

@@ -90,6 +90,10 @@ typedef struct walk_state {
     long double instance[ATTN_WALK_BUFFERS];
     long double reached[ATTN_WALK_BUFFERS]; /* elements of this instance ever touched */
     long double cursor[ATTN_WALK_BUFFERS];  /* where this iteration's prefix reads got to */
+    long double swept[ATTN_WALK_BUFFERS];   /* ... in the iteration before */
+    /* volume and instances at the start of this iteration of the loop and of the one before:
+     * what one iteration touches, the distance of a sweep that comes round every iteration */
+    long double start_volume[2][ATTN_WALK_BUFFERS], start_instance[2][ATTN_WALK_BUFFERS];
     long double seen[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS]; /* instances at b's last pass */
     long double volume[ATTN_WALK_BUFFERS]; /* elements touched so far, all passes */
     long double seen_volume[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS];
@@ -113,6 +117,21 @@ static long double distance(const walk_state *st, int b, long double base)
     return d;
 }
 
+/* A prefix read inside an inner loop: its part was last read one iteration of the loop
+ * around ago, so its distance is the sweep it belongs to plus what one iteration touches. */
+static long double sweep_distance(const walk_state *st, int b)
+{
+    const attn_walk *w = st->w;
+    long double d = st->swept[b];
+    for (int c = 0; c < w->nbuffers; c++)
+        if (c != b) {
+            long double instances = st->start_instance[1][c] - st->start_instance[0][c];
+            long double most = w->buffers[c].elems * (instances > 1 ? instances : 1);
+            d += fminl(most, st->start_volume[1][c] - st->start_volume[0][c]);
+        }
+    return d;
+}
+
 static long double tiles_besides(const attn_walk *w, int b)
 {
     long double t = 0;
@@ -122,12 +141,15 @@ static long double tiles_besides(const attn_walk *w, int b)
     return t;
 }
 
-static void replay_pass(walk_state *st, const attn_walk_pass *p)
+static void replay_pass(walk_state *st, const attn_walk_pass *p, bool inner)
 {
     const attn_walk *w = st->w;
     int b = p->buffer;
     long double size = w->buffers[b].elems, part = p->part * size;
-    bool hit = st->last[b] && distance(st, b, p->again ? part : size) <= st->room;
+    long double d = inner && p->prefix && st->swept[b] > 0
+                        ? sweep_distance(st, b)
+                        : distance(st, b, p->again ? part : size);
+    bool hit = st->last[b] && d <= st->room;
     bool fills = p->kind != ATTN_PASS_WRITE || st->write_allocate;
     /* parts are taken in order (a head's stripe, a block's rows): a hit still misses the part
      * of the buffer no pass has reached yet */
@@ -181,10 +203,10 @@ static void renew(walk_state *st, int first, int end, long double iteration)
     }
 }
 
-static void replay_passes(walk_state *st, int first, int end)
+static void replay_passes(walk_state *st, int first, int end, bool inner)
 {
     for (int i = first; i < end; i++)
-        replay_pass(st, &st->w->passes[i]);
+        replay_pass(st, &st->w->passes[i], inner);
 }
 
 /* An inner loop: in full up to FULL_REPLAY iterations; beyond, two, and the second's traffic
@@ -194,12 +216,12 @@ static void replay_inner(walk_state *st, int first, int end, long double repeats
 {
     if (repeats <= FULL_REPLAY) {
         for (long double it = 0; it < repeats; it++)
-            replay_passes(st, first, end);
+            replay_passes(st, first, end, true);
         return;
     }
-    replay_passes(st, first, end);
+    replay_passes(st, first, end, true);
     long double before = st->moved, rest = repeats - 2;
-    replay_passes(st, first, end);
+    replay_passes(st, first, end, true);
     st->moved += (st->moved - before) * rest;
     for (int i = first; i < end; i++) {
         const attn_walk_pass *p = &st->w->passes[i];
@@ -223,14 +245,19 @@ static void replay(walk_state *st, int loop, long double from, long double to)
     bool inner = w->inner_end[loop] > 0;
     for (long double it = from; it < to; it++) {
         renew(st, first, end, it);
+        memcpy(st->swept, st->cursor, sizeof st->swept);
         memset(st->cursor, 0, sizeof st->cursor); /* prefix reads start again */
+        memcpy(st->start_volume[0], st->start_volume[1], sizeof st->start_volume[0]);
+        memcpy(st->start_instance[0], st->start_instance[1], sizeof st->start_instance[0]);
+        memcpy(st->start_volume[1], st->volume, sizeof st->start_volume[1]);
+        memcpy(st->start_instance[1], st->instance, sizeof st->start_instance[1]);
         if (!inner) {
-            replay_passes(st, first, end);
+            replay_passes(st, first, end, false);
             continue;
         }
-        replay_passes(st, first, w->inner_first[loop]);
+        replay_passes(st, first, w->inner_first[loop], false);
         replay_inner(st, w->inner_first[loop], w->inner_end[loop], w->inner_repeats[loop]);
-        replay_passes(st, w->inner_end[loop], end);
+        replay_passes(st, w->inner_end[loop], end, false);
     }
 }
 

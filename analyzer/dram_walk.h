@@ -15,7 +15,8 @@
  * tiles), whose passes re-touch the block's tiles every iteration ("again": the same part of a
  * buffer as its previous pass, such as the block's rows of a large Q). The same rule then sees
  * a block whose tiles and streamed keys outgrow the cache miss them on every key tile, and
- * hit when they fit.
+ * hit when they fit. Keys streamed by prefix reads in an inner loop come round once per
+ * iteration of the loop around it: their distance is that whole sweep.
  */
 #ifndef ATTN_DRAM_WALK_H
 #define ATTN_DRAM_WALK_H

@@ -149,6 +149,24 @@ static void long_inner_loops(void **state)
     assert_float_equal((double)attn_walk_dram(&half, 10000, true), 400 + 500 + 2 * 100, 1e-6);
 }
 
+/* Two blocks each sweep K and V (300 each) in 3 key tiles. The second block re-reads a tile
+ * one block's sweep after the first did, so what decides is the whole sweep (600), not what
+ * came since K's previous tile: 600 > 500, every tile misses again; 600 <= 700, all hit. */
+static void sweeps_come_round_once_a_block(void **state)
+{
+    (void)state;
+    attn_walk w = {0};
+    int k = attn_walk_buffer_add(&w, 300, 0, false);
+    int v = attn_walk_buffer_add(&w, 300, 0, false);
+    attn_walk_loop(&w, 2);
+    attn_walk_inner(&w, 3);
+    attn_walk_prefix_add(&w, k, 1.0L / 3);
+    attn_walk_prefix_add(&w, v, 1.0L / 3);
+    attn_walk_inner_end(&w);
+    assert_float_equal((double)attn_walk_dram(&w, 500, true), 2 * 600, 1e-9);
+    assert_float_equal((double)attn_walk_dram(&w, 700, true), 600, 1e-9);
+}
+
 static void overflow_answers_minus_one(void **state)
 {
     (void)state;
@@ -168,6 +186,7 @@ int main(void)
         cmocka_unit_test(long_loops),
         cmocka_unit_test(tiles_fit_or_miss_per_key_tile),
         cmocka_unit_test(long_inner_loops),
+        cmocka_unit_test(sweeps_come_round_once_a_block),
         cmocka_unit_test(overflow_answers_minus_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
