@@ -114,11 +114,15 @@ long double attn_causal_cols_beyond(const attn_cost_point *p, int64_t bc, int64_
 void attn_point_tiles(const attn_cost_point *p, int64_t d, int64_t *block_cols,
                       int64_t *block_rows);
 
-/* Cache-aware elements of one layer for one sequence (cost_dram.c), never above the IO
- * model's read + write. FA-2 loop order: Q, O, L once, each K/V cache once, plus the sweeps
+/* Cache-aware elements of one layer for one sequence (cost_dram.c), on a GPU never above the
+ * IO model's read + write. FA-2 loop order: Q, O, L once, each K/V cache once, plus the sweeps
  * of it that miss the last-level cache. */
 long double attn_flash2_dram(const attn_shape *s, const attn_cost_point *p,
                              const attn_layer_cost *io);
+/* The same on a CPU, non-causal, where the tiles share the LLC: kernels/cpu/flash.c's passes
+ * walked (dram_steps.c); above the IO model where the tiles outgrow the cache. */
+long double attn_flash2_cpu_dram(const attn_shape *s, const attn_cost_point *p,
+                                 const attn_layer_cost *io);
 /* Algorithm 1: K, V once, and the Q/O/l/m rows re-read per key block only when one head's
  * rows do not stay in the cache. */
 long double attn_flash1_dram(const attn_shape *s, const attn_cost_point *p,

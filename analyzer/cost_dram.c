@@ -70,6 +70,11 @@ long double attn_flash2_dram(const attn_shape *s, const attn_cost_point *p,
 {
     if (p->llc <= 0 || p->phase != ATTN_PHASE_PREFILL)
         return io->read + io->write;
+    /* a CPU's tiles share the LLC: walk its blocks (dram_steps.c). Causal blocks sweep keys
+     * of every length, which the closed form below sums exactly (cost_tiles.c) and a walk of
+     * blocks of one length would not. */
+    if (p->tiles_in_llc && !p->causal)
+        return attn_flash2_cpu_dram(s, p, io);
     int64_t bc, br;
     attn_point_tiles(p, s->d_qk > s->d_v ? s->d_qk : s->d_v, &bc, &br);
     long double n = (long double)p->n, h = (long double)s->heads;

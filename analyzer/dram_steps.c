@@ -8,7 +8,8 @@
  * BETA_OPERATION ahead of the GEMM_KERNEL loop), a softmax in place over S, and the kernels'
  * workspace touched by every step. On a GPU it is the IO model's kernels (Algorithm 0: S and P
  * separate, written once, read back), as many heads at once as blocks are resident, tiles in
- * on-chip memory. Flash keeps its closed form (cost_dram.c): its sweeps are too many to walk.
+ * on-chip memory. Flash keeps its closed form (cost_dram.c) on a GPU and for causal blocks;
+ * on a CPU its non-causal blocks are walked here, tile by tile.
  */
 #include <math.h>
 
@@ -44,12 +45,16 @@ static void gemm_out(step *s, int c, long double fraction)
 }
 
 /* S = Q K^T, P = softmax(S), then P is read by P V: in place on a CPU, P its own buffer in
- * Algorithm 0. */
-static void scores(step *s, int q, int k, int sc, int p)
+ * Algorithm 0. `blas`: S comes from a BLAS GEMM (cleared first on a CPU), not from products
+ * storing each score once (matrix-vector, per key tile). */
+static void scores(step *s, int q, int k, int sc, int p, bool blas)
 {
     pass(s, q, ATTN_PASS_READ);
     pass(s, k, ATTN_PASS_READ);
-    gemm_out(s, sc, 1);
+    if (blas)
+        gemm_out(s, sc, 1);
+    else
+        pass(s, sc, ATTN_PASS_WRITE);
     if (s->cpu) {
         pass(s, sc, ATTN_PASS_UPDATE);
         pass(s, sc, ATTN_PASS_READ);
@@ -104,7 +109,7 @@ long double attn_standard_dram(const attn_shape *sh, const attn_cost_point *p,
     int sc = buf(&s, f * rows * keys, 0); /* one S for every head (kernels/cpu/standard.c) */
     int pr = buf(&s, f * rows * keys, 0);
     attn_walk_loop(&s.w, ceill(h / f));
-    scores(&s, q, k, sc, pr);
+    scores(&s, q, k, sc, pr, true);
     pass(&s, v, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
@@ -164,7 +169,8 @@ long double attn_lowrank_dram(const attn_shape *sh, const attn_cost_point *p,
         else
             gemm_out(&s, proj[i][2], 1);
     }
-    scores(&s, q, kp, sc, pr);
+    /* decode's few query rows meet the state in key tiles (kernels/cpu/lowrank_decode.c) */
+    scores(&s, q, kp, sc, pr, !decode);
     pass(&s, vp, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
@@ -212,11 +218,51 @@ long double attn_mla_naive_dram(const attn_shape *sh, const attn_cost_point *p,
     return walked(&s, p, io);
 }
 
+/* One block of stacked query rows sweeping its latent key tiles on a CPU
+ * (kernels/cpu/mla_absorbed.c, mla_attend_block), tile by tile: each key tile copies its
+ * latent rows into the tile, scores the block's q_ext rows against them, rescales and
+ * accumulates. The block's q_ext rows, its scores and its accumulators are touched on every
+ * key tile, between them the next latent rows stream by: when all that outgrows the LLC (64
+ * stacked rows x 288 wide, 64-key tiles: ~300 KiB) they miss on every key tile. A causal
+ * block's key tiles are the average over the blocks, rounded up. */
+static void mla_cpu_block(step *s, const attn_shape *sh, const attn_cost_point *p, int latent,
+                          const int q[2], int oc)
+{
+    int64_t positions = attn_mla_block_positions(sh->heads);
+    long double n = (long double)p->n, dc = (long double)sh->d_c;
+    long double width = dc + (long double)sh->d_r, key = ATTN_MLA_KEY_TILE;
+    long double rows = (long double)(positions * sh->heads), blocks = ceill(n / positions);
+    long double per_block = 1 / blocks;
+    long double keys = attn_tiled_visit_count(p, positions, ATTN_MLA_KEY_TILE).key_rows / blocks;
+    long double tiles = fmaxl(1, ceill(keys / key));
+    int tile = attn_walk_buffer_add(&s->w, key * width, 0, true);
+    int sc = attn_walk_buffer_add(&s->w, rows * key, 0, true);
+    int acc = attn_walk_buffer_add(&s->w, rows * (dc + 2), 0, true); /* with m and l */
+    pass(s, acc, ATTN_PASS_WRITE);
+    for (int i = 0; i < 2; i++)
+        part(s, q[i], ATTN_PASS_READ, per_block);
+    attn_walk_inner(&s->w, tiles);
+    attn_walk_prefix_add(&s->w, latent, fminl(1, keys / n) / tiles);
+    pass(s, tile, ATTN_PASS_WRITE);
+    for (int i = 0; i < 2; i++)
+        attn_walk_again_add(&s->w, q[i], ATTN_PASS_READ, per_block);
+    pass(s, tile, ATTN_PASS_READ);
+    pass(s, sc, ATTN_PASS_WRITE);
+    pass(s, sc, ATTN_PASS_UPDATE);
+    pass(s, acc, ATTN_PASS_UPDATE);
+    pass(s, tile, ATTN_PASS_READ);
+    pass(s, acc, ATTN_PASS_UPDATE);
+    attn_walk_inner_end(&s->w);
+    pass(s, acc, ATTN_PASS_READ);
+    part(s, oc, ATTN_PASS_WRITE, per_block);
+}
+
 /* Absorbed MLA (kernels/cpu/mla_absorbed.c): absorb every head's queries into the stacked
  * q_ext (BLAS, then the rope part copied), stream blocks of stacked rows past the latent
  * (each block sweeps the latent tiles it sees, all heads at once), write o_c, then un-absorb
  * every head's outputs (BLAS). A step of one block (decode) keeps q_ext and o_c in its tile:
- * the IO model's count. */
+ * the IO model's count. On a GPU a block's tiles are on chip, so only its latent sweep and
+ * its rows in and out reach L2; on a CPU they share the LLC (mla_cpu_block). */
 long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
                           const attn_layer_cost *io)
 {
@@ -241,15 +287,79 @@ long double attn_mla_dram(const attn_shape *sh, const attn_cost_point *p,
     pass(&s, qr, ATTN_PASS_READ);
     pass(&s, qe, ATTN_PASS_WRITE);
     attn_walk_loop(&s.w, blocks);
-    workspace(&s, ATTN_MLA_KEY_TILE * width +
-                      (long double)(positions * sh->heads) * (ATTN_MLA_KEY_TILE + dc + 2));
-    part(&s, qc, ATTN_PASS_READ, per_block);
-    part(&s, qe, ATTN_PASS_READ, per_block);
-    attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));
-    part(&s, oc, ATTN_PASS_WRITE, per_block);
+    if (s.cpu) {
+        mla_cpu_block(&s, sh, p, latent, (const int[2]){qc, qe}, oc);
+    } else {
+        part(&s, qc, ATTN_PASS_READ, per_block);
+        part(&s, qe, ATTN_PASS_READ, per_block);
+        attn_walk_prefix_add(&s.w, latent, fminl(1, visit.key_rows / blocks / n));
+        part(&s, oc, ATTN_PASS_WRITE, per_block);
+    }
     attn_walk_loop(&s.w, 1);
     pass(&s, oc, ATTN_PASS_READ);
     pass(&s, wv, ATTN_PASS_READ);
     gemm_out(&s, o, 1);
     return walked(&s, p, io);
+}
+
+/* FlashAttention-2 on a CPU, non-causal (kernels/cpu/flash.c, flash_query_block): per query
+ * block, Q loaded into its tile (transposed), the accumulators set, then per key block
+ * S^T = K_blk Q^T into the S tile, the online softmax rescaling the accumulators, P V_blk
+ * added; K and V are read where they lie, from their start in each block. The threads take
+ * adjacent query blocks, a wave of `parallel` blocks sweeping the same key blocks together
+ * (one read serves the wave, as in the closed form). The tiles share the LLC with K and V, so
+ * a wave whose tiles and key blocks outgrow the cache refetches them on every key block (the
+ * issue's 1024-token case with L2-sized tiles, sim 3.3 x the IO count at a 256 KiB LLC).
+ * `heads` KV heads in turn, each its group of query heads (rows adjacent, the same K and V);
+ * the tiles are one workspace for all. */
+static long double flash_cpu_walk(const attn_shape *sh, const attn_cost_point *p,
+                                  const attn_layer_cost *io, int heads)
+{
+    step s = {.cpu = true};
+    int64_t bc, br;
+    attn_point_tiles(p, sh->d_qk > sh->d_v ? sh->d_qk : sh->d_v, &bc, &br);
+    long double n = (long double)p->n, dqk = (long double)sh->d_qk, dv = (long double)sh->d_v;
+    long double kvh = (long double)sh->kv_heads, group = (long double)sh->heads / kvh;
+    long double t_r = ceill(n / (long double)br), blocks = group * t_r;
+    long double wave = fminl(blocks, (long double)(p->parallel > 1 ? p->parallel : 1));
+    long double waves = ceill(blocks / wave), rows = wave * (long double)br;
+    long double cols = (long double)bc;
+    long double keys = attn_tiled_visit_count(p, br, bc).key_rows / t_r;
+    long double tiles = fmaxl(1, ceill(keys / cols)), stream = fminl(1, keys / n) / tiles;
+    int qt = attn_walk_buffer_add(&s.w, rows * dqk, 0, true);
+    int st = attn_walk_buffer_add(&s.w, rows * cols, 0, true);
+    int acc = attn_walk_buffer_add(&s.w, rows * (dv + 3), 0, true); /* with m, l, corr */
+    for (int h = 0; h < heads; h++) {
+        /* O with the logsumexp the IO model writes, one KV head's share */
+        int q = buf(&s, group * n * dqk, 0), o = buf(&s, io->write / kvh, 0);
+        int k = buf(&s, n * dqk, 0), v = buf(&s, n * dv, 0);
+        attn_walk_loop(&s.w, waves);
+        part(&s, q, ATTN_PASS_READ, 1 / waves);
+        pass(&s, qt, ATTN_PASS_WRITE);
+        pass(&s, acc, ATTN_PASS_WRITE);
+        attn_walk_inner(&s.w, tiles);
+        attn_walk_prefix_add(&s.w, k, stream);
+        pass(&s, qt, ATTN_PASS_READ);
+        pass(&s, st, ATTN_PASS_WRITE);
+        pass(&s, st, ATTN_PASS_UPDATE);
+        pass(&s, acc, ATTN_PASS_UPDATE);
+        attn_walk_prefix_add(&s.w, v, stream);
+        pass(&s, st, ATTN_PASS_READ);
+        pass(&s, acc, ATTN_PASS_UPDATE);
+        attn_walk_inner_end(&s.w);
+        pass(&s, acc, ATTN_PASS_READ);
+        part(&s, o, ATTN_PASS_WRITE, 1 / waves);
+    }
+    return attn_walk_dram(&s.w, p->llc, p->write_allocate);
+}
+
+/* The first KV head, then every later one as the second (the tiles warm from the one before):
+ * the walk of two heads minus the walk of one. */
+long double attn_flash2_cpu_dram(const attn_shape *sh, const attn_cost_point *p,
+                                 const attn_layer_cost *io)
+{
+    long double one = flash_cpu_walk(sh, p, io, 1), two = flash_cpu_walk(sh, p, io, 2);
+    if (one < 0 || two < 0)
+        return io->read + io->write;
+    return one + ((long double)sh->kv_heads - 1) * (two - one);
 }

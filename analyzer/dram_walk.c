@@ -41,7 +41,8 @@ void attn_walk_pass_add(attn_walk *w, int buffer, attn_pass_kind kind, long doub
         w->overflow = true;
         return;
     }
-    w->passes[w->npasses++] = (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false};
+    w->passes[w->npasses++] =
+        (attn_walk_pass){buffer, kind, part, times < 1 ? 1 : times, false, false};
 }
 
 void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
@@ -49,6 +50,35 @@ void attn_walk_prefix_add(attn_walk *w, int buffer, long double part)
     attn_walk_pass_add(w, buffer, ATTN_PASS_READ, part, 1);
     if (!w->overflow)
         w->passes[w->npasses - 1].prefix = true;
+}
+
+void attn_walk_again_add(attn_walk *w, int buffer, attn_pass_kind kind, long double part)
+{
+    attn_walk_pass_add(w, buffer, kind, part, 1);
+    if (!w->overflow)
+        w->passes[w->npasses - 1].again = true;
+}
+
+void attn_walk_inner(attn_walk *w, long double repeats)
+{
+    int loop = w->nloops - 1;
+    if (loop < 0 || w->inner_end[loop]) {
+        w->overflow = true;
+        return;
+    }
+    w->inner_first[loop] = w->npasses;
+    w->inner_end[loop] = -1; /* open until attn_walk_inner_end */
+    w->inner_repeats[loop] = repeats > 0 ? repeats : 0;
+}
+
+void attn_walk_inner_end(attn_walk *w)
+{
+    int loop = w->nloops - 1;
+    if (loop < 0 || w->inner_end[loop] != -1) {
+        w->overflow = true;
+        return;
+    }
+    w->inner_end[loop] = w->npasses;
 }
 
 typedef struct walk_state {
@@ -59,6 +89,11 @@ typedef struct walk_state {
     long double dirty[ATTN_WALK_BUFFERS];
     long double instance[ATTN_WALK_BUFFERS];
     long double reached[ATTN_WALK_BUFFERS]; /* elements of this instance ever touched */
+    long double cursor[ATTN_WALK_BUFFERS];  /* where this iteration's prefix reads got to */
+    long double swept[ATTN_WALK_BUFFERS];   /* ... in the iteration before */
+    /* volume and instances at the start of this iteration of the loop and of the one before:
+     * what one iteration touches, the distance of a sweep that comes round every iteration */
+    long double start_volume[2][ATTN_WALK_BUFFERS], start_instance[2][ATTN_WALK_BUFFERS];
     long double seen[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS]; /* instances at b's last pass */
     long double volume[ATTN_WALK_BUFFERS]; /* elements touched so far, all passes */
     long double seen_volume[ATTN_WALK_BUFFERS][ATTN_WALK_BUFFERS];
@@ -67,16 +102,32 @@ typedef struct walk_state {
     unsigned long long ever[ATTN_WALK_BUFFERS]; /* last pass over any instance */
 } walk_state;
 
-static long double distance(const walk_state *st, int b)
+/* `base`: what the pass itself touches of b (all of b, or the part it touches again). */
+static long double distance(const walk_state *st, int b, long double base)
 {
     const attn_walk *w = st->w;
-    long double d = w->buffers[b].elems;
+    long double d = base;
     for (int c = 0; c < w->nbuffers; c++)
         if (c != b && st->ever[c] > st->last[b]) {
             /* what c's passes touched since, at most all of each instance of c */
             long double instances = st->instance[c] - st->seen[b][c];
             long double most = w->buffers[c].elems * (instances > 1 ? instances : 1);
             d += fminl(most, st->volume[c] - st->seen_volume[b][c]);
+        }
+    return d;
+}
+
+/* A prefix read inside an inner loop: its part was last read one iteration of the loop
+ * around ago, so its distance is the sweep it belongs to plus what one iteration touches. */
+static long double sweep_distance(const walk_state *st, int b)
+{
+    const attn_walk *w = st->w;
+    long double d = st->swept[b];
+    for (int c = 0; c < w->nbuffers; c++)
+        if (c != b) {
+            long double instances = st->start_instance[1][c] - st->start_instance[0][c];
+            long double most = w->buffers[c].elems * (instances > 1 ? instances : 1);
+            d += fminl(most, st->start_volume[1][c] - st->start_volume[0][c]);
         }
     return d;
 }
@@ -90,19 +141,27 @@ static long double tiles_besides(const attn_walk *w, int b)
     return t;
 }
 
-static void replay_pass(walk_state *st, const attn_walk_pass *p)
+static void replay_pass(walk_state *st, const attn_walk_pass *p, bool inner)
 {
     const attn_walk *w = st->w;
     int b = p->buffer;
     long double size = w->buffers[b].elems, part = p->part * size;
-    bool hit = st->last[b] && distance(st, b) <= st->room;
+    long double d = inner && p->prefix && st->swept[b] > 0
+                        ? sweep_distance(st, b)
+                        : distance(st, b, p->again ? part : size);
+    bool hit = st->last[b] && d <= st->room;
     bool fills = p->kind != ATTN_PASS_WRITE || st->write_allocate;
     /* parts are taken in order (a head's stripe, a block's rows): a hit still misses the part
      * of the buffer no pass has reached yet */
-    long double fresh = p->prefix ? fmaxl(0, part - st->reached[b])
-                                  : fminl(part, size - st->reached[b]);
-    st->reached[b] = p->prefix ? fmaxl(st->reached[b], part)
-                               : fminl(size, st->reached[b] + part);
+    long double end = fminl(size, st->cursor[b] + part);
+    long double fresh = p->again    ? 0
+                        : p->prefix ? fmaxl(0, end - st->reached[b])
+                                    : fminl(part, size - st->reached[b]);
+    if (p->prefix)
+        st->cursor[b] = end;
+    if (!p->again)
+        st->reached[b] = p->prefix ? fmaxl(st->reached[b], end)
+                                   : fminl(size, st->reached[b] + part);
     if (hit && fills)
         st->moved += fresh;
     if (!hit) {
@@ -144,12 +203,61 @@ static void renew(walk_state *st, int first, int end, long double iteration)
     }
 }
 
-static void replay(walk_state *st, int first, int end, long double from, long double to)
+static void replay_passes(walk_state *st, int first, int end, bool inner)
 {
+    for (int i = first; i < end; i++)
+        replay_pass(st, &st->w->passes[i], inner);
+}
+
+/* An inner loop: in full up to FULL_REPLAY iterations; beyond, two, and the second's traffic
+ * and progress through its buffers scaled to the rest (from the second on, its iterations
+ * differ only in which part of a streamed buffer they take). */
+static void replay_inner(walk_state *st, int first, int end, long double repeats)
+{
+    if (repeats <= FULL_REPLAY) {
+        for (long double it = 0; it < repeats; it++)
+            replay_passes(st, first, end, true);
+        return;
+    }
+    replay_passes(st, first, end, true);
+    long double before = st->moved, rest = repeats - 2;
+    replay_passes(st, first, end, true);
+    st->moved += (st->moved - before) * rest;
+    for (int i = first; i < end; i++) {
+        const attn_walk_pass *p = &st->w->passes[i];
+        int b = p->buffer;
+        long double size = st->w->buffers[b].elems, part = p->part * size;
+        st->volume[b] += rest * part;
+        if (p->prefix) {
+            st->cursor[b] = fminl(size, st->cursor[b] + rest * part);
+            st->reached[b] = fmaxl(st->reached[b], st->cursor[b]);
+        } else if (!p->again) {
+            st->reached[b] = fminl(size, st->reached[b] + rest * part);
+        }
+    }
+}
+
+static void replay(walk_state *st, int loop, long double from, long double to)
+{
+    const attn_walk *w = st->w;
+    int first = w->loop_first[loop];
+    int end = loop + 1 < w->nloops ? w->loop_first[loop + 1] : w->npasses;
+    bool inner = w->inner_end[loop] > 0;
     for (long double it = from; it < to; it++) {
         renew(st, first, end, it);
-        for (int i = first; i < end; i++)
-            replay_pass(st, &st->w->passes[i]);
+        memcpy(st->swept, st->cursor, sizeof st->swept);
+        memset(st->cursor, 0, sizeof st->cursor); /* prefix reads start again */
+        memcpy(st->start_volume[0], st->start_volume[1], sizeof st->start_volume[0]);
+        memcpy(st->start_instance[0], st->start_instance[1], sizeof st->start_instance[0]);
+        memcpy(st->start_volume[1], st->volume, sizeof st->start_volume[1]);
+        memcpy(st->start_instance[1], st->instance, sizeof st->start_instance[1]);
+        if (!inner) {
+            replay_passes(st, first, end, false);
+            continue;
+        }
+        replay_passes(st, first, w->inner_first[loop], false);
+        replay_inner(st, w->inner_first[loop], w->inner_end[loop], w->inner_repeats[loop]);
+        replay_passes(st, w->inner_end[loop], end, false);
     }
 }
 
@@ -163,13 +271,13 @@ static void replay_loop(walk_state *st, int loop)
     for (int i = first; i < end; i++)
         period = fmaxl(period, w->buffers[w->passes[i].buffer].period);
     if (repeats <= FULL_REPLAY || repeats < 4 * period) {
-        replay(st, first, end, 0, ceill(repeats));
+        replay(st, loop, 0, ceill(repeats));
         return;
     }
     /* after one period of every buffer the iterations repeat: replay two, scale the second */
-    replay(st, first, end, 0, period);
+    replay(st, loop, 0, period);
     long double before = st->moved;
-    replay(st, first, end, period, 2 * period);
+    replay(st, loop, period, 2 * period);
     st->moved += (st->moved - before) * ((repeats - 2 * period) / period);
 }
 
@@ -177,6 +285,9 @@ long double attn_walk_dram(const attn_walk *w, long double room, bool write_allo
 {
     if (w->overflow)
         return -1;
+    for (int loop = 0; loop < w->nloops; loop++)
+        if (w->inner_end[loop] < 0) /* an inner loop never closed */
+            return -1;
     static _Thread_local walk_state st;
     memset(&st, 0, sizeof st);
     st.w = w;

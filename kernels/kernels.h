@@ -264,25 +264,26 @@ int attn_ref_lowrank(const attn_dims *dims, int64_t k, const float *e, const flo
                      const float *q, const float *kk, const float *v, double *o);
 
 /* Decode form: the projected K', V' are a per-sequence state of k rows. Token t (0-based)
- * adds E[:, t] k_t^T to K' and F[:, t] v_t^T to V' (E, F are [k][n_max]), so after t tokens the
- * state equals the prefill projection over the first t tokens; the new query then attends to
- * the k projected rows. After n_max tokens the last output equals attn_cpu_lowrank's last row. */
+ * adds E[:, t] k_t^T to K' and F[:, t] v_t^T to V' (E, F are [k][n_max], copied by init), so
+ * after t tokens the state equals the prefill projection over the first t tokens; the new
+ * query then attends to the k projected rows. After n_max tokens the last output equals
+ * attn_cpu_lowrank's last row. */
 typedef struct attn_lowrank_state {
     attn_dims dims;   /* n_kv counts the tokens absorbed so far */
     int64_t k, n_max;
     float *k_proj, *v_proj; /* [batch][kv_heads][k][d_qk], [batch][kv_heads][k][d_v] */
+    float *e_t, *f_t;       /* E^T, F^T [n_max][k]: token t's column is row t */
 } attn_lowrank_state;
 int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, int64_t k,
-                            int64_t n_max);
+                            int64_t n_max, const float *e, const float *f);
 void attn_lowrank_state_free(attn_lowrank_state *state);
 /* q [batch][heads][d_qk], k_new [batch][kv_heads][d_qk], v_new [batch][kv_heads][d_v].
  * ATTN_ERR_RANGE once n_max tokens have been absorbed. Counted per KV head: read
  * 4·(2k + d_qk + d_v + k·(d_qk + d_v)) (E, F columns, the token, the state), write
  * 4·k·(d_qk + d_v) (the state); then standard's counts with n_q = the group's query heads,
  * n_kv = k (the state read once for the group). */
-int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const float *f,
-                            const float *q, const float *k_new, const float *v_new, float *o,
-                            attn_kernel_stats *stats);
+int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const float *k_new,
+                            const float *v_new, float *o, attn_kernel_stats *stats);
 
 /* ---- MLA (DeepSeek multi-head latent attention) ---------------------------------------- */
 

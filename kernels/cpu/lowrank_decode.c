@@ -5,17 +5,33 @@
  * F[:, t] v_t^T to V'. The state is k·(d_qk + d_v) per KV head, whatever the number of tokens,
  * and after t tokens it equals the prefill projection of those t tokens (as if E, F had only
  * their first t columns). The new query then attends, non-causally, to the k projected rows.
+ *
+ * Two layouts serve one read of everything per token. The state keeps E and F transposed
+ * (copied at init, outside any step), so column t is one contiguous row of k floats rather than
+ * k floats a row of n_max apart, each on a line of its own. And the group's queries meet the
+ * state key tile by tile through matrix-vector products: OpenBLAS's GEMM would first copy the
+ * state into its packing buffer (driver/level3/level3.c, ICOPY), a second buffer as large as
+ * the state that a step moves through memory on top of the state itself.
  */
+#include <math.h>
 #include <string.h>
 
 #include <cblas.h>
 
 #include "cpu_internal.h"
 
-int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, int64_t k,
-                            int64_t n_max)
+/* dst [n][k] = src [k][n]^T */
+static void transpose(int64_t k, int64_t n, const float *src, float *dst)
 {
-    if (!state || !dims)
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t t = 0; t < n; t++)
+            dst[t * k + j] = src[j * n + t];
+}
+
+int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, int64_t k,
+                            int64_t n_max, const float *e, const float *f)
+{
+    if (!state || !dims || !e || !f)
         return ATTN_ERR_RANGE;
     attn_dims step = *dims;
     step.n_q = 1;
@@ -31,12 +47,16 @@ int attn_lowrank_state_init(attn_lowrank_state *state, const attn_dims *dims, in
     *state = (attn_lowrank_state){.dims = step, .k = k, .n_max = n_max};
     state->k_proj = attn_kalloc((size_t)(caches * k * step.d_qk) * sizeof(float));
     state->v_proj = attn_kalloc((size_t)(caches * k * step.d_v) * sizeof(float));
-    if (!state->k_proj || !state->v_proj) {
+    state->e_t = attn_kalloc((size_t)(n_max * k) * sizeof(float));
+    state->f_t = attn_kalloc((size_t)(n_max * k) * sizeof(float));
+    if (!state->k_proj || !state->v_proj || !state->e_t || !state->f_t) {
         attn_lowrank_state_free(state);
         return ATTN_ERR_NOMEM;
     }
     memset(state->k_proj, 0, (size_t)(caches * k * step.d_qk) * sizeof(float));
     memset(state->v_proj, 0, (size_t)(caches * k * step.d_v) * sizeof(float));
+    transpose(k, n_max, e, state->e_t);
+    transpose(k, n_max, f, state->f_t);
     return ATTN_OK;
 }
 
@@ -46,6 +66,8 @@ void attn_lowrank_state_free(attn_lowrank_state *state)
         return;
     attn_kfree(state->k_proj);
     attn_kfree(state->v_proj);
+    attn_kfree(state->e_t);
+    attn_kfree(state->f_t);
     memset(state, 0, sizeof *state);
 }
 
@@ -57,15 +79,42 @@ static void count_absorb(const attn_lowrank_state *state, attn_kernel_stats *sta
     stats->flops += 2 * k * width;
 }
 
-int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const float *f,
-                            const float *q, const float *k_new, const float *v_new, float *o,
-                            attn_kernel_stats *stats)
+/* Key tiles of 64 state rows (32 KiB at d = 128) stay in L1/L2 while every query of the
+ * group uses them. */
+enum { STATE_TILE = 64 };
+
+/* attn_dense_head's Algorithm 0 for the group's few query rows over the k state rows: scores
+ * [group][k] materialised, softmax, P V'. Matrix-vector products per query row and key tile
+ * (sgemv reads its matrix in place, no packed copy), so the state is read from memory once. */
+static void attend_state(const attn_head_shape *shape, const float *q, const float *k_proj,
+                         const float *v_proj, float *s, float *o)
+{
+    const int64_t rows = shape->n_q, keys = shape->n_kv, d_qk = shape->d_qk, d_v = shape->d_v;
+    const float scale = 1.0f / sqrtf((float)d_qk);
+    for (int64_t c = 0; c < keys; c += STATE_TILE) {
+        const int cols = (int)(keys - c < STATE_TILE ? keys - c : STATE_TILE);
+        for (int64_t i = 0; i < rows; i++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, cols, (int)d_qk, scale, k_proj + c * d_qk,
+                        (int)d_qk, q + i * d_qk, 1, 0.0f, s + i * keys + c, 1);
+    }
+    for (int64_t i = 0; i < rows; i++)
+        attn_softmax_row(s + i * keys, attn_visible_keys(shape, i), keys);
+    for (int64_t c = 0; c < keys; c += STATE_TILE) {
+        const int cols = (int)(keys - c < STATE_TILE ? keys - c : STATE_TILE);
+        for (int64_t i = 0; i < rows; i++)
+            cblas_sgemv(CblasRowMajor, CblasTrans, cols, (int)d_v, 1.0f, v_proj + c * d_v,
+                        (int)d_v, s + i * keys + c, 1, c ? 1.0f : 0.0f, o + i * d_v, 1);
+    }
+}
+
+int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const float *k_new,
+                            const float *v_new, float *o, attn_kernel_stats *stats)
 {
     if (!state || !state->k_proj)
         return ATTN_ERR_RANGE;
     const attn_dims *d = &state->dims;
-    const int64_t t = d->n_kv, k = state->k, n_max = state->n_max;
-    if (t >= n_max)
+    const int64_t t = d->n_kv, k = state->k;
+    if (t >= state->n_max)
         return ATTN_ERR_RANGE;
     attn_counter counter;
     attn_counter_begin(&counter);
@@ -77,15 +126,15 @@ int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *e, const flo
     for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
         float *k_proj = state->k_proj + cache * k * d->d_qk;
         float *v_proj = state->v_proj + cache * k * d->d_v;
-        cblas_sger(CblasRowMajor, (int)k, (int)d->d_qk, 1.0f, e + t, (int)n_max,
+        cblas_sger(CblasRowMajor, (int)k, (int)d->d_qk, 1.0f, state->e_t + t * k, 1,
                    k_new + cache * d->d_qk, 1, k_proj, (int)d->d_qk);
-        cblas_sger(CblasRowMajor, (int)k, (int)d->d_v, 1.0f, f + t, (int)n_max,
+        cblas_sger(CblasRowMajor, (int)k, (int)d->d_v, 1.0f, state->f_t + t * k, 1,
                    v_new + cache * d->d_v, 1, v_proj, (int)d->d_v);
         count_absorb(state, &counter.stats);
         /* the group's queries are adjacent: one pass reads the state once for all of them */
         const int64_t first_query = (cache / d->kv_heads) * d->heads + (cache % d->kv_heads) * group;
-        attn_dense_head(&shape, q + first_query * d->d_qk, k_proj, v_proj, scores,
-                        o + first_query * d->d_v);
+        attend_state(&shape, q + first_query * d->d_qk, k_proj, v_proj, scores,
+                     o + first_query * d->d_v);
         attn_dense_head_count(&shape, &counter.stats);
     }
     attn_kfree(scores);

@@ -15,7 +15,7 @@ static int lowrank_absorb(void *ctx, const float *k, const float *v, const float
                           attn_kernel_stats *stats)
 {
     attn_lowrank_work *w = ctx;
-    return attn_cpu_lowrank_decode(&w->state, w->e, w->f, q, k, v, o, stats);
+    return attn_cpu_lowrank_decode(&w->state, q, k, v, o, stats);
 }
 
 static attn_state_view lowrank_view(void *ctx)
@@ -75,7 +75,7 @@ int attn_lowrank_setup(const attn_problem *p, void **work, size_t *out_elems)
         size_t groups = (size_t)(d->batch * d->kv_heads);
         w->k_floats = groups * (size_t)(attn_lowrank_rank(p) * d->d_qk);
         w->v_floats = groups * (size_t)(attn_lowrank_rank(p) * d->d_v);
-        rc = attn_lowrank_state_init(&w->state, d, attn_lowrank_rank(p), p->n);
+        rc = attn_lowrank_state_init(&w->state, d, attn_lowrank_rank(p), p->n, w->e, w->f);
         if (!rc)
             rc = attn_recurrent_prepare(&w->rec, &lowrank_kind, w);
     }

@@ -116,7 +116,7 @@ static void test_decode_state_accumulates_projections(void **state)
     float *e = random_floats((size_t)(k * d.n_kv), 51, 0.2f);
     float *f = random_floats((size_t)(k * d.n_kv), 52, 0.2f);
     attn_lowrank_state lr;
-    assert_int_equal(attn_lowrank_state_init(&lr, &d, k, d.n_kv), ATTN_OK);
+    assert_int_equal(attn_lowrank_state_init(&lr, &d, k, d.n_kv, e, f), ATTN_OK);
     float *q = test_alloc((size_t)(queries * d.d_qk) * sizeof *q);
     float *k_new = test_alloc((size_t)(caches * d.d_qk) * sizeof *k_new);
     float *v_new = test_alloc((size_t)(caches * d.d_v) * sizeof *v_new);
@@ -129,7 +129,7 @@ static void test_decode_state_accumulates_projections(void **state)
         }
         for (int64_t h = 0; h < queries; h++)
             memcpy(q + h * d.d_qk, p.q + (h * d.n_q + t) * d.d_qk, (size_t)d.d_qk * 4);
-        assert_int_equal(attn_cpu_lowrank_decode(&lr, e, f, q, k_new, v_new, o, NULL), ATTN_OK);
+        assert_int_equal(attn_cpu_lowrank_decode(&lr, q, k_new, v_new, o, NULL), ATTN_OK);
         if (t == 0 || t == 17 || t == d.n_kv - 1) {
             reference_step(&p, k, e, f, t, ref);
             assert_close(o, ref, (size_t)(queries * d.d_v), ATOL, RTOL, "low-rank decode step");
@@ -140,7 +140,7 @@ static void test_decode_state_accumulates_projections(void **state)
     for (int64_t h = 0; h < queries; h++)
         for (int64_t x = 0; x < d.d_v; x++)
             assert_float_equal(o[h * d.d_v + x], p.o[(h * d.n_q + d.n_q - 1) * d.d_v + x], 1e-5);
-    assert_int_equal(attn_cpu_lowrank_decode(&lr, e, f, q, k_new, v_new, o, NULL),
+    assert_int_equal(attn_cpu_lowrank_decode(&lr, q, k_new, v_new, o, NULL),
                      ATTN_ERR_RANGE);
     attn_lowrank_state_free(&lr);
     free(q);

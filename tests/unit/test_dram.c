@@ -85,13 +85,18 @@ static void closed_forms_at_two_to_the_forty(void **state)
  * B_r = 64, T_r = 16 (elements, per layer):
  *   IO model: read 4 (1024 x 64 + 16 x 1024 x 128) = 8,650,752, write 4 x 1024 x 65 = 266,240,
  *   so hbm = 35,667,968 B.
- *   CPU, one thread, 32 MiB LLC (8,388,608 elements): the tiles hold
- *   64 (64 + 64 + 64 + 3) + 64 x 128 = 20,672 elements; a head's K and V (131,072) fit, so
- *   K and V are read once: Q 262,144 + K,V 524,288 + O,L 266,240, plus write-allocate fills
- *   of O,L (266,240) and of the tiles, filled and written back (2 x 20,672) = 1,360,256
- *   elements = 5,441,024 B.
- *   256 KiB LLC (65,536 elements): room 44,864 elements, 350 keys, fewer than n, so every
- *   sweep misses: the model reaches the IO count and stops there (dram <= hbm). */
+ *   CPU, one thread (the walk of kernels/cpu/flash.c, dram_steps.c): the tiles are Q^T, S^T
+ *   and the accumulators with m, l, corr, 64 x 64 + 64 x 64 + 64 x 67 = 12,480 elements; K
+ *   and V are read in place, 64 keys a block.
+ *   32 MiB LLC (8,388,608 elements): a head's K and V (131,072) fit, so they are read once:
+ *   Q 262,144 + K,V 524,288 + O,L 266,240, plus write-allocate fills of O,L (266,240) and of
+ *   the tiles, filled once and written back once (2 x 12,480) = 1,343,872 elements =
+ *   5,375,488 B.
+ *   256 KiB LLC (65,536 elements): a head's K and V with the tiles do not fit, so each of the
+ *   16 query blocks streams them again (16 x 131,072 = 2,097,152 a head) while the tiles
+ *   (12,480) and the key block in use stay: per head Q 65,536 + K,V 2,097,152 + O,L 66,560
+ *   filled and written back, plus the tiles' 2 x 12,480 once: 9,208,192 elements =
+ *   36,832,768 B, above the IO count (35,667,968 B) by the fills of O and the tiles. */
 static void cpu_hand_values(void **state)
 {
     (void)state;
@@ -107,8 +112,9 @@ static void cpu_hand_values(void **state)
     assert_int_equal(attn_plan_cost_cached(plan, &req, &small, &thrashes, NULL), ATTN_OK);
     assert_true(none.read_bytes + none.write_bytes == 35667968.0L);
     assert_true(none.dram_bytes == 35667968.0L); /* no cache known: dram = hbm */
-    assert_true(fits.dram_bytes == 5441024.0L);
-    assert_true(thrashes.dram_bytes == 35667968.0L);
+    /* the walk scales a second head's traffic: exact but for rounding in the last bits */
+    assert_true(fabsl(fits.dram_bytes - 5375488.0L) < 1e-3L);
+    assert_true(fabsl(thrashes.dram_bytes - 36832768.0L) < 1e-3L);
     attn_plan_free(plan);
     attn_model_free(&m);
 }
