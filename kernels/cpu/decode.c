@@ -21,9 +21,12 @@
  * t = 65536, single thread, under load: GQA 8 24.0 vs 26.6-27.1 ms, GQA 1 22.1 vs 28.0 ms;
  * 32 to 96 rows measured the same).
  *
- * A group that fills the vector lanes (6 to 8 heads under AVX2) skips the fp32 tiles: its
- * chunks are the addresses of up to DECODE_LANES_KEYS cache rows, which lanes_chunk reads in
- * place, converting as it loads (decode_isa.h), and each row's look-ahead row (64 rows ahead;
+ * Query heads that fill the vector lanes (a group of 6 to 8 under AVX2, or the groups of
+ * 8 / group consecutive KV heads side by side: GQA 4, GQA 2, MHA) skip the fp32 tiles: a
+ * task takes those KV heads, and its chunks are the addresses of up to DECODE_LANES_KEYS
+ * cache rows (the first head's; the others' lie at a fixed distance, in a paged block too),
+ * which lanes_chunk reads in place, converting as it loads (decode_isa.h), and each row's
+ * look-ahead row (64 rows ahead;
  * a paged one 64 rows' worth of blocks ahead, as its reads no longer convert a block at a
  * time), prefetched as the row's scores are computed. Counted bytes are added up by the tasks
  * as they read, and equal attn_decode_cache_count. */
