@@ -21,9 +21,12 @@
  * t = 65536, single thread, under load: GQA 8 24.0 vs 26.6-27.1 ms, GQA 1 22.1 vs 28.0 ms;
  * 32 to 96 rows measured the same).
  *
- * A group that fills the vector lanes (6 to 8 heads under AVX2) skips the fp32 tiles: its
- * chunks are the addresses of up to DECODE_LANES_KEYS cache rows, which lanes_chunk reads in
- * place, converting as it loads (decode_isa.h), and each row's look-ahead row (64 rows ahead;
+ * Query heads that fill the vector lanes (a group of 6 to 8 under AVX2, or the groups of
+ * 8 / group consecutive KV heads side by side: GQA 4, GQA 2, MHA) skip the fp32 tiles: a
+ * task takes those KV heads, and its chunks are the addresses of up to DECODE_LANES_KEYS
+ * cache rows (the first head's; the others' lie at a fixed distance, in a paged block too),
+ * which lanes_chunk reads in place, converting as it loads (decode_isa.h), and each row's
+ * look-ahead row (64 rows ahead;
  * a paged one 64 rows' worth of blocks ahead, as its reads no longer convert a block at a
  * time), prefetched as the row's scores are computed. Counted bytes are added up by the tasks
  * as they read, and equal attn_decode_cache_count. */
@@ -42,7 +45,10 @@ enum {
 
 typedef struct decode_plan {
     const attn_decode_isa *isa;
-    bool lanes;                       /* the group's heads run in the vector lanes */
+    bool lanes;                       /* the task's heads run in the vector lanes */
+    int64_t parts;                    /* KV heads per task (their groups side by side) */
+    int64_t task_rows;                /* query heads per task: group x parts */
+    int64_t head_rows;                /* rows from one KV head's row to the next head's */
     int64_t chunk;                    /* rows per chunk */
     int64_t prefetch_blocks;          /* paged: blocks read ahead of the one being read */
     const attn_dims *dims;
@@ -64,15 +70,24 @@ static int64_t gcd64(int64_t a, int64_t b)
     return a;
 }
 
-/* A GQA group runs in the vector lanes (decode_isa.h's lanes_chunk) when it fills at least
- * three quarters of them: its scores are then lane-wise products with no horizontal sums, the
- * form that keeps the FMA pipes busy where a large group makes decode compute-bound (GQA 8
- * under AVX2). Other groups keep the chunk kernel, which wastes no lanes. */
+/* Query heads run in the vector lanes (decode_isa.h's lanes_chunk) when they fill them: a
+ * group of at least three quarters of the lanes (padded), or the groups of lanes / group
+ * consecutive KV heads side by side (GQA 4 as two KV heads, MHA as eight under AVX2). The
+ * scores are then lane-wise products with no horizontal sums, and the cache is read in place.
+ * Other groups keep the chunk kernel and its fp32 tiles. */
 static void plan_lanes(decode_plan *plan)
 {
-    const int64_t w = plan->isa->lanes;
-    plan->lanes = plan->group <= w && 4 * plan->group >= 3 * w;
+    const int64_t w = plan->isa->lanes, g = plan->group, kv_heads = plan->dims->kv_heads;
+    plan->parts = 1;
+    plan->lanes = g <= w && 4 * g >= 3 * w;
+    if (w % g == 0 && kv_heads % (w / g) == 0) {
+        plan->lanes = true;
+        plan->parts = w / g;
+    }
+    plan->task_rows = g * plan->parts;
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
+    plan->head_rows = plan->cache->layout == ATTN_KV_PAGED ? plan->cache->block_size
+                                                           : plan->dims->n_kv;
     plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
     if (plan->lanes && plan->cache->layout == ATTN_KV_PAGED)
         plan->prefetch_blocks = attn_min64(DECODE_PREFETCH_RING - 1,
@@ -85,11 +100,12 @@ static void plan_lanes(decode_plan *plan)
 static void decode_plan_for(decode_plan *plan, int threads)
 {
     const attn_dims *dims = plan->dims;
-    const int64_t w = plan->isa->lanes, t = dims->n_kv, caches = dims->batch * dims->kv_heads;
+    const int64_t w = plan->isa->lanes, t = dims->n_kv;
     plan->group = dims->heads / dims->kv_heads;
     plan->ldq = attn_round_up(dims->d_qk, w);
     plan->ldo = attn_round_up(dims->d_v, w);
     plan_lanes(plan);
+    const int64_t caches = dims->batch * dims->kv_heads / plan->parts;
     plan->in_place = plan->cache->store == ATTN_DTYPE_FP32 && plan->ldq == dims->d_qk
                      && plan->ldo == dims->d_v && !plan->lanes;
     int64_t quantum = plan->chunk;
@@ -110,18 +126,19 @@ static void decode_plan_for(decode_plan *plan, int threads)
      * for a group in lanes, which reads the cache in place), scales */
     const int64_t g = plan->lanes ? w : plan->group;
     plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk)
-                        + plan->chunk * ((plan->lanes ? 0 : plan->ldq + plan->ldo) + 2);
+                        + plan->chunk * (plan->lanes ? 2 * w : plan->ldq + plan->ldo + 2);
 }
 
-/* Partial online softmax of one task: m [group], l [group], acc [group][d_v]. */
+/* Partial online softmax of one task: m [task_rows], l [task_rows], acc [task_rows][d_v]. */
 typedef struct decode_partial {
     float *m, *l, *acc;
 } decode_partial;
 
 static decode_partial partial_of(float *partials, const decode_plan *plan, int64_t task)
 {
-    float *base = partials + task * plan->group * (plan->dims->d_v + 2);
-    return (decode_partial){.m = base, .l = base + plan->group, .acc = base + 2 * plan->group};
+    const int64_t rows = plan->task_rows;
+    float *base = partials + task * rows * (plan->dims->d_v + 2);
+    return (decode_partial){.m = base, .l = base + rows, .acc = base + 2 * rows};
 }
 
 /* One task's view of the cache: (sequence b, KV head) rows as element offsets. */
@@ -184,20 +201,31 @@ static void fill_flush(const decode_plan *plan, const decode_tiles *t, decode_fi
     const float *k_scale = int8 ? f->k_scale : NULL, *v_scale = int8 ? f->v_scale : NULL;
     if (f->rows > 0 && plan->lanes)
         plan->isa->lanes_chunk(&t->lanes, &f->in_place, plan->cache->store, k_scale, v_scale,
-                               f->rows);
+                               f->rows, (int)plan->parts);
     else if (f->rows > 0)
         plan->isa->chunk(&t->chunk, f->k, f->v, k_scale, v_scale, f->rows);
     f->rows = 0;
 }
 
-/* A group in lanes: the rows' addresses, and those of the rows `ahead` (or none). */
+/* Heads in lanes: the rows' addresses (the first KV head's; the others lie head_rows rows
+ * on), those of the rows `ahead` (or none), and each lane's int8 scales. */
 static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int64_t count,
                        int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
     const size_t size = attn_dtype_size(c->store);
     const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
+    const int64_t w = plan->isa->lanes;
     attn_drows *rows = &f->in_place;
+    rows->k_part = (ptrdiff_t)(plan->head_rows * (int64_t)k_row);
+    rows->v_part = (ptrdiff_t)(plan->head_rows * (int64_t)v_row);
+    for (int64_t r = 0; c->store == ATTN_DTYPE_INT8 && r < count; r++)
+        for (int64_t h = 0; h < w; h++) {
+            const int64_t at = row + r + attn_min64(h / plan->group, plan->parts - 1)
+                                             * plan->head_rows;
+            f->k_scale[(f->rows + r) * w + h] = c->k_scale[at];
+            f->v_scale[(f->rows + r) * w + h] = c->v_scale[at];
+        }
     for (int64_t r = 0; r < count; r++) {
         rows->k[f->rows + r] = (const char *)c->k + (size_t)(row + r) * k_row;
         rows->v[f->rows + r] = (const char *)c->v + (size_t)(row + r) * v_row;
@@ -247,7 +275,7 @@ static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fil
                                   (size_t)parts[p].d, dst + r * parts[p].ld,
                                   pre ? pre + (size_t)r * row_size : NULL);
     }
-    if (c->store == ATTN_DTYPE_INT8)
+    if (c->store == ATTN_DTYPE_INT8 && !plan->lanes)
         for (int64_t r = 0; r < count; r++) {
             f->k_scale[f->rows + r] = c->k_scale[row + r];
             f->v_scale[f->rows + r] = c->v_scale[row + r];
@@ -288,6 +316,10 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
             break;
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
         const int64_t run_end = paged ? attn_min64(end, (base + r + 1) * bs) : end;
+        /* each further KV head in the lanes reads the entry for its own rows, as a kernel per
+         * KV head does (the model charges one entry per block per KV head) */
+        for (int64_t p = 1; paged && p < plan->parts; p++)
+            block_of(cur, run_first);
         /* rows of run_first in this block and in the one prefetched: the run is contiguous */
         const int64_t row0 = row_of(cur, block, run_first);
         const int64_t ahead0 =
@@ -299,7 +331,7 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
             if (stream && at + count + DECODE_PREFETCH_ROWS <= run_end)
                 ahead = row + DECODE_PREFETCH_ROWS;
             fill_rows(plan, t, fill, row, count, ahead);
-            cur->bytes_read += (uint64_t)count * row_bytes;
+            cur->bytes_read += (uint64_t)(count * plan->parts) * row_bytes;
             at += count;
         }
         if (paged && r + ring_size < runs)
@@ -329,14 +361,14 @@ static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_
     return t->s + g * DECODE_CHUNK;
 }
 
-/* The group in lanes: Q [W][ldq] (scaled, padding zero), limits (every head sees every key;
- * padding lanes none), S^T [chunk][W], m, l, corr, acc [W][ldo]. */
+/* The task's heads in lanes: Q [W][ldq] (scaled, padding zero), limits (every head sees
+ * every key; padding lanes none), S^T [chunk][W], m, l, corr, acc [W][ldo]. */
 static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_group,
                           float scale, attn_qtile *t)
 {
     const attn_dims *d = plan->dims;
     const int64_t w = plan->isa->lanes;
-    *t = (attn_qtile){.rows = plan->group, .rows_pad = w, .d_qk = d->d_qk, .d_v = d->d_v,
+    *t = (attn_qtile){.rows = plan->task_rows, .rows_pad = w, .d_qk = d->d_qk, .d_v = d->d_v,
                       .d_v_pad = plan->ldo, .qt = tiles};
     t->limit = (int32_t *)(tiles + plan->ldq * w);
     t->st = (float *)t->limit + w;
@@ -344,7 +376,7 @@ static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_
     t->l = t->m + w;
     t->corr = t->l + w;
     t->acc = t->corr + w;
-    for (int64_t r = 0; r < plan->group; r++) {
+    for (int64_t r = 0; r < plan->task_rows; r++) {
         for (int64_t e = 0; e < d->d_qk; e++)
             tiles[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
         t->limit[r] = INT32_MAX;
@@ -357,7 +389,7 @@ static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_
 static void task_partial(const decode_plan *plan, const decode_tiles *t, decode_partial part)
 {
     const int64_t d_v = plan->dims->d_v;
-    for (int64_t r = 0; r < plan->group; r++) {
+    for (int64_t r = 0; r < plan->task_rows; r++) {
         const attn_qtile *lanes = &t->lanes;
         const attn_dtile *chunk = &t->chunk;
         part.m[r] = plan->lanes ? lanes->m[r] : chunk->m[r];
@@ -367,12 +399,13 @@ static void task_partial(const decode_plan *plan, const decode_tiles *t, decode_
     }
 }
 
-/* One task: split `split` of KV head kv_head of sequence b. */
+/* One task: split `split` of KV heads kv_head .. + parts - 1 of sequence b. */
 static void decode_task(const decode_plan *plan, int64_t task, const float *q, float *tiles,
                         decode_partial part, decode_cursor *cur)
 {
     const attn_dims *d = plan->dims;
-    const int64_t g = plan->group, split = task % plan->splits, cache = task / plan->splits;
+    const int64_t g = plan->group, split = task % plan->splits;
+    const int64_t cache = task / plan->splits * plan->parts;
     *cur = (decode_cursor){.plan = plan, .b = cache / d->kv_heads, .kv_head = cache % d->kv_heads};
     memset(tiles, 0, (size_t)plan->tile_floats * sizeof *tiles);
     const float scale = 1.0f / sqrtf((float)d->d_qk);
@@ -387,7 +420,7 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
         rest = fill.v + plan->chunk * plan->ldo;
     }
     fill.k_scale = rest;
-    fill.v_scale = fill.k_scale + plan->chunk;
+    fill.v_scale = fill.k_scale + plan->chunk * (plan->lanes ? plan->isa->lanes : 1);
     const int64_t first = split * plan->split_len;
     const int64_t end = attn_min64(first + plan->split_len, plan->lens[cur->b]);
     if (first < end)
@@ -473,7 +506,7 @@ int attn_cpu_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, con
     decode_plan plan = {.isa = attn_decode_isa_best(), .dims = dims, .cache = cache};
     decode_plan_for(&plan, threads);
     int32_t *lens = attn_kalloc((size_t)dims->batch * sizeof *lens);
-    float *partials = attn_kalloc((size_t)(plan.tasks * plan.group * (dims->d_v + 2) + 1)
+    float *partials = attn_kalloc((size_t)(plan.tasks * plan.task_rows * (dims->d_v + 2) + 1)
                                   * sizeof(float));
     float *tiles = attn_kalloc((size_t)(threads * plan.tile_floats) * sizeof *tiles);
     rc = lens && partials && tiles ? ATTN_OK : ATTN_ERR_NOMEM;
@@ -491,9 +524,10 @@ int attn_cpu_decode_cache(const attn_dims *dims, const attn_kv_cache *cache, con
     if (rc == ATTN_OK) {
         /* a few hundred floats per head: not worth a second fork and barrier */
         for (int64_t bh = 0; bh < dims->batch * dims->heads; bh++) {
-            const int64_t b = bh / dims->heads, h = bh % dims->heads;
-            const int64_t kv = b * dims->kv_heads + h / plan.group;
-            decode_merge(&plan, partials, kv * plan.splits, h % plan.group, o + bh * dims->d_v);
+            /* a task's heads are task_rows consecutive query heads of one sequence */
+            const int64_t unit = bh / plan.task_rows;
+            decode_merge(&plan, partials, unit * plan.splits, bh % plan.task_rows,
+                         o + bh * dims->d_v);
         }
         attn_kernel_stats rest = {0};
         const uint64_t heads = (uint64_t)(dims->batch * dims->heads);

@@ -9,13 +9,16 @@
  * the softmax is vectorised over the chunk's keys, and P·V is register-blocked along d_v.
  * decode_body.h writes both once over simd.h; isa_*.c instantiate them.
  *
- * A group that fills the vector lanes (lanes of the heads, at most a quarter padding) runs
- * lanes_chunk instead (decode_lanes_body.h), over cache rows read in place: the task's state
- * is an attn_qtile with rows_pad == lanes whose qt holds Q row-major [lanes][ldq] (scaled,
- * zero-padded), with limit, S^T [DECODE_LANES_KEYS][lanes], m, l, corr, acc [lanes][d_v_pad].
+ * Groups that fill the vector lanes (one group of at least three quarters of them, or
+ * lanes / group KV heads' groups side by side) run lanes_chunk instead (decode_lanes_body.h),
+ * over cache rows read in place: the task's state is an attn_qtile with rows_pad == lanes
+ * whose qt holds Q row-major [lanes][ldq] (scaled, zero-padded), with limit, S^T
+ * [DECODE_LANES_KEYS][lanes], m, l, corr, acc [lanes][d_v_pad].
  */
 #ifndef ATTN_DECODE_ISA_H
 #define ATTN_DECODE_ISA_H
+
+#include <stddef.h>
 
 #include "isa.h"
 
@@ -33,11 +36,13 @@ typedef struct attn_dtile {
 /* A group in lanes reads up to this many cache rows per call. */
 enum { DECODE_LANES_KEYS = 64 };
 
-/* The rows of one lanes_chunk call: key j's K and V rows and the rows it prefetches, or NULL
- * (their lines are requested as key j's scores are computed). */
+/* The rows of one lanes_chunk call: key j's K and V rows of the first KV head and the rows it
+ * prefetches, or NULL (their lines are requested as key j's scores are computed); the next KV
+ * head's rows lie k_part, v_part bytes further. */
 typedef struct attn_drows {
     const void *k[DECODE_LANES_KEYS], *v[DECODE_LANES_KEYS];
     const void *k_ahead[DECODE_LANES_KEYS], *v_ahead[DECODE_LANES_KEYS];
+    ptrdiff_t k_part, v_part;
 } attn_drows;
 
 typedef struct attn_decode_isa {
@@ -50,10 +55,11 @@ typedef struct attn_decode_isa {
      * count elements of the same store to prefetch, one cache line per line converted. */
     void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst,
                    const void *ahead);
-    /* count (<= DECODE_LANES_KEYS) cache rows, store-typed, read in place: scores (x k_scale),
-     * the lane-wise online softmax, the weights x v_scale, then P·V. */
+    /* count (<= DECODE_LANES_KEYS) cache rows of `parts` KV heads (lanes / parts query heads
+     * each), store-typed, read in place: scores (x k_scale [count][lanes]), the lane-wise
+     * online softmax, the weights x v_scale [count][lanes], then P·V. */
     void (*lanes_chunk)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
-                        const float *k_scale, const float *v_scale, int64_t count);
+                        const float *k_scale, const float *v_scale, int64_t count, int parts);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */

@@ -67,44 +67,55 @@ ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 }
 #endif
 
-/* S^T row j (x k_scale): key j's row, converted as it loads, against the W heads' Q rows;
- * prefetches the row `ahead` of it. */
+/* S^T row j (x k_scale[j][lane]): key j against the W heads' Q rows. The lanes hold `parts`
+ * KV heads' groups of W / parts heads, each against its own KV head's row (k_part bytes after
+ * the previous one's), converted as it loads. Prefetches row j's look-ahead rows. */
 ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
-                                    const attn_drows *rows, int64_t j, const float *k_scale)
+                                    const attn_drows *rows, int64_t j, const float *k_scale,
+                                    const int parts)
 {
+    const int group = W / parts;
     const int64_t ldq = (t->d_qk + W - 1) / W * W;
     const size_t size = BODY(dec_size)(store);
+    const char *row = rows->k[j];
     if (rows->k_ahead[j])
-        for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
-            __builtin_prefetch((const char *)rows->k_ahead[j] + at, 0, 1);
-            __builtin_prefetch((const char *)rows->v_ahead[j] + at, 0, 1);
-        }
+        for (int p = 0; p < parts; p++)
+            for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
+                __builtin_prefetch((const char *)rows->k_ahead[j] + p * rows->k_part + at, 0, 1);
+                __builtin_prefetch((const char *)rows->v_ahead[j] + p * rows->v_part + at, 0, 1);
+            }
     vf acc[W];
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
         acc[h] = vf_set1(0.0f);
     const int64_t whole = t->d_qk / W * W;
-    for (int64_t e = 0; e < whole; e += W) {
-        const vf key = BODY(dec_load)(store, rows->k[j], (size_t)e);
+    for (int64_t e = 0; e < whole; e += W)
 #pragma GCC unroll 16
-        for (int h = 0; h < W; h++)
-            acc[h] = vf_fma(key, vf_load(t->qt + h * ldq + e), acc[h]);
-    }
-    if (whole < t->d_qk) {
-        const vf key = BODY(dec_load_tail)(store, rows->k[j], (size_t)whole,
-                                           (size_t)(t->d_qk - whole));
-        for (int h = 0; h < W; h++)
-            acc[h] = vf_fma(key, vf_load(t->qt + h * ldq + whole), acc[h]);
-    }
+        for (int p = 0; p < parts; p++) {
+            const vf key = BODY(dec_load)(store, row + p * rows->k_part, (size_t)e);
+#pragma GCC unroll 16
+            for (int g = 0; g < group; g++)
+                acc[p * group + g] =
+                    vf_fma(key, vf_load(t->qt + (p * group + g) * ldq + e), acc[p * group + g]);
+        }
+    if (whole < t->d_qk)
+        for (int p = 0; p < parts; p++) {
+            const vf key = BODY(dec_load_tail)(store, row + p * rows->k_part, (size_t)whole,
+                                               (size_t)(t->d_qk - whole));
+            for (int g = 0; g < group; g++)
+                acc[p * group + g] = vf_fma(key, vf_load(t->qt + (p * group + g) * ldq + whole),
+                                            acc[p * group + g]);
+        }
     const vf scores = BODY(sum_lanes)(acc);
-    vf_store(t->st + j * W, k_scale ? vf_mul(scores, vf_set1(k_scale[j])) : scores);
+    vf_store(t->st + j * W, k_scale ? vf_mul(scores, vf_load(k_scale + j * W)) : scores);
 }
 
-/* acc[h][e0 .. e0 + W) = acc · corr[h] + Σ_j P[j][h] · V_j[e0 ..], V converted as loaded;
- * n < W: the row's last n elements. */
+/* acc[h][e0 .. e0 + W) = acc · corr[h] + Σ_j P[j][h] · V_j[e0 ..] of h's KV head, converted as
+ * loaded; n < W: the row's last n elements. */
 ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
-                                 int64_t count, int64_t e0, int64_t n)
+                                 int64_t count, int64_t e0, int64_t n, const int parts)
 {
+    const int group = W / parts;
     float *const out = t->acc + e0;
     const int64_t ld = t->d_v_pad;
     vf acc[W];
@@ -112,40 +123,77 @@ ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, at
     for (int h = 0; h < W; h++)
         acc[h] = vf_mul(vf_load(out + h * ld), vf_set1(t->corr[h]));
     for (int64_t j = 0; j < count; j++) {
-        const vf value = n == W ? BODY(dec_load)(store, rows->v[j], (size_t)e0)
-                                : BODY(dec_load_tail)(store, rows->v[j], (size_t)e0, (size_t)n);
         const float *weight = t->st + j * W;
 #pragma GCC unroll 16
-        for (int h = 0; h < W; h++)
-            acc[h] = vf_fma(vf_set1(weight[h]), value, acc[h]);
+        for (int p = 0; p < parts; p++) {
+            const char *row = (const char *)rows->v[j] + p * rows->v_part;
+            const vf value = n == W ? BODY(dec_load)(store, row, (size_t)e0)
+                                    : BODY(dec_load_tail)(store, row, (size_t)e0, (size_t)n);
+#pragma GCC unroll 16
+            for (int g = 0; g < group; g++)
+                acc[p * group + g] = vf_fma(vf_set1(weight[p * group + g]), value,
+                                            acc[p * group + g]);
+        }
     }
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
         vf_store(out + h * ld, acc[h]);
 }
 
-/* One chunk for one store type (constant once inlined, so no loop branches on it). */
+/* One chunk for one store type and one number of parts (constants once inlined, so no loop
+ * branches on them). */
 ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
                                     attn_dtype store, const float *k_scale,
-                                    const float *v_scale, int64_t count)
+                                    const float *v_scale, int64_t count, const int parts)
 {
     for (int64_t j = 0; j < count; j++)
-        BODY(lanes_score)(t, store, rows, j, k_scale);
+        BODY(lanes_score)(t, store, rows, j, k_scale, parts);
     BODY(softmax_lanes)(t, 0, 0, count);
     for (int64_t j = 0; v_scale && j < count; j++)
-        vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_set1(v_scale[j])));
+        vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_load(v_scale + j * W)));
     const int64_t whole = t->d_v / W * W;
     for (int64_t e0 = 0; e0 < whole; e0 += W)
-        BODY(lanes_pv)(t, rows, store, count, e0, W);
+        BODY(lanes_pv)(t, rows, store, count, e0, W, parts);
     if (whole < t->d_v)
-        BODY(lanes_pv)(t, rows, store, count, whole, t->d_v - whole);
+        BODY(lanes_pv)(t, rows, store, count, whole, t->d_v - whole, parts);
+}
+
+ATTN_SIMD_FN void BODY(lanes_parts)(const attn_qtile *t, const attn_drows *rows,
+                                    attn_dtype store, const float *k_scale,
+                                    const float *v_scale, int64_t count, int parts)
+{
+    switch (parts) {
+#if W >= 2
+    case 2:
+        BODY(lanes_typed)(t, rows, store, k_scale, v_scale, count, 2);
+        break;
+#endif
+#if W >= 4
+    case 4:
+        BODY(lanes_typed)(t, rows, store, k_scale, v_scale, count, 4);
+        break;
+#endif
+#if W >= 8
+    case 8:
+        BODY(lanes_typed)(t, rows, store, k_scale, v_scale, count, 8);
+        break;
+#endif
+#if W >= 16
+    case 16:
+        BODY(lanes_typed)(t, rows, store, k_scale, v_scale, count, 16);
+        break;
+#endif
+    default:
+        BODY(lanes_typed)(t, rows, store, k_scale, v_scale, count, 1);
+        break;
+    }
 }
 
 static ATTN_SIMD_KERNEL void BODY(lanes_chunk)(const attn_qtile *t, const attn_drows *rows,
                                                attn_dtype store, const float *k_scale,
-                                               const float *v_scale, int64_t count)
+                                               const float *v_scale, int64_t count, int parts)
 {
-#define LANES(type) BODY(lanes_typed)(t, rows, type, k_scale, v_scale, count)
+#define LANES(type) BODY(lanes_parts)(t, rows, type, k_scale, v_scale, count, parts)
     switch (store) {
     case ATTN_DTYPE_FP16:
         LANES(ATTN_DTYPE_FP16);

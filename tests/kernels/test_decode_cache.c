@@ -37,6 +37,11 @@ static const decode_case cases[] = {
     /* GQA 7 (Qwen2-7B's group): in the lanes under AVX2 with one lane padding, head dims
      * that end in a partial vector (the lanes kernel's row tails), mixed lengths */
     {{.batch = 2, .heads = 14, .kv_heads = 2, .n_q = 1, .n_kv = 100, .d_qk = 36, .d_v = 20}, 16, true},
+    /* MHA over 8 KV heads: eight KV heads side by side in the AVX2 lanes (each lane its own
+     * K and V rows and int8 scales), row tails, mixed lengths */
+    {{.batch = 2, .heads = 8, .kv_heads = 8, .n_q = 1, .n_kv = 60, .d_qk = 40, .d_v = 20}, 16, true},
+    /* GQA 2 over 4 KV heads: four groups side by side under AVX2, odd block size */
+    {{.batch = 1, .heads = 8, .kv_heads = 4, .n_q = 1, .n_kv = 50, .d_qk = 64, .d_v = 64}, 7, false},
     /* GQA 3 (odd group), block larger than the chunk */
     {{.batch = 2, .heads = 6, .kv_heads = 2, .n_q = 1, .n_kv = 150, .d_qk = 32, .d_v = 48}, 64, true},
 };
