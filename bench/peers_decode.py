@@ -46,12 +46,17 @@ def probe(build, env):
             preset["sgemm_flops"]["median"])
 
 
+# timed calls per row (their median is reported): single 2-thread calls over a cache 8-16x the
+# L3 swing by up to 2x on this VM even when it is idle, and 5 calls left a row to chance
+REPEAT = 15
+
+
 def ours(build, env, work, label, heads, kv_heads, seq, store, layout, batch=1, validate=True):
     out = os.path.join(work, label + ".csv")
     cmd = [os.path.join(build, "attnscope"), "bench", "--variant", "flash", "--phase", "decode",
            "--heads", heads, "--kv-heads", kv_heads, "--head-dim", HEAD_DIM, "--seq", seq,
            "--batch", batch, "--kv-dtype", store, "--kv-layout", layout, "--block-size", 16,
-           "--threads", env["OMP_NUM_THREADS"], "--out", out]
+           "--threads", env["OMP_NUM_THREADS"], "--repeat", REPEAT, "--out", out]
     if not validate:
         cmd += ["--validate-limit", 0]
     run(cmd, env)
