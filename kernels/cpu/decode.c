@@ -26,10 +26,9 @@
  * task takes those KV heads, and its chunks are the addresses of up to DECODE_LANES_KEYS
  * cache rows (the first head's; the others' lie at a fixed distance, in a paged block too),
  * which lanes_chunk reads in place, converting as it loads (decode_isa.h), and each row's
- * look-ahead row (64 rows ahead;
- * a paged one 64 rows' worth of blocks ahead, as its reads no longer convert a block at a
- * time), prefetched as the row's scores are computed. Counted bytes are added up by the tasks
- * as they read, and equal attn_decode_cache_count. */
+ * look-ahead row (64 rows ahead; a paged one 64 rows' worth of blocks ahead, as its reads no
+ * longer convert a block at a time), prefetched as the row's scores are computed. Counted
+ * bytes are added up by the tasks as they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>

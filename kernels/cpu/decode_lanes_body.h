@@ -1,14 +1,14 @@
-/* decode_lanes_body.h — decode with the heads of a GQA group in the vector lanes, written once
- * over simd.h (the contract is decode_isa.h's lanes_chunk and to_panels). Included by
- * decode_body.h, whose 8-bit conversions it uses, after tile_body.h, whose lane-wise online
- * softmax it shares.
+/* decode_lanes_body.h — decode with W query heads in the vector lanes, written once over
+ * simd.h (the contract is decode_isa.h's lanes_chunk). Included by decode_body.h, whose 8-bit
+ * conversions it uses, after tile_body.h, whose lane-wise online softmax it shares.
  *
- * When a group fills the lanes (8 heads under AVX2), the cache is read in place: no fp32
- * tile is written and read back. A key row is converted vector by vector as it loads, each
- * vector multiplied into W accumulators (one per head), whose sums are gathered into one
- * vector, the key's row of S^T, so the online softmax runs along the lanes (tile_body.h's).
- * P·V keeps acc[head][e] and converts each V vector once for the W heads' broadcast weights.
- * W accumulators cover the FMA latency in both loops (two FMAs a cycle, four cycles each).
+ * The lanes hold one GQA group (8 heads under AVX2) or the groups of `parts` neighbouring KV
+ * heads, and the cache is read in place: no fp32 tile is written and read back. A key row is
+ * converted vector by vector as it loads, each vector multiplied into the accumulators of the
+ * heads that share it (one per head), whose sums are gathered into one vector, the key's row
+ * of S^T, so the online softmax runs along the lanes (tile_body.h's). P·V keeps acc[head][e]
+ * and converts each V vector once for the broadcast weights of its heads. W accumulators
+ * cover the FMA latency in both loops (two FMAs a cycle, four cycles each).
  */
 
 /* W elements of a store-typed row from element `at` (int8 unscaled). */
