@@ -235,62 +235,73 @@ static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int
     }
 }
 
-/* `count` cache rows from row `row` (count <= DECODE_CHUNK - f->rows): straight to the kernel
- * when an fp32 cache can be used in place, else converted into the chunk's tiles, padding
- * columns staying zero. ahead >= 0: the rows from there are prefetched as these are read. */
-static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fill *f, int64_t row,
-                      int64_t count, int64_t ahead)
+/* The chunk kernel: `count` rows from row `row` converted into the chunk's fp32 tiles,
+ * padding columns staying zero, and their int8 scales. */
+static void fill_tiles(const decode_plan *plan, decode_fill *f, int64_t row, int64_t count,
+                       int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
     const size_t size = attn_dtype_size(c->store);
-    const char *k = (const char *)c->k + (size_t)(row * d->d_qk) * size;
-    const char *v = (const char *)c->v + (size_t)(row * d->d_v) * size;
+    const struct {
+        const void *base;
+        int64_t d, ld;
+        float *tile;
+    } parts[2] = {{c->k, d->d_qk, plan->ldq, f->k}, {c->v, d->d_v, plan->ldo, f->v}};
+    for (int p = 0; p < 2; p++) {
+        float *dst = parts[p].tile + f->rows * parts[p].ld;
+        const size_t row_size = (size_t)parts[p].d * size;
+        const char *src = (const char *)parts[p].base + (size_t)row * row_size;
+        const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
+                                     : NULL;
+        if (parts[p].ld == parts[p].d)
+            plan->isa->to_f32(c->store, src, (size_t)(count * parts[p].d), dst, pre);
+        else
+            for (int64_t r = 0; r < count; r++)
+                plan->isa->to_f32(c->store, src + (size_t)r * row_size, (size_t)parts[p].d,
+                                  dst + r * parts[p].ld, pre ? pre + (size_t)r * row_size : NULL);
+    }
+    for (int64_t r = 0; c->store == ATTN_DTYPE_INT8 && r < count; r++) {
+        f->k_scale[f->rows + r] = c->k_scale[row + r];
+        f->v_scale[f->rows + r] = c->v_scale[row + r];
+    }
+}
+
+/* `count` cache rows from row `row` (count <= plan->chunk - f->rows): straight to the chunk
+ * kernel when an fp32 cache can be used in place, else gathered into the chunk (addresses
+ * for heads in lanes, fp32 tiles for the chunk kernel), which runs when full. ahead >= 0:
+ * the rows from there are prefetched as these are read. */
+static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fill *f, int64_t row,
+                      int64_t count, int64_t ahead)
+{
     if (plan->in_place) {
+        const attn_kv_cache *c = plan->cache;
+        const attn_dims *d = plan->dims;
         if (ahead >= 0) {
-            prefetch_rows(c->k, ahead, count, d->d_qk, size);
-            prefetch_rows(c->v, ahead, count, d->d_v, size);
+            prefetch_rows(c->k, ahead, count, d->d_qk, sizeof(float));
+            prefetch_rows(c->v, ahead, count, d->d_v, sizeof(float));
         }
-        plan->isa->chunk(&t->chunk, (const float *)k, (const float *)v, NULL, NULL, count);
+        plan->isa->chunk(&t->chunk, (const float *)c->k + row * d->d_qk,
+                         (const float *)c->v + row * d->d_v, NULL, NULL, count);
         return;
     }
     if (plan->lanes)
         fill_lanes(plan, f, row, count, ahead);
-    const struct {
-        const char *src, *base;
-        int64_t d, ld;
-        float *tile;
-    } parts[2] = {{k, c->k, d->d_qk, plan->ldq, f->k}, {v, c->v, d->d_v, plan->ldo, f->v}};
-    for (int p = 0; !plan->lanes && p < 2; p++) {
-        float *dst = parts[p].tile + f->rows * parts[p].ld;
-        const size_t row_size = (size_t)parts[p].d * size;
-        const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
-                                     : NULL;
-        if (parts[p].ld == parts[p].d)
-            plan->isa->to_f32(c->store, parts[p].src, (size_t)(count * parts[p].d), dst, pre);
-        else
-            for (int64_t r = 0; r < count; r++)
-                plan->isa->to_f32(c->store, parts[p].src + (size_t)r * row_size,
-                                  (size_t)parts[p].d, dst + r * parts[p].ld,
-                                  pre ? pre + (size_t)r * row_size : NULL);
-    }
-    if (c->store == ATTN_DTYPE_INT8 && !plan->lanes)
-        for (int64_t r = 0; r < count; r++) {
-            f->k_scale[f->rows + r] = c->k_scale[row + r];
-            f->v_scale[f->rows + r] = c->v_scale[row + r];
-        }
+    else
+        fill_tiles(plan, f, row, count, ahead);
     f->rows += count;
     if (f->rows == plan->chunk)
         fill_flush(plan, t, f);
 }
 
-/* Tokens [first, end) of (cur->b, cur->kv_head), run by run (a run is contiguous memory: the
- * whole range, or one block). A paged range keeps the table entries of the next
- * DECODE_PREFETCH_BLOCKS blocks (each entry read once) and, as it reads rows at offset o of
- * this block, prefetches the rows at offset o of the block that far ahead: the prefetches are
- * spread over the block instead of bursting, and land before the block is reached. (An fp32
- * cache read in place, with no conversion to spread them over, prefetches a block at once.)
- * A contiguous range converted prefetches DECODE_PREFETCH_ROWS rows ahead, within the range. */
+/* Tokens [first, end) of (cur->b, cur->kv_head and the task's further parts), run by run (a
+ * run is contiguous memory: the whole range, or one block). A paged range keeps the table
+ * entries of the next prefetch_blocks blocks (each entry read once) and, as it reads rows at
+ * offset o of this block, prefetches the rows at offset o of the block that far ahead: the
+ * prefetches are spread over the block instead of bursting, and land before the block is
+ * reached. (An fp32 cache read in place, with no conversion to spread them over, prefetches a
+ * block at once.) A contiguous range not read in place prefetches DECODE_PREFETCH_ROWS rows
+ * ahead, within the range. */
 static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
