@@ -42,6 +42,10 @@ static const decode_case cases[] = {
     {{.batch = 2, .heads = 8, .kv_heads = 8, .n_q = 1, .n_kv = 60, .d_qk = 40, .d_v = 20}, 16, true},
     /* GQA 2 over 4 KV heads: four groups side by side under AVX2, odd block size */
     {{.batch = 1, .heads = 8, .kv_heads = 4, .n_q = 1, .n_kv = 50, .d_qk = 64, .d_v = 64}, 7, false},
+    /* GQA 4 over 4 KV heads, paged: under AVX2 two lane sets of two KV heads each, a task
+     * reading each block's four KV heads in turn (GQA 8 over 2 and GQA 7 over 2 above take
+     * two sets of one), mixed lengths */
+    {{.batch = 2, .heads = 16, .kv_heads = 4, .n_q = 1, .n_kv = 70, .d_qk = 32, .d_v = 40}, 16, true},
     /* GQA 3 (odd group), block larger than the chunk */
     {{.batch = 2, .heads = 6, .kv_heads = 2, .n_q = 1, .n_kv = 150, .d_qk = 32, .d_v = 48}, 64, true},
 };
