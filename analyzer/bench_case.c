@@ -23,6 +23,7 @@ static attn_problem problem_of(const attn_bench_case *c, const attn_shape *s)
         .store = c->phase == ATTN_PHASE_DECODE ? c->store : ATTN_DTYPE_FP32,
         .kv_layout = c->phase == ATTN_PHASE_DECODE ? c->kv_layout : ATTN_KV_CONTIGUOUS,
         .block_size = c->block_size,
+        .seq_lens = c->phase == ATTN_PHASE_DECODE ? c->seq_lens : NULL,
         .sram_bytes = c->sram_bytes ? c->sram_bytes : c->backend->sram_bytes(), .seed = c->seed,
         .normal_inputs = c->normal_inputs,
     };
@@ -99,6 +100,18 @@ int attn_bench_supported(const attn_bench_case *c, attn_diag *diag)
     return rc;
 }
 
+/* A batch of mixed lengths says so in the row's note: seq is only the longest. */
+static void note_seq_lens(const attn_problem *p, attn_measurement *m)
+{
+    int64_t tokens = 0;
+    for (int64_t b = 0; b < p->batch; b++)
+        tokens += p->seq_lens[b];
+    const size_t used = strlen(m->note);
+    snprintf(m->note + used, sizeof m->note - used,
+             "%s%lld sequences of mixed lengths (--seq-lens), %lld tokens, seq = the longest",
+             used ? "; " : "", (long long)p->batch, (long long)tokens);
+}
+
 int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *diag)
 {
     attn_plan *plan = NULL;
@@ -119,7 +132,8 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     const bool paged = p.phase == ATTN_PHASE_DECODE && p.kv_layout == ATTN_KV_PAGED;
     attn_cost_request creq = {p.phase, p.n, p.batch, p.causal, p.sram_bytes, ATTN_DTYPE_FP32,
                               .kv_block_size = paged ? p.block_size : 0,
-                              .kv_scale_bytes = p.store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0};
+                              .kv_scale_bytes = p.store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0,
+                              .seq_lens = p.seq_lens};
     row->kv_layout = attn_kv_layout_name(p.kv_layout);
     row->block_size = paged ? p.block_size : 0;
     row->roof_flops = c->roof_flops;
@@ -140,6 +154,8 @@ int attn_bench_run(const attn_bench_case *c, attn_result_row *row, attn_diag *di
     if (!rc && c->phase == ATTN_PHASE_DECODE && p.store != c->store && !row->m.note[0])
         snprintf(row->m.note, sizeof row->m.note, "%s asked; this kernel's cache is fp32",
                  attn_dtype_name(c->store));
+    if (!rc && p.seq_lens)
+        note_seq_lens(&p, &row->m);
     if (!rc && c->traffic)
         attn_bench_traffic(c, plan->variant->name, ops, &p, row);
     attn_plan_free(plan);

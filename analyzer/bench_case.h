@@ -27,6 +27,7 @@ typedef struct attn_bench_case {
     attn_dtype store;     /* decode cache storage (one the kernels hold: attn_dtype_size > 0) */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged */
     int64_t block_size;   /* paged: tokens per block */
+    const int32_t *seq_lens; /* decode: [batch] tokens per sequence (each <= seq), or NULL */
     double roof_flops, roof_read_bps; /* the local roofline (0: none saved); roofline_frac */
     size_t sram_bytes;    /* 0 = the backend's (CPU: L2; GPU: local memory) */
     uint64_t seed;

@@ -141,6 +141,36 @@ int attn_plan_cost_layer(const attn_plan *plan, const attn_cost_request *req, in
     return attn_plan_cost_layer_cached(plan, req, NULL, layer, cost, diag);
 }
 
+/* total += one layer group's cost: the batch at req->seq, or (decode with seq_lens) each
+ * sequence at its own length and the lengths the kernel reads; c: the last layer cost. */
+static void accumulate_group(attn_cost *total, const attn_plan *plan,
+                             const attn_cost_request *req, const attn_cache_model *cache,
+                             int64_t window, long double layers, attn_layer_cost *c)
+{
+    const long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
+    const long double kv_elem = kv_elem_bytes(plan, elem);
+    const int64_t batch = req->batch ? req->batch : 1;
+    if (!req->seq_lens || req->phase != ATTN_PHASE_DECODE) {
+        *c = layer_cost(plan, req, cache, window);
+        if (!c->unsupported)
+            accumulate(total, c, layers, (long double)batch, elem, kv_elem);
+        return;
+    }
+    attn_cost_request one = *req;
+    one.batch = 1;
+    for (int64_t b = 0; b < batch; b++) {
+        one.seq = req->seq_lens[b];
+        *c = layer_cost(plan, &one, cache, window);
+        if (c->unsupported)
+            return;
+        accumulate(total, c, layers, 1.0L, elem, kv_elem);
+    }
+    const long double lens = layers * 4.0L * (long double)batch;
+    total->read_bytes += lens;
+    total->act_bytes += lens;
+    total->dram_bytes += lens;
+}
+
 int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
                           const attn_cache_model *cache, attn_cost *total, attn_diag *diag)
 {
@@ -150,16 +180,10 @@ int attn_plan_cost_cached(const attn_plan *plan, const attn_cost_request *req,
     int rc = check_request(plan, req, diag);
     if (rc)
         return rc;
-    long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
-    long double batch = req->batch ? (long double)req->batch : 1.0L;
     attn_layer_cost c = {0};
-    for (size_t g = 0; g < plan->groups; g++) {
-        c = layer_cost(plan, req, cache, plan->group[g].window);
-        if (c.unsupported)
-            break;
-        accumulate(total, &c, (long double)plan->group[g].layers, batch, elem,
-                   kv_elem_bytes(plan, elem));
-    }
+    for (size_t g = 0; g < plan->groups && !c.unsupported; g++)
+        accumulate_group(total, plan, req, cache, plan->group[g].window,
+                         (long double)plan->group[g].layers, &c);
     return finish(total, &c, plan, diag);
 }
 
@@ -176,11 +200,8 @@ int attn_plan_cost_layer_cached(const attn_plan *plan, const attn_cost_request *
     if (layer < 0 || layer >= plan->layers)
         return attn_fail(diag, ATTN_ERR_RANGE, "layer %lld: the model has layers 0..%lld",
                          (long long)layer, (long long)plan->layers - 1);
-    long double elem = (long double)attn_dtype_bits(req->dtype) / 8.0L;
-    attn_layer_cost c = layer_cost(plan, req, cache, plan->layer[layer].window);
-    if (!c.unsupported)
-        accumulate(cost, &c, 1.0L, req->batch ? (long double)req->batch : 1.0L, elem,
-                   kv_elem_bytes(plan, elem));
+    attn_layer_cost c = {0};
+    accumulate_group(cost, plan, req, cache, plan->layer[layer].window, 1.0L, &c);
     return finish(cost, &c, plan, diag);
 }
 

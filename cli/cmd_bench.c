@@ -18,6 +18,7 @@
 #include "traffic.h"
 
 #define MAX_LIST 16
+#define MAX_SEQ_LENS 4096
 
 static const char BENCH_USAGE[] =
     "usage: attnscope bench [MODEL | --heads H --kv-heads G --head-dim D] (--seq N | --sweep "
@@ -34,6 +35,9 @@ static const char BENCH_USAGE[] =
     "  --kv-layout L      decode cache contiguous (default) or paged (vLLM block table,\n"
     "                     blocks scattered at random in a pool)\n"
     "  --block-size N     paged: tokens per block (default 16)\n"
+    "  --seq-lens LIST    decode: cached tokens of each sequence, comma-separated (a serving\n"
+    "                     batch of mixed lengths; sets --batch, each at most --seq, which\n"
+    "                     defaults to the longest); flash on the CPU\n"
     "  --features M       Performer features (default 256); --rank K low-rank size (256)\n"
     "  --sram SIZE        flash tile budget (default: CPU L2, GPU local memory)\n"
     "  --threads N        OpenMP and OpenBLAS threads (default: all cores)\n"
@@ -56,6 +60,9 @@ typedef struct bench_options {
     char *variant_list;
     int64_t heads, kv_heads, head_dim;
     cli_lengths seq;
+    int32_t seq_lens[MAX_SEQ_LENS];
+    int64_t seq_lens_count;
+    bool batch_given;
     attn_bench_case proto;
     int64_t threads, repeat;
     uint64_t sram;
@@ -63,7 +70,7 @@ typedef struct bench_options {
 
 enum {
     OPT_HEADS = 256, OPT_KV_HEADS, OPT_HEAD_DIM, OPT_SEQ, OPT_SWEEP, OPT_VARIANT, OPT_PHASE,
-    OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_LAYOUT, OPT_BLOCK_SIZE, OPT_FEATURES,
+    OPT_CAUSAL, OPT_BACKEND, OPT_BATCH, OPT_STORE, OPT_LAYOUT, OPT_BLOCK_SIZE, OPT_SEQ_LENS, OPT_FEATURES,
     OPT_RANK, OPT_SRAM, OPT_THREADS, OPT_REPEAT, OPT_MIN_TIME, OPT_VALIDATE, OPT_SEED, OPT_OUT, OPT_DEVICE, OPT_HELP, OPT_INPUTS,
     OPT_TRAFFIC, OPT_SIM_LLC
 };
@@ -83,6 +90,7 @@ static const struct option bench_long_options[] = {
     {"kv-store", required_argument, NULL, OPT_STORE}, /* the old name, kept for scripts */
     {"kv-layout", required_argument, NULL, OPT_LAYOUT},
     {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+    {"seq-lens", required_argument, NULL, OPT_SEQ_LENS},
     {"features", required_argument, NULL, OPT_FEATURES},
     {"rank", required_argument, NULL, OPT_RANK},
     {"sram", required_argument, NULL, OPT_SRAM},
@@ -130,6 +138,49 @@ static int set_device_index(const char *arg)
     return rc;
 }
 
+/* --seq-lens L1,L2,...: each 1 .. 2^31 - 1 tokens. */
+static int parse_seq_lens(char *arg, bench_options *o)
+{
+    o->seq_lens_count = 0;
+    for (char *save = NULL, *s = strtok_r(arg, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+        int64_t len = 0;
+        if (o->seq_lens_count == MAX_SEQ_LENS)
+            return cli_fail(CLI_USAGE, "--seq-lens: more than %d sequences", MAX_SEQ_LENS);
+        int rc = cli_parse_tokens("--seq-lens", s, 1, INT32_MAX, &len);
+        if (rc)
+            return rc;
+        o->seq_lens[o->seq_lens_count++] = (int32_t)len;
+    }
+    return o->seq_lens_count ? CLI_OK : cli_fail(CLI_USAGE, "--seq-lens '': no length given");
+}
+
+/* --seq-lens against the rest: decode, one --seq (the longest by default) holding every
+ * length, and --batch (if given) equal to their count. */
+static int check_seq_lens(bench_options *o)
+{
+    attn_bench_case *c = &o->proto;
+    if (!o->seq_lens_count)
+        return CLI_OK;
+    if (c->phase != ATTN_PHASE_DECODE)
+        return cli_fail(CLI_USAGE, "bench: --seq-lens applies to --phase decode");
+    if (o->batch_given && c->batch != o->seq_lens_count)
+        return cli_fail(CLI_USAGE, "bench: --batch %lld but --seq-lens gives %lld lengths",
+                        (long long)c->batch, (long long)o->seq_lens_count);
+    int64_t longest = 0;
+    for (int64_t b = 0; b < o->seq_lens_count; b++)
+        longest = o->seq_lens[b] > longest ? o->seq_lens[b] : longest;
+    if (o->seq.from < 0)
+        o->seq = (cli_lengths){.from = longest, .to = longest};
+    if (o->seq.to != o->seq.from)
+        return cli_fail(CLI_USAGE, "bench: --seq-lens takes one --seq, not a --sweep");
+    if (longest > o->seq.from)
+        return cli_fail(CLI_USAGE, "--seq-lens: %lld tokens is longer than --seq %lld",
+                        (long long)longest, (long long)o->seq.from);
+    c->batch = o->seq_lens_count;
+    c->seq_lens = o->seq_lens;
+    return CLI_OK;
+}
+
 /* --traffic counted,sim,hw: counted is always there; sim and hw add columns. */
 static int parse_traffic(char *arg, unsigned *traffic)
 {
@@ -164,7 +215,10 @@ static int parse_option(int opt, char *arg, void *ctx)
     case OPT_PHASE: return cli_parse_phase(arg, &c->phase);
     case OPT_CAUSAL: c->causal = true; return CLI_OK;
     case OPT_BACKEND: o->backend = arg; return CLI_OK;
-    case OPT_BATCH: return cli_parse_int("--batch", arg, 1, 1 << 20, &c->batch);
+    case OPT_BATCH:
+        o->batch_given = true;
+        return cli_parse_int("--batch", arg, 1, 1 << 20, &c->batch);
+    case OPT_SEQ_LENS: return parse_seq_lens(arg, o);
     case OPT_STORE: return parse_store(arg, &c->store);
     case OPT_LAYOUT: return parse_layout(arg, &c->kv_layout);
     case OPT_BLOCK_SIZE: return cli_parse_int("--block-size", arg, 1, 1 << 20, &c->block_size);
@@ -213,6 +267,8 @@ static int parse_bench_options(int argc, char **argv, bench_options *o)
         o->model = argv[optind];
     else if (optind != argc || !(o->heads && o->head_dim))
         return cli_fail(CLI_USAGE, "bench: give a MODEL or --heads H --head-dim D [--kv-heads G]");
+    if ((rc = check_seq_lens(o)))
+        return rc;
     if (o->seq.from < 0)
         return cli_fail(CLI_USAGE, "bench: give --seq N or --sweep FROM:TO:xF");
     if (o->proto.causal && o->proto.phase == ATTN_PHASE_DECODE)

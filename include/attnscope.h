@@ -326,6 +326,10 @@ typedef struct attn_cost_request {
      * last block is read only up to the last token */
     int64_t kv_block_size;
     uint32_t kv_scale_bytes; /* decode: scale bytes per cached token per KV head (int8: 8) */
+    /* decode: [batch] cached tokens of each sequence (each <= seq), NULL: seq for all. The
+     * cost is then the sum of each sequence's, plus the kernel's read of the lengths (4 bytes
+     * per sequence per layer), as a serving batch of mixed lengths runs. */
+    const int32_t *seq_lens;
     double dropout;       /* train only: dropout probability on P, 0 = none */
     attn_kernel_tiling tiling; /* the measured kernel's re-reads (bench); zero for the IO model */
 } attn_cost_request;

@@ -35,6 +35,9 @@ const char *attn_backend_supports_kernels(const attn_kernel_ops *ops, const attn
         return "no kernel for this backend (analytic only)";
     if (p->phase == ATTN_PHASE_DECODE && !attn_dtype_size(p->store))
         return "the kernels hold no cache in this precision (int4)";
+    if (p->seq_lens && !ops->honours_seq_lens)
+        return "this kernel decodes sequences of one length (per-sequence lengths: flash on "
+               "the CPU)";
     return ops->unsupported ? ops->unsupported(p) : NULL;
 }
 

@@ -25,6 +25,9 @@ typedef struct attn_problem {
     attn_dtype store;     /* decode cache storage */
     attn_kv_layout kv_layout; /* decode cache: contiguous or paged (blocks scattered at random) */
     int64_t block_size;   /* paged: tokens per block */
+    /* decode: [batch] cached tokens of each sequence (1 .. n), as a serving batch mixes them;
+     * NULL: n for every sequence. Only kernels with honours_seq_lens take it. */
+    const int32_t *seq_lens;
     size_t sram_bytes;    /* flash tiles; 0 = the backend's fast memory (CPU: L2) */
     uint64_t seed;
     /* Inputs: uniform on [-1, 1) (default, logits of std 1/3 after 1/sqrt(d)) or N(0, 1) for
@@ -63,6 +66,8 @@ typedef struct attn_kernel_ops {
     /* NULL, or puts back what a run changes in place (a recurrent decode step's state), so
      * the next run repeats the same step; the harness calls it outside the timed call. */
     void (*rewind)(const attn_problem *p, void *work);
+    /* true when decode takes per-sequence lengths (p->seq_lens): flash-decoding on the CPU */
+    bool honours_seq_lens;
 } attn_kernel_ops;
 
 /* A variant's own kernels (analyzer/variants/meson.build, 'kernels'): kernels/cpu/NAME.c

@@ -12,7 +12,8 @@
 static bool needs_cache(const attn_problem *p)
 {
     return p->phase == ATTN_PHASE_DECODE
-           && (p->store != ATTN_DTYPE_FP32 || p->kv_layout != ATTN_KV_CONTIGUOUS);
+           && (p->store != ATTN_DTYPE_FP32 || p->kv_layout != ATTN_KV_CONTIGUOUS
+               || p->seq_lens);
 }
 
 int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
@@ -24,8 +25,8 @@ int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems)
     }
     if (needs_cache(p)) {
         int rc = attn_kv_cache_build(&w->qkv.dims, p->store, p->kv_layout, p->block_size,
-                                     p->seed ^ 0x9e3779b97f4a7c15ull, NULL, w->qkv.k, w->qkv.v,
-                                     &w->cache);
+                                     p->seed ^ 0x9e3779b97f4a7c15ull, p->seq_lens, w->qkv.k,
+                                     w->qkv.v, &w->cache);
         if (rc) {
             attn_qkv_free(&w->qkv);
             free(w);
@@ -110,8 +111,8 @@ static const char *flash_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_cpu_ops_standard = {attn_exact_setup, standard_run,
                                                attn_exact_reference, attn_exact_teardown,
                                                standard_unsupported, NULL, attn_qkv_baseline,
-                                               false, NULL, NULL};
+                                               false, NULL, NULL, false};
 const attn_kernel_ops attn_cpu_ops_flash = {attn_exact_setup, flash_run,
                                             attn_exact_reference, attn_exact_teardown,
                                             flash_unsupported, NULL, attn_qkv_baseline, true, NULL,
-                                            NULL};
+                                            NULL, true};

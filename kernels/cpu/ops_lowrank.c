@@ -122,4 +122,4 @@ const char *attn_lowrank_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_cpu_ops_lowrank = {attn_lowrank_setup, lowrank_run,
                                               lowrank_reference, attn_lowrank_teardown,
                                               attn_lowrank_unsupported, NULL, attn_qkv_baseline,
-                                              false, NULL, lowrank_rewind};
+                                              false, NULL, lowrank_rewind, false};

@@ -129,7 +129,7 @@ static const char *mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_cpu_ops_mla = {mla_setup, mla_absorbed_run, mla_reference,
                                           mla_teardown, mla_unsupported, NULL, attn_mla_baseline,
-                                          false, NULL, NULL};
+                                          false, NULL, NULL, false};
 const attn_kernel_ops attn_cpu_ops_mla_naive = {mla_naive_setup, mla_naive_run, mla_reference,
                                                 mla_teardown, mla_unsupported, NULL,
-                                                attn_mla_baseline, false, NULL, NULL};
+                                                attn_mla_baseline, false, NULL, NULL, false};

@@ -98,4 +98,4 @@ static const char *performer_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_cpu_ops_performer = {attn_performer_setup, performer_run,
                                                 performer_reference, attn_performer_teardown,
                                                 performer_unsupported, NULL, attn_qkv_baseline,
-                                                false, NULL, performer_rewind};
+                                                false, NULL, performer_rewind, false};

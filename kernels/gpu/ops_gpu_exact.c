@@ -207,4 +207,5 @@ static const char *gpu_flash_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_flash = {attn_exact_setup, NULL, attn_exact_reference,
                                             attn_exact_teardown, gpu_flash_unsupported,
-                                            flash_job, attn_qkv_baseline, true, flash_tiling, NULL};
+                                            flash_job, attn_qkv_baseline, true, flash_tiling, NULL,
+                                            false};

@@ -110,4 +110,4 @@ static int lowrank_reference(const attn_problem *p, void *work, double *out)
 const attn_kernel_ops attn_gpu_ops_lowrank = {attn_lowrank_setup, NULL, lowrank_reference,
                                               attn_lowrank_teardown, attn_lowrank_unsupported,
                                               lowrank_job, attn_qkv_baseline, false,
-                                              lowrank_tiling, NULL};
+                                              lowrank_tiling, NULL, false};

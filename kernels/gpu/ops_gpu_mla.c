@@ -304,8 +304,9 @@ static const char *gpu_mla_unsupported(const attn_problem *p)
 
 const attn_kernel_ops attn_gpu_ops_mla = {gpu_mla_setup, NULL, gpu_mla_reference,
                                           gpu_mla_teardown, gpu_mla_unsupported, absorbed_job,
-                                          attn_mla_baseline, false, absorbed_tiling, NULL};
+                                          attn_mla_baseline, false, absorbed_tiling, NULL,
+                                          false};
 const attn_kernel_ops attn_gpu_ops_mla_naive = {gpu_mla_naive_setup, NULL, gpu_mla_reference,
                                                 gpu_mla_teardown, gpu_mla_unsupported,
                                                 naive_job, attn_mla_baseline, false,
-                                                naive_tiling, NULL};
+                                                naive_tiling, NULL, false};

@@ -243,4 +243,5 @@ static const char *gpu_performer_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_gpu_ops_performer = {attn_performer_setup, NULL, performer_reference,
                                                 attn_performer_teardown,
                                                 gpu_performer_unsupported, performer_job,
-                                                attn_qkv_baseline, false, performer_tiling, NULL};
+                                                attn_qkv_baseline, false, performer_tiling, NULL,
+                                                false};

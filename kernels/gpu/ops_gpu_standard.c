@@ -108,4 +108,4 @@ static const char *gpu_standard_unsupported(const attn_problem *p)
 const attn_kernel_ops attn_gpu_ops_standard = {attn_exact_setup, NULL, attn_exact_reference,
                                                attn_exact_teardown, gpu_standard_unsupported,
                                                standard_job, attn_qkv_baseline, false,
-                                               standard_tiling, NULL};
+                                               standard_tiling, NULL, false};

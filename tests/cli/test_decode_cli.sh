@@ -43,7 +43,26 @@ r = list(csv.DictReader(open('$work/s.csv')))[-1]
 assert float(r['roofline_frac']) > 0, r['roofline_frac']
 " || bad "roofline_frac missing with a local preset"
 
-for args in "--kv-layout blocked" "--kv-dtype fp4" "--block-size 0"; do
+# a serving batch of mixed lengths: --seq-lens sets the batch and --seq (the longest); fp32
+# paged, block 16, lengths 40, 1, 49: read = kv 90 x 2 x 128 x 4 = 92160 + table 2 x (3 + 1
+# + 4) x 4 = 64 + q 3 x 2048 + lengths 3 x 4 = 98380, o 3 x 2048 = 6144 -> 104524
+lens=(bench --variant flash --phase decode --heads 8 --kv-heads 2 --head-dim 64 --repeat 1
+      --min-time 0 --threads 1 --kv-layout paged --seq-lens 40,1,49)
+"$BIN" "${lens[@]}" --out "$work/m.csv" >"$work/out" 2>"$work/err" \
+    || bad "--seq-lens bench (rc $?): $(cat "$work/err")"
+python3 - "$work/m.csv" <<'PY' || bad "--seq-lens row"
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))[-1]
+assert (r["batch"], r["seq"], r["validated"]) == ("3", "49", "yes"), r
+assert r["hbm_bytes_counted"] == r["hbm_bytes_model"] == "104524", r
+assert "3 sequences of mixed lengths" in r["note"] and "90 tokens" in r["note"], r["note"]
+PY
+# a kernel that decodes one length is skipped with its reason, as other unsupported cases are
+"$BIN" "${lens[@]}" --variant standard >"$work/out" 2>"$work/err"
+grep -q "skipped standard.*one length" "$work/err" || bad "--seq-lens on standard: $(cat "$work/err")"
+
+for args in "--kv-layout blocked" "--kv-dtype fp4" "--block-size 0" "--seq-lens 40,0" \
+    "--seq-lens 40,41" "--seq-lens 40,x" "--seq-lens 10,20 --batch 3"; do
     # shellcheck disable=SC2086
     "$BIN" "${shape[@]}" $args >"$work/out" 2>"$work/err"
     rc=$?

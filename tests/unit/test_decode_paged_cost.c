@@ -48,6 +48,39 @@ static void test_int8_charges_scales(void **state)
     assert_true(c.read_bytes == 11416.0L);
 }
 
+static attn_cost mixed_cost(const int32_t *lens, int64_t batch)
+{
+    attn_model m = parse_config(GQA_SMALL);
+    attn_plan *plan = plan_for(&m, "flash", ATTN_DTYPE_FP32, 1);
+    attn_cost_request req = {ATTN_PHASE_DECODE, 49, batch, false, 1 << 17, ATTN_DTYPE_FP32, 16,
+                             0, .seq_lens = lens};
+    attn_cost c;
+    attn_diag diag = {{0}};
+    if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))
+        fail_msg("cost: %s", diag.msg);
+    attn_plan_free(plan);
+    attn_model_free(&m);
+    return c;
+}
+
+static void test_mixed_lengths_sum_per_sequence(void **state)
+{
+    (void)state;
+    /* lengths 40, 1 and 49 (paged, block 16, fp32): kv (40 + 1 + 49) x 2 KV heads x 128 x
+     * 4 B = 92160; table 2 x (3 + 1 + 4) entries x 4 B = 64; q 3 sequences x 2048 = 6144;
+     * the three lengths 3 x 4 B = 12 -> read 98380; o 3 x 2048 = 6144 written; FLOPs 8 heads
+     * x 90 tokens x 2 x 128 = 184320 */
+    const int32_t lens[] = {40, 1, 49};
+    attn_cost c = mixed_cost(lens, 3);
+    assert_true(c.read_bytes == 98380.0L);
+    assert_true(c.write_bytes == 6144.0L);
+    assert_true(c.flops == 184320.0L);
+    /* the same lengths all at 49 cost the uniform batch plus the lengths' 12 bytes */
+    const int32_t same[] = {49, 49, 49};
+    assert_true(mixed_cost(same, 3).read_bytes
+                == 3 * layer_cost(ATTN_DTYPE_FP32, 49, 16, 0).read_bytes + 12);
+}
+
 /* The kernel's count on the same shape equals the model (fp32: q and o at the cache's size). */
 static void test_model_equals_kernel_count(void **state)
 {
@@ -61,6 +94,16 @@ static void test_model_equals_kernel_count(void **state)
     assert_true((long double)counted.bytes_read == model.read_bytes);
     assert_true((long double)counted.bytes_written == model.write_bytes);
     assert_true((long double)counted.flops == model.flops);
+    /* and with mixed lengths */
+    const int32_t lens[] = {40, 1, 49};
+    d.batch = 3;
+    d.n_kv = 49;
+    cache.seq_lens = lens;
+    attn_decode_cache_count(&d, &cache, &counted);
+    model = mixed_cost(lens, 3);
+    assert_true((long double)counted.bytes_read == model.read_bytes);
+    assert_true((long double)counted.bytes_written == model.write_bytes);
+    assert_true((long double)counted.flops == model.flops);
 }
 
 int main(void)
@@ -68,6 +111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paged_charges_block_table),
         cmocka_unit_test(test_int8_charges_scales),
+        cmocka_unit_test(test_mixed_lengths_sum_per_sequence),
         cmocka_unit_test(test_model_equals_kernel_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
