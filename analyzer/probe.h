@@ -54,6 +54,11 @@ typedef enum { ATTN_STREAM_READ, ATTN_STREAM_COPY, ATTN_STREAM_TRIAD } attn_stre
 /* Rates of `repeats` passes of each kind over three arrays of `bytes` (rates[kind][repeat]). */
 int attn_probe_stream(uint64_t bytes, int repeats, double (*rates)[32]);
 double attn_probe_clock_hz(void);
+/* XOR of (a[i] + offset) over a[0 .. count): the read loops' body, in the widest vectors the
+ * CPU has with independent accumulators, so it measures load bandwidth and not the latency of
+ * one XOR chain (a scalar chain read 12 GB/s per core from L1). `offset` differs per pass so
+ * that repeated passes over one array cannot be folded into one. */
+uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset);
 /* Read rate with `bytes` in all (over the threads) resident in one cache level. */
 int attn_probe_level(uint64_t bytes, attn_spread *out);
 /* min, median, max of n rates (sorts them). */

@@ -34,8 +34,7 @@ static double read_rate(const uint64_t *a, size_t count, long passes)
         size_t threads = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
         size_t lo = count * t / threads, hi = count * (t + 1) / threads;
         for (long p = 0; p < passes; p++)
-            for (size_t i = lo; i < hi; i++)
-                x ^= a[i] + (uint64_t)p;
+            x ^= attn_probe_read_bits(a + lo, hi - lo, (uint64_t)p);
     }
     double seconds = now() - start;
     level_sink = x;

@@ -10,6 +10,9 @@
  * measured too, by a chain of dependent adds (one cycle each), because a VM's /proc/cpuinfo
  * shows the nominal clock while the cores may run at their boost clock.
  * STREAM counts bytes as STREAM does (copy 2, triad 3 arrays; no write-allocate reads).
+ * The read loop is likewise one per instruction set, READ_CHAINS vector XORs in flight: with
+ * one scalar XOR chain the "read roof" was the chain's latency (12 GB/s per core from L1, and
+ * below what the decode kernels stream from DRAM on some machines).
  */
 #include <cblas.h>
 #include <omp.h>
@@ -19,7 +22,7 @@
 
 #include "probe.h"
 
-enum { CHAINS = 12 };
+enum { CHAINS = 12, READ_CHAINS = 4 };
 #define FMA_ITERATIONS 20000000L
 #define CLOCK_ADDS 200000000L
 
@@ -79,6 +82,60 @@ static float fma_chains(int lanes, long iterations, float seed)
 {
     (void)lanes;
     return fma_generic(iterations, seed);
+}
+#endif
+
+/* One read loop per instruction set: VEC the integer register type (lanes 64-bit words),
+ * LOAD/XOR/ADD/SET1 its intrinsics. */
+#define READ_LOOP(name, target, VEC, LOAD, XOR, ADD, SET1, lanes)                          \
+    target static uint64_t name(const uint64_t *a, size_t count, uint64_t offset)           \
+    {                                                                                        \
+        const VEC add = SET1((long long)offset);                                             \
+        VEC acc[READ_CHAINS];                                                                \
+        for (int c = 0; c < READ_CHAINS; c++)                                                \
+            acc[c] = add;                                                                    \
+        const size_t step = (size_t)(lanes)*READ_CHAINS, whole = count / step * step;       \
+        for (size_t i = 0; i < whole; i += step)                                             \
+            _Pragma("GCC unroll 8") for (int c = 0; c < READ_CHAINS; c++) acc[c] =           \
+                XOR(acc[c], ADD(LOAD((const void *)(a + i + (size_t)c * (lanes))), add));    \
+        uint64_t words[lanes], x = 0;                                                        \
+        for (int c = 0; c < READ_CHAINS; c++) {                                              \
+            memcpy(words, &acc[c], sizeof words);                                            \
+            for (int l = 0; l < (lanes); l++)                                                \
+                x ^= words[l];                                                               \
+        }                                                                                    \
+        for (size_t i = whole; i < count; i++)                                               \
+            x ^= a[i] + offset;                                                              \
+        return x;                                                                            \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+READ_LOOP(read_avx512, __attribute__((target("avx512f"))), __m512i, _mm512_loadu_si512,
+          _mm512_xor_si512, _mm512_add_epi64, _mm512_set1_epi64, 8)
+READ_LOOP(read_avx2, __attribute__((target("avx2"))), __m256i, _mm256_loadu_si256,
+          _mm256_xor_si256, _mm256_add_epi64, _mm256_set1_epi64x, 4)
+READ_LOOP(read_sse, , __m128i, _mm_loadu_si128, _mm_xor_si128, _mm_add_epi64, _mm_set1_epi64x,
+          2)
+
+uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset)
+{
+    int lanes;
+    attn_probe_isa(&lanes);
+    return lanes == 16  ? read_avx512(a, count, offset)
+           : lanes == 8 ? read_avx2(a, count, offset)
+                        : read_sse(a, count, offset);
+}
+#else
+uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset)
+{
+    uint64_t x[READ_CHAINS] = {0};
+    size_t i = 0;
+    for (; i + READ_CHAINS <= count; i += READ_CHAINS)
+        for (int c = 0; c < READ_CHAINS; c++)
+            x[c] ^= a[i + (size_t)c] + offset;
+    for (; i < count; i++)
+        x[0] ^= a[i] + offset;
+    return x[0] ^ x[1] ^ x[2] ^ x[3];
 }
 #endif
 
@@ -163,9 +220,12 @@ static double stream_pass(attn_stream_kind kind, double *a, const double *b, dou
     double start = now();
     switch (kind) {
     case ATTN_STREAM_READ:
-#pragma omp parallel for reduction(^ : x) schedule(static)
-        for (size_t i = 0; i < count; i++)
-            x ^= bits[i];
+#pragma omp parallel reduction(^ : x)
+        {
+            size_t threads = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+            size_t lo = count * t / threads, hi = count * (t + 1) / threads;
+            x ^= attn_probe_read_bits(bits + lo, hi - lo, 0);
+        }
         break;
     case ATTN_STREAM_COPY:
 #pragma omp parallel for schedule(static)
