@@ -109,7 +109,8 @@ class Build:
         if not os.path.exists(self.sdist):
             self.step("pip download %s==%s" % (PACKAGE, VERSION),
                       [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
-                       ":all:", "%s==%s" % (PACKAGE, VERSION), "--dest", self.cache])
+                       ":all:", "--retries", "2", "--timeout", "30",
+                       "%s==%s" % (PACKAGE, VERSION), "--dest", self.cache])
             if not os.path.exists(self.sdist):
                 raise Unavailable("pip download left no %s" % self.sdist)
         if not os.path.exists(self.source):
