@@ -45,7 +45,8 @@ LIBRARIES = ["libggml.a", "libggml-cpu.a", "libggml-base.a"]
 HOW = ("llama.cpp's ggml is built from PyPI's %s %s sdist (it vendors llama.cpp with ggml): "
        "python3 bench/peers_decode.py --llama-cpp downloads it once into bench/.peers-cache, "
        "builds only ggml's CPU backend with cmake (GGML_NATIVE, GGML_OPENMP, static, -j2: "
-       "a few minutes once) and times ggml_flash_attn_ext with bench/ggml_decode_peer.c"
+       "about 3 minutes once on a 2-core VM) and times ggml_flash_attn_ext with "
+       "bench/ggml_decode_peer.c"
        % (PACKAGE, VERSION))
 
 
@@ -90,13 +91,18 @@ class Build:
             return head.read().strip()
 
     def step(self, what, cmd):
+        """Runs cmd with its output appended to the log; a failure names its last line."""
         with open(self.log, "a") as log:
             log.write("\n$ %s\n" % " ".join(cmd))
             log.flush()
+            start = log.tell()
             done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
         if done.returncode != 0:
-            raise Unavailable("%s failed (exit %d; its output is in %s)"
-                              % (what, done.returncode, self.log))
+            with open(self.log) as log:
+                log.seek(start)
+                lines = [line.strip() for line in log if line.strip()] or ["no output"]
+            raise Unavailable("%s failed, exit %d: %s (all of it in %s)"
+                              % (what, done.returncode, lines[-1], self.log))
 
     def prepare(self, fetch):
         """The peer's path, after fetching, extracting, building and compiling what is not
@@ -163,8 +169,8 @@ class Build:
         done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
                               env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
         if done.returncode != 0:
-            raise Unavailable("ggml_decode_peer failed: %s"
-                              % (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1])
+            last = (done.stderr.strip().splitlines() or ["exit %d" % done.returncode])[-1]
+            raise Unavailable("ggml_decode_peer failed: %s" % last)
         fields = dict(item.split("=", 1) for item in done.stdout.split() if "=" in item)
         for key, value in fields.items():
             try:
