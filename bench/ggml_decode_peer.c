@@ -214,7 +214,11 @@ static int timed_run(const struct shape *s, int threads, int repeat, double chec
 {
     struct decode g;
     double *ms = malloc(repeat * sizeof *ms);
-    int rc = !ms || decode_init(&g, s, threads) || compute(&g);
+    if (!ms) {
+        fprintf(stderr, "ggml_decode_peer: no memory for %d times\n", repeat);
+        return 1;
+    }
+    int rc = decode_init(&g, s, threads) || compute(&g);
     for (int i = 0; i < repeat && !rc; i++) {
         double start = now_ms();
         rc = compute(&g);
@@ -238,8 +242,7 @@ static int timed_run(const struct shape *s, int threads, int repeat, double chec
             rc = fflush(stdout) != 0 || ferror(stdout);
         }
     }
-    if (ms)
-        decode_free(&g);
+    decode_free(&g);
     free(ms);
     return rc;
 }
