@@ -39,6 +39,8 @@ WRAPPER = """cmake_minimum_required(VERSION 3.14)
 project(ggml_decode_peer C CXX)
 add_subdirectory(ggml)
 """
+# the small t at which the peer must match the double reference within 1e-2
+CHECK_SEQ = 256
 # link order: the CPU backend needs ggml's registry and the base library
 LIBRARIES = ["libggml.a", "libggml-cpu.a", "libggml-base.a"]
 
@@ -165,7 +167,7 @@ class Build:
     def run(self, heads, kv_heads, seq, threads, repeat):
         """One peer run's key=value line as a dict (numbers as floats where they parse)."""
         cmd = [self.peer, "--heads", heads, "--kv-heads", kv_heads, "--seq", seq,
-               "--threads", threads, "--repeat", repeat]
+               "--threads", threads, "--repeat", repeat, "--check-seq", CHECK_SEQ]
         done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
                               env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
         if done.returncode != 0:

@@ -89,16 +89,17 @@ def llama_cpp(fetch, threads, seq, rows):
         peer.prepare(fetch)
         log("\nllama.cpp ggml_flash_attn_ext (fp16 cache), same shapes: llama.cpp %s as vendored "
             "by %s %s, ggml's CPU backend built with GGML_NATIVE and OpenMP; rel err against a "
-            "double reference at t = %d and at t = 256 (the peer fails above 1e-2 there)"
-            % (peer.commit()[:9], llama_peer.PACKAGE, llama_peer.VERSION, seq))
+            "double reference at t = %d and at t = %d (the peer fails above 1e-2 there)"
+            % (peer.commit()[:9], llama_peer.PACKAGE, llama_peer.VERSION, seq,
+               llama_peer.CHECK_SEQ))
         for heads, kv_heads in ((8, 8), (32, 4)):
             got = peer.run(heads, kv_heads, seq, threads, REPEAT)
             seconds = got["median_ms"] / 1e3
             mine = float(rows["%d/%d fp16 contiguous" % (heads, kv_heads)]["time_s"])
             log("  %d/%d float16  %9.3f ms (min %.3f)  %6.2f GB/s of cache   rel err %.1e "
-                "(t 256: %.1e)   ours fp16 is %.2fx faster"
+                "(t %d: %.1e)   ours fp16 is %.2fx faster"
                 % (heads, kv_heads, got["median_ms"], got["min_ms"], got["gbps"],
-                   got["rel_err"], got["check_rel_err"], seconds / mine))
+                   got["rel_err"], llama_peer.CHECK_SEQ, got["check_rel_err"], seconds / mine))
     except llama_peer.Unavailable as why:
         log("\nllama.cpp: not run: %s" % why)
 
