@@ -47,7 +47,7 @@ LIBRARIES = ["libggml.a", "libggml-cpu.a", "libggml-base.a"]
 HOW = ("llama.cpp's ggml is built from PyPI's %s %s sdist (it vendors llama.cpp with ggml): "
        "python3 bench/peers_decode.py --llama-cpp downloads it once into bench/.peers-cache, "
        "builds only ggml's CPU backend with cmake (GGML_NATIVE, GGML_OPENMP, static, -j2: "
-       "about 3 minutes once on a 2-core VM) and times ggml_flash_attn_ext with "
+       "1.5-3 minutes once on a 2-core VM) and times ggml_flash_attn_ext with "
        "bench/ggml_decode_peer.c"
        % (PACKAGE, VERSION))
 
