@@ -12,9 +12,12 @@ One run (a few minutes at most on an idle 2-core machine):
     over the measured median time;
   * times PyTorch's scaled_dot_product_attention on the same decode shapes (fp16 and fp32
     caches, enable_gqa) when torch is installed (bench/peers.py installs it);
-  * says why llama.cpp's CPU flash-attention is not a peer here (--llama-cpp tells how).
+  * times llama.cpp's CPU flash-attention (ggml_flash_attn_ext, fp16 cache) on the issue's two
+    shapes, from ggml built out of PyPI's llama-cpp-python sdist (bench/llama_peer.py):
+    --llama-cpp downloads and builds it once into bench/.peers-cache; without it the rows run
+    when that build is cached, and one line says how to get them when it is not.
 
-  python3 bench/peers_decode.py [--build DIR] [--threads 2] [--seq 131072] [--quick]
+  python3 bench/peers_decode.py [--build DIR] [--threads 2] [--seq 131072] [--quick] [--llama-cpp]
 """
 import argparse
 import csv
@@ -24,17 +27,10 @@ import shutil
 import sys
 import tempfile
 
+import llama_peer
 from _peers import find_build, log, run, timed
 
 HEAD_DIM = 128
-
-LLAMA_CPP = (
-    "llama.cpp: not run. Debian 12 packages neither llama.cpp nor ggml (apt-cache search llama, "
-    "ggml: nothing), and PyPI has no wheel for this platform: llama-cpp-python 0.3.36 and "
-    "ggml-python 0.0.45 are source distributions that compile the vendored ggml with cmake "
-    "(pip download --only-binary=:all: finds none). To add it on a quiet machine: "
-    "python3 -m pip install llama-cpp-python==0.3.36, then time ggml_flash_attn_ext through "
-    "its low-level bindings on the shapes above.")
 
 
 def probe(build, env):
@@ -86,6 +82,28 @@ def torch_decode(threads, shapes):
     return results, "torch %s" % torch.__version__
 
 
+def llama_cpp(fetch, threads, seq, rows):
+    """llama.cpp's rows beside ours on the issue's two shapes, or the one line saying why not."""
+    peer = llama_peer.Build()
+    try:
+        peer.prepare(fetch)
+        log("\nllama.cpp ggml_flash_attn_ext (fp16 cache), same shapes: llama.cpp %s as vendored "
+            "by %s %s, ggml's CPU backend built with GGML_NATIVE and OpenMP; rel err against a "
+            "double reference at t = %d and at t = %d (the peer fails above 1e-2 there)"
+            % (peer.commit()[:9], llama_peer.PACKAGE, llama_peer.VERSION, seq,
+               llama_peer.CHECK_SEQ))
+        for heads, kv_heads in ((8, 8), (32, 4)):
+            got = peer.run(heads, kv_heads, seq, threads, REPEAT)
+            seconds = got["median_ms"] / 1e3
+            mine = float(rows["%d/%d fp16 contiguous" % (heads, kv_heads)]["time_s"])
+            log("  %d/%d float16  %9.3f ms (min %.3f)  %6.2f GB/s of cache   rel err %.1e "
+                "(t %d: %.1e)   ours fp16 is %.2fx faster"
+                % (heads, kv_heads, got["median_ms"], got["min_ms"], got["gbps"],
+                   got["rel_err"], llama_peer.CHECK_SEQ, got["check_rel_err"], seconds / mine))
+    except llama_peer.Unavailable as why:
+        log("\nllama.cpp: not run: %s" % why)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", help="meson build directory (default build-fast, build)")
@@ -93,6 +111,8 @@ def main():
     parser.add_argument("--seq", type=int, default=131072)
     parser.add_argument("--quick", action="store_true",
                         help="only the issue's four fp16 rows and their peers")
+    parser.add_argument("--llama-cpp", action="store_true",
+                        help="download and build llama.cpp's ggml once if it is not cached")
     a = parser.parse_args()
     build = find_build(a.build)
     run(["ninja", "-C", build, "attnscope"])
@@ -156,7 +176,7 @@ def main():
             mine = float(rows["%d/%d fp16 contiguous" % (heads, kv_heads)]["time_s"])
             log("  %d/%d %-8s %9.3f ms   ours fp16 is %.2fx faster"
                 % (heads, kv_heads, dtype, seconds * 1e3, seconds / mine))
-    log("\n" + LLAMA_CPP)
+    llama_cpp(a.llama_cpp, a.threads, t, rows)
     shutil.rmtree(work)
     return 0
 

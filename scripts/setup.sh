@@ -11,7 +11,8 @@ PACKAGES=(gcc pkg-config meson ninja-build python3
           pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
           clang-14 libclang-rt-14-dev libomp-14-dev   # scripts/fuzz.sh: libFuzzer, OpenMP
           python3-venv python3-dev python3-mesonpy python3-pytest patchelf  # python/ and its tests
-          groff-base)  # tests/cli/test_install.sh renders the man page
+          groff-base  # tests/cli/test_install.sh renders the man page
+          cmake g++)  # bench/peers_decode.py --llama-cpp builds llama.cpp's ggml (bench/llama_peer.py)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
