@@ -47,12 +47,15 @@ def probe(build, env):
 REPEAT = 15
 
 
-def ours(build, env, work, label, heads, kv_heads, seq, store, layout, batch=1, validate=True):
+def ours(build, env, work, label, heads, kv_heads, seq, store, layout, batch=1, validate=True,
+         seq_lens=None):
+    """The results-CSV row of one bench run; seq_lens: a batch of those lengths instead."""
     out = os.path.join(work, label + ".csv")
     cmd = [os.path.join(build, "attnscope"), "bench", "--variant", "flash", "--phase", "decode",
            "--heads", heads, "--kv-heads", kv_heads, "--head-dim", HEAD_DIM, "--seq", seq,
-           "--batch", batch, "--kv-dtype", store, "--kv-layout", layout, "--block-size", 16,
+           "--kv-dtype", store, "--kv-layout", layout, "--block-size", 16,
            "--threads", env["OMP_NUM_THREADS"], "--repeat", REPEAT, "--out", out]
+    cmd += ["--seq-lens", ",".join(map(str, seq_lens))] if seq_lens else ["--batch", batch]
     if not validate:
         cmd += ["--validate-limit", 0]
     run(cmd, env)
