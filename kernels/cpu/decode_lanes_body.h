@@ -140,6 +140,48 @@ ATTN_SIMD_FN void BODY(lanes_pv)(const attn_qtile *t, const attn_drows *rows, at
         vf_store(out + h * ld, acc[h]);
 }
 
+#if W >= 2
+/* lanes_pv for two whole vectors of d_v, e0 and e0 + W, and half the heads, h0 .. h0 + W / 2:
+ * each weight broadcast serves both vectors, so a key costs 2 V conversions (per KV head of
+ * the half) and W / 2 broadcasts per W FMAs, where lanes_pv costs 1 and W per W. */
+ATTN_SIMD_FN void BODY(lanes_pv2)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
+                                  int64_t count, int64_t e0, const int h0, const int parts)
+{
+    enum { H = W / 2 };
+    const int group = W / parts;
+    float *const out = t->acc + e0;
+    const int64_t ld = t->d_v_pad;
+    vf lo[H], hi[H];
+#pragma GCC unroll 16
+    for (int h = 0; h < H; h++) {
+        const vf corr = vf_set1(t->corr[h0 + h]);
+        lo[h] = vf_mul(vf_load(out + (h0 + h) * ld), corr);
+        hi[h] = vf_mul(vf_load(out + (h0 + h) * ld + W), corr);
+    }
+    for (int64_t j = 0; j < count; j++) {
+        const float *weight = t->st + j * W + h0;
+        vf v_lo = vf_set1(0.0f), v_hi = v_lo;
+#pragma GCC unroll 16
+        for (int h = 0; h < H; h++) {
+            const int part = (h0 + h) / group;
+            if (h == 0 || part != (h0 + h - 1) / group) {
+                const char *row = (const char *)rows->v[j] + part * rows->v_part;
+                v_lo = BODY(dec_load)(store, row, (size_t)e0);
+                v_hi = BODY(dec_load)(store, row, (size_t)(e0 + W));
+            }
+            const vf w = vf_set1(weight[h]);
+            lo[h] = vf_fma(w, v_lo, lo[h]);
+            hi[h] = vf_fma(w, v_hi, hi[h]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int h = 0; h < H; h++) {
+        vf_store(out + (h0 + h) * ld, lo[h]);
+        vf_store(out + (h0 + h) * ld + W, hi[h]);
+    }
+}
+#endif
+
 /* One chunk for one store type and one number of parts (constants once inlined, so no loop
  * branches on them). */
 ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
@@ -152,7 +194,14 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
     for (int64_t j = 0; v_scale && j < count; j++)
         vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_load(v_scale + j * W)));
     const int64_t whole = t->d_v / W * W;
-    for (int64_t e0 = 0; e0 < whole; e0 += W)
+    int64_t e0 = 0;
+#if W >= 2
+    for (; e0 + 2 * W <= whole; e0 += 2 * W) {
+        BODY(lanes_pv2)(t, rows, store, count, e0, 0, parts);
+        BODY(lanes_pv2)(t, rows, store, count, e0, W / 2, parts);
+    }
+#endif
+    for (; e0 < whole; e0 += W)
         BODY(lanes_pv)(t, rows, store, count, e0, W, parts);
     if (whole < t->d_v)
         BODY(lanes_pv)(t, rows, store, count, whole, t->d_v - whole, parts);
