@@ -10,18 +10,24 @@
     "{\"num_hidden_layers\": 1, \"num_attention_heads\": 8, \"num_key_value_heads\": 2,"  \
     " \"hidden_size\": 512, \"vocab_size\": 1000, \"torch_dtype\": \"float32\"}"
 
-static attn_cost layer_cost(attn_dtype dtype, int64_t t, int64_t block, uint32_t scale_bytes)
+/* One layer's decode cost of GQA_SMALL under req (at req's dtype). */
+static attn_cost cost_of(const attn_cost_request *req)
 {
     attn_model m = parse_config(GQA_SMALL);
-    attn_plan *plan = plan_for(&m, "flash", dtype, 1);
-    attn_cost_request req = {ATTN_PHASE_DECODE, t, 1, false, 1 << 17, dtype, block, scale_bytes, .dropout = 0};
+    attn_plan *plan = plan_for(&m, "flash", req->dtype, 1);
     attn_cost c;
     attn_diag diag = {{0}};
-    if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))
+    if (attn_plan_cost_layer(plan, req, 0, &c, &diag))
         fail_msg("cost: %s", diag.msg);
     attn_plan_free(plan);
     attn_model_free(&m);
     return c;
+}
+
+static attn_cost layer_cost(attn_dtype dtype, int64_t t, int64_t block, uint32_t scale_bytes)
+{
+    attn_cost_request req = {ATTN_PHASE_DECODE, t, 1, false, 1 << 17, dtype, block, scale_bytes, .dropout = 0};
+    return cost_of(&req);
 }
 
 static void test_paged_charges_block_table(void **state)
@@ -48,19 +54,12 @@ static void test_int8_charges_scales(void **state)
     assert_true(c.read_bytes == 11416.0L);
 }
 
+/* fp32, paged (block 16), the batch's lengths `lens` (each <= 49) */
 static attn_cost mixed_cost(const int32_t *lens, int64_t batch)
 {
-    attn_model m = parse_config(GQA_SMALL);
-    attn_plan *plan = plan_for(&m, "flash", ATTN_DTYPE_FP32, 1);
     attn_cost_request req = {ATTN_PHASE_DECODE, 49, batch, false, 1 << 17, ATTN_DTYPE_FP32, 16,
                              0, .seq_lens = lens};
-    attn_cost c;
-    attn_diag diag = {{0}};
-    if (attn_plan_cost_layer(plan, &req, 0, &c, &diag))
-        fail_msg("cost: %s", diag.msg);
-    attn_plan_free(plan);
-    attn_model_free(&m);
-    return c;
+    return cost_of(&req);
 }
 
 static void test_mixed_lengths_sum_per_sequence(void **state)
