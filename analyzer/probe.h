@@ -58,7 +58,9 @@ double attn_probe_clock_hz(void);
  * CPU has with independent accumulators, so it measures load bandwidth and not the latency of
  * one XOR chain (a scalar chain read 12 GB/s per core from L1). `offset` differs per pass so
  * that repeated passes over one array cannot be folded into one. */
-uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset);
+typedef uint64_t (*attn_read_loop)(const uint64_t *a, size_t count, uint64_t offset);
+/* The widest such loop this CPU runs, chosen once before a timed loop calls it. */
+attn_read_loop attn_probe_read_loop(void);
 /* Read rate with `bytes` in all (over the threads) resident in one cache level. */
 int attn_probe_level(uint64_t bytes, attn_spread *out);
 /* min, median, max of n rates (sorts them). */

@@ -27,6 +27,7 @@ static volatile uint64_t level_sink;
 /* Bytes per second reading `bytes` (split over the threads) `passes` times. */
 static double read_rate(const uint64_t *a, size_t count, long passes)
 {
+    const attn_read_loop read_loop = attn_probe_read_loop();
     uint64_t x = 0;
     double start = now();
 #pragma omp parallel reduction(^ : x)
@@ -34,7 +35,7 @@ static double read_rate(const uint64_t *a, size_t count, long passes)
         size_t threads = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
         size_t lo = count * t / threads, hi = count * (t + 1) / threads;
         for (long p = 0; p < passes; p++)
-            x ^= attn_probe_read_bits(a + lo, hi - lo, (uint64_t)p);
+            x ^= read_loop(a + lo, hi - lo, (uint64_t)p);
     }
     double seconds = now() - start;
     level_sink = x;

@@ -117,16 +117,14 @@ READ_LOOP(read_avx2, __attribute__((target("avx2"))), __m256i, _mm256_loadu_si25
 READ_LOOP(read_sse, , __m128i, _mm_loadu_si128, _mm_xor_si128, _mm_add_epi64, _mm_set1_epi64x,
           2)
 
-uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset)
+attn_read_loop attn_probe_read_loop(void)
 {
     int lanes;
     attn_probe_isa(&lanes);
-    return lanes == 16  ? read_avx512(a, count, offset)
-           : lanes == 8 ? read_avx2(a, count, offset)
-                        : read_sse(a, count, offset);
+    return lanes == 16 ? read_avx512 : lanes == 8 ? read_avx2 : read_sse;
 }
 #else
-uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset)
+static uint64_t read_generic(const uint64_t *a, size_t count, uint64_t offset)
 {
     uint64_t x[READ_CHAINS] = {0};
     size_t i = 0;
@@ -136,6 +134,11 @@ uint64_t attn_probe_read_bits(const uint64_t *a, size_t count, uint64_t offset)
     for (; i < count; i++)
         x[0] ^= a[i] + offset;
     return x[0] ^ x[1] ^ x[2] ^ x[3];
+}
+
+attn_read_loop attn_probe_read_loop(void)
+{
+    return read_generic;
 }
 #endif
 
@@ -216,6 +219,7 @@ static double stream_pass(attn_stream_kind kind, double *a, const double *b, dou
                           size_t count)
 {
     const uint64_t *bits = (const uint64_t *)a;
+    const attn_read_loop read_loop = attn_probe_read_loop();
     uint64_t x = 0;
     double start = now();
     switch (kind) {
@@ -224,7 +228,7 @@ static double stream_pass(attn_stream_kind kind, double *a, const double *b, dou
         {
             size_t threads = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
             size_t lo = count * t / threads, hi = count * (t + 1) / threads;
-            x ^= attn_probe_read_bits(bits + lo, hi - lo, 0);
+            x ^= read_loop(bits + lo, hi - lo, 0);
         }
         break;
     case ATTN_STREAM_COPY:

@@ -42,7 +42,7 @@
 enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
     DECODE_PREFETCH_BLOCKS = 2,   /* paged, chunk kernel: blocks prefetched ahead */
-    DECODE_PREFETCH_RING = 9,     /* paged, in lanes: up to 8 blocks ahead, 64 rows or more */
+    DECODE_PREFETCH_RING = 9,     /* paged, in lanes: up to 8 blocks ahead */
     DECODE_PREFETCH_ROWS = 64,    /* contiguous (not in place): rows prefetched ahead */
     DECODE_PREFETCH_BYTES = 16384, /* in lanes: bytes of the task's rows prefetched ahead */
     DECODE_SETS_MAX = 8,          /* paged, in lanes: lane sets per task */
@@ -58,7 +58,8 @@ typedef struct decode_plan {
     int64_t head_rows;                /* rows from one KV head's row to the next head's */
     int64_t chunk;                    /* rows per chunk */
     int64_t prefetch_blocks;          /* paged: blocks read ahead of the one being read */
-    int64_t prefetch_rows;            /* contiguous, not in place: rows read ahead */
+    int64_t prefetch_rows;            /* rows read ahead (contiguous, not in place; paged in
+                                       * lanes: in blocks of that many rows) */
     const attn_dims *dims;
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
