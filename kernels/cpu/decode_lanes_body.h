@@ -70,20 +70,21 @@ ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 }
 #endif
 
-/* S^T row j (x k_scale[j][lane]): key j against the W heads' Q rows. The lanes hold `parts`
- * KV heads' groups of W / parts heads, each against its own KV head's row (k_part bytes after
- * the previous one's), converted as it loads. Prefetches row j's look-ahead rows. */
-ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
-                                    const attn_drows *rows, int64_t j, const float *k_scale,
-                                    const int parts)
+/* S^T row j (x k_scale[j][lane]), also returned: key j against the W heads' Q rows of d
+ * elements. The lanes hold `parts` KV heads' groups of W / parts heads, each against its own
+ * KV head's row (k_part bytes after the previous one's), converted as it loads. Prefetches row
+ * j's look-ahead rows. */
+ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
+                                  const attn_drows *rows, int64_t j, const float *k_scale,
+                                  const int parts, const int64_t d)
 {
     const int group = W / parts;
-    const int64_t ldq = (t->d_qk + W - 1) / W * W;
+    const int64_t ldq = (d + W - 1) / W * W;
     const size_t size = BODY(dec_size)(store);
     const char *row = rows->k[j];
     if (rows->k_ahead[j])
         for (int p = 0; p < parts; p++)
-            for (size_t at = 0; at < (size_t)t->d_qk * size; at += 64) {
+            for (size_t at = 0; at < (size_t)d * size; at += 64) {
                 __builtin_prefetch((const char *)rows->k_ahead[j] + p * rows->k_part + at, 0, 1);
                 __builtin_prefetch((const char *)rows->v_ahead[j] + p * rows->v_part + at, 0, 1);
             }
@@ -91,7 +92,7 @@ ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
         acc[h] = vf_set1(0.0f);
-    const int64_t whole = t->d_qk / W * W;
+    const int64_t whole = d / W * W;
     for (int64_t e = 0; e < whole; e += W)
 #pragma GCC unroll 16
         for (int p = 0; p < parts; p++) {
@@ -101,16 +102,33 @@ ATTN_SIMD_FN void BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
                 acc[p * group + g] =
                     vf_fma(key, vf_load(t->qt + (p * group + g) * ldq + e), acc[p * group + g]);
         }
-    if (whole < t->d_qk)
+    if (whole < d)
         for (int p = 0; p < parts; p++) {
             const vf key = BODY(dec_load_tail)(store, row + p * rows->k_part, (size_t)whole,
-                                               (size_t)(t->d_qk - whole));
+                                               (size_t)(d - whole));
             for (int g = 0; g < group; g++)
                 acc[p * group + g] = vf_fma(key, vf_load(t->qt + (p * group + g) * ldq + whole),
                                             acc[p * group + g]);
         }
-    const vf scores = BODY(sum_lanes)(acc);
-    vf_store(t->st + j * W, k_scale ? vf_mul(scores, vf_load(k_scale + j * W)) : scores);
+    vf scores = BODY(sum_lanes)(acc);
+    if (k_scale)
+        scores = vf_mul(scores, vf_load(k_scale + j * W));
+    vf_store(t->st + j * W, scores);
+    return scores;
+}
+
+/* S^T rows 0 .. count - 1 for keys of d elements, then the online softmax over them, its
+ * largest score gathered as the rows are written instead of in a pass of its own. Padding
+ * lanes (zero Q rows) score 0 and enter that max; the softmax still gives their masked keys
+ * weight 0, and their outputs are never read. */
+ATTN_SIMD_FN void BODY(lanes_softmax_scores)(const attn_qtile *t, attn_dtype store,
+                                             const attn_drows *rows, const float *k_scale,
+                                             int64_t count, const int parts, const int64_t d)
+{
+    vf block_max = vf_set1(-INFINITY);
+    for (int64_t j = 0; j < count; j++)
+        block_max = vf_max(block_max, BODY(lanes_score)(t, store, rows, j, k_scale, parts, d));
+    BODY(softmax_lanes_given)(t, 0, 0, count, block_max);
 }
 
 /* acc[h][e0 .. e0 + W) = acc · corr[h] + Σ_j P[j][h] · V_j[e0 ..] of h's KV head, converted as
@@ -191,9 +209,12 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
                                     attn_dtype store, const float *k_scale,
                                     const float *v_scale, int64_t count, const int parts)
 {
-    for (int64_t j = 0; j < count; j++)
-        BODY(lanes_score)(t, store, rows, j, k_scale, parts);
-    BODY(softmax_lanes)(t, 0, 0, count);
+    /* the common head dimension as a constant, so that its loops unroll (GQA 8, fp16, cache in
+     * L3: 188 -> 179 cycles per key and KV head) */
+    if (t->d_qk == 128)
+        BODY(lanes_softmax_scores)(t, store, rows, k_scale, count, parts, 128);
+    else
+        BODY(lanes_softmax_scores)(t, store, rows, k_scale, count, parts, t->d_qk);
     for (int64_t j = 0; v_scale && j < count; j++)
         vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_load(v_scale + j * W)));
     const int64_t whole = t->d_v / W * W;
