@@ -24,14 +24,14 @@ ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p)
     return _mm512_cvtph_ps(_mm256_slli_epi16(wide, 8));
 }
 /* e4m3 bits s.eeee.mmm moved to binary16's s.0eeee.mmm0000000 are the same value / 256,
- * subnormals included (OFP8 e4m3 bias 7, binary16 bias 15). The NaN code would read 480; the
- * encoder writes it only for a NaN input. */
-ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p)
+ * subnormals included (OFP8 e4m3 bias 7, binary16 bias 15): the byte goes to the top of its
+ * 16 bits and back by one arithmetically, and the sign that copies into the exponent's top bit
+ * is cleared. The NaN code would read 480; the encoder writes it only for a NaN input. */
+ATTN_SIMD_FN vf BODY(from_e4m3_over256)(const uint8_t *p)
 {
-    __m256i wide = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p));
-    __m256i sign = _mm256_slli_epi16(_mm256_and_si256(wide, _mm256_set1_epi16(0x80)), 8);
-    __m256i mag = _mm256_slli_epi16(_mm256_and_si256(wide, _mm256_set1_epi16(0x7f)), 7);
-    return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_or_si256(sign, mag)), _mm512_set1_ps(256.0f));
+    __m256i top = _mm256_slli_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p)), 8);
+    return _mm512_cvtph_ps(
+        _mm256_and_si256(_mm256_srai_epi16(top, 1), _mm256_set1_epi16((short)0xbfff)));
 }
 #elif ATTN_SIMD_LANES == 8
 ATTN_SIMD_FN float BODY(hsum)(vf x)
@@ -50,19 +50,25 @@ ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p)
     __m128i wide = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)p));
     return _mm256_cvtph_ps(_mm_slli_epi16(wide, 8));
 }
-ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p)
+ATTN_SIMD_FN vf BODY(from_e4m3_over256)(const uint8_t *p)
 {
-    __m128i wide = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)p));
-    __m128i sign = _mm_slli_epi16(_mm_and_si128(wide, _mm_set1_epi16(0x80)), 8);
-    __m128i mag = _mm_slli_epi16(_mm_and_si128(wide, _mm_set1_epi16(0x7f)), 7);
-    return _mm256_mul_ps(_mm256_cvtph_ps(_mm_or_si128(sign, mag)), _mm256_set1_ps(256.0f));
+    __m128i top = _mm_slli_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)p)), 8);
+    return _mm256_cvtph_ps(_mm_and_si128(_mm_srai_epi16(top, 1), _mm_set1_epi16((short)0xbfff)));
 }
 #else
 ATTN_SIMD_FN float BODY(hsum)(vf x) { return x; }
 ATTN_SIMD_FN vf BODY(from_i8)(const uint8_t *p) { return (float)(int8_t)*p; }
 ATTN_SIMD_FN vf BODY(from_e5m2)(const uint8_t *p) { return attn_e5m2_to_f32(*p); }
-ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p) { return attn_e4m3_to_f32(*p); }
+ATTN_SIMD_FN vf BODY(from_e4m3_over256)(const uint8_t *p)
+{
+    return attn_e4m3_to_f32(*p) / 256.0f;
+}
 #endif
+
+ATTN_SIMD_FN vf BODY(from_e4m3)(const uint8_t *p)
+{
+    return vf_mul(BODY(from_e4m3_over256)(p), vf_set1(256.0f));
+}
 
 /* x, pinned in a register: GCC otherwise folds one load into each of the FMAs that share it,
  * and the load ports, not the FMA pipes, bound the chunk kernel (2 loads per FMA). */

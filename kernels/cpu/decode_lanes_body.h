@@ -14,7 +14,15 @@
  * measured 7% slower at GQA 8 and not kept (single thread, cache in L3).
  */
 
-/* W elements of a store-typed row from element `at` (int8 unscaled). */
+/* What dec_load leaves out of a stored value: e4m3 comes out / 256 (binary16 bits with no
+ * rescale), which the scores and the weights put back once per key instead of once per
+ * vector loaded. */
+ATTN_SIMD_FN float BODY(dec_unit)(attn_dtype store)
+{
+    return store == ATTN_DTYPE_FP8 ? 256.0f : 1.0f;
+}
+
+/* W elements of a store-typed row from element `at`, / dec_unit (int8 unscaled). */
 ATTN_SIMD_FN vf BODY(dec_load)(attn_dtype store, const void *row, size_t at)
 {
     switch (store) {
@@ -23,7 +31,7 @@ ATTN_SIMD_FN vf BODY(dec_load)(attn_dtype store, const void *row, size_t at)
     case ATTN_DTYPE_BF16:
         return vf_from_bf16((const uint16_t *)row + at);
     case ATTN_DTYPE_FP8:
-        return BODY(from_e4m3)((const uint8_t *)row + at);
+        return BODY(from_e4m3_over256)((const uint8_t *)row + at);
     case ATTN_DTYPE_FP8_E5M2:
         return BODY(from_e5m2)((const uint8_t *)row + at);
     case ATTN_DTYPE_INT8:
@@ -40,13 +48,14 @@ ATTN_SIMD_FN size_t BODY(dec_size)(attn_dtype store)
            : store == ATTN_DTYPE_FP16 || store == ATTN_DTYPE_BF16 ? 2 : 1;
 }
 
-/* Elements [at, at + n) of a row, n < W, zero beyond: a row's tail never reads past it. */
+/* Elements [at, at + n) of a row, n < W, zero beyond, / dec_unit as dec_load's: a row's tail
+ * never reads past it. */
 ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at, size_t n)
 {
     float part[W];
     memset(part, 0, sizeof part);
     attn_dtype_to_f32(store, row, at, n, part);
-    return vf_load(part);
+    return vf_mul(vf_load(part), vf_set1(1.0f / BODY(dec_unit)(store)));
 }
 
 #if ATTN_SIMD_LANES == 8
@@ -111,6 +120,8 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
                                             acc[p * group + g]);
         }
     vf scores = BODY(sum_lanes)(acc);
+    if (BODY(dec_unit)(store) != 1.0f)
+        scores = vf_mul(scores, vf_set1(BODY(dec_unit)(store)));
     if (k_scale)
         scores = vf_mul(scores, vf_load(k_scale + j * W));
     vf_store(t->st + j * W, scores);
@@ -215,8 +226,12 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
         BODY(lanes_softmax_scores)(t, store, rows, k_scale, count, parts, 128);
     else
         BODY(lanes_softmax_scores)(t, store, rows, k_scale, count, parts, t->d_qk);
-    for (int64_t j = 0; v_scale && j < count; j++)
-        vf_store(t->st + j * W, vf_mul(vf_load(t->st + j * W), vf_load(v_scale + j * W)));
+    /* the weights x v_scale and x dec_unit, as the V rows are loaded without them */
+    const vf unit = vf_set1(BODY(dec_unit)(store));
+    for (int64_t j = 0; (v_scale || BODY(dec_unit)(store) != 1.0f) && j < count; j++) {
+        const vf weight = vf_mul(vf_load(t->st + j * W), unit);
+        vf_store(t->st + j * W, v_scale ? vf_mul(weight, vf_load(v_scale + j * W)) : weight);
+    }
     const int64_t whole = t->d_v / W * W;
     int64_t e0 = 0;
 #if W >= 2
