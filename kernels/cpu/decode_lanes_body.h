@@ -11,7 +11,9 @@
  * serves two V vectors: 6 loads per 8 FMAs at GQA 8 instead of 9, at the price of converting
  * each V vector once per half. W accumulators cover the FMA latency in both loops (two FMAs a
  * cycle, four cycles each). The same blocking of the scores (two keys, half the heads) was
- * measured 7% slower at GQA 8 and not kept (single thread, cache in L3).
+ * measured 7% slower at GQA 8 and not kept (single thread, cache in L3); three keys (12
+ * accumulators, each Q vector from memory so that GCC does not spill one) 3% slower
+ * (bench/decode_cycles): the lane sums it adds cost what its loads save.
  */
 
 /* What dec_load leaves out of a stored value: e4m3 comes out / 256 (binary16 bits with no
@@ -220,8 +222,8 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
                                     attn_dtype store, const float *k_scale,
                                     const float *v_scale, int64_t count, const int parts)
 {
-    /* the common head dimension as a constant, so that its loops unroll (GQA 8, fp16, cache in
-     * L3: 188 -> 179 cycles per key and KV head) */
+    /* the common head dimension as a constant, so that its loops unroll (32 heads on 4 KV
+     * heads, fp16, t 4096, one thread: 0.99 -> 0.94 ms) */
     if (t->d_qk == 128)
         BODY(lanes_softmax_scores)(t, store, rows, k_scale, count, parts, 128);
     else
