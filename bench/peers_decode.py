@@ -29,6 +29,7 @@ import csv
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 
@@ -130,18 +131,32 @@ def acceptance_rounds(build, env, work, t, rounds):
         for heads, kv_heads in ((8, 8), (32, 4)):
             for layout in ("contiguous", "paged"):
                 label = "%d/%d fp16 %s" % (heads, kv_heads, layout)
-                rows[label] = ours(build, env, work, "%s-%d" % (label.replace(" ", "_")
-                                                                 .replace("/", "-"), r),
+                rows[label] = ours(build, env, work, "%s-%d" % (file_name(label), r),
                                    heads, kv_heads, t, "fp16", layout, 1,
                                    r == 0 and heads == 8 and layout == "contiguous")
         done.append((roofs, rows))
     return done
 
 
+def file_name(label):
+    """A row label as the name of its results CSV."""
+    return label.replace(" ", "_").replace("/", "-")
+
+
+def log_row(name, row, fma, read):
+    """One results-CSV row: time, rates, which roof binds it, its fraction of that roof."""
+    flops, counted = float(row["flops_counted"]), float(row["hbm_bytes_counted"])
+    bound = "FMA" if flops / fma > counted / read else "read"
+    log("%s %11.3f %9.2f %9.2f %10s %7s %9s"
+        % (name, float(row["time_s"]) * 1e3, float(row["gbps"]), float(row["gflops"]), bound,
+           row["roofline_frac"], row["rel_err"] or "-"))
+
+
 def median_row(rounds, label):
-    """The row of `label` from the round whose time is the median of the rounds'."""
-    ordered = sorted((float(rows[label]["time_s"]), i) for i, (_, rows) in enumerate(rounds))
-    return rounds[ordered[len(ordered) // 2][1]][1][label]
+    """The row of `label` from the round whose time is the (upper) median of the rounds'."""
+    rows = [by_label[label] for _, by_label in rounds]
+    middle = statistics.median_high(float(row["time_s"]) for row in rows)
+    return next(row for row in rows if float(row["time_s"]) == middle)
 
 
 def report_acceptance(rounds, t):
@@ -154,11 +169,7 @@ def report_acceptance(rounds, t):
         log("round %d: probe FMA %.1f GFLOP/s (SGEMM %.1f), read %.1f GB/s" % (
             r + 1, fma / 1e9, sgemm / 1e9, read / 1e9))
         for label, row in rows.items():
-            flops, counted = float(row["flops_counted"]), float(row["hbm_bytes_counted"])
-            bound = "FMA" if flops / fma > counted / read else "read"
-            log("  %-26s %11.3f %9.2f %9.2f %10s %7s %9s"
-                % (label, float(row["time_s"]) * 1e3, float(row["gbps"]), float(row["gflops"]),
-                   bound, row["roofline_frac"], row["rel_err"] or "-"))
+            log_row("  %-26s" % label, row, fma, read)
     idle = all(spreads[name] <= IDLE_SPREAD[name] for name in spreads)
     log("\nthe probe across the %d rounds: FMA max/min %.2f, read max/min %.2f (%s)"
         % (len(rounds), spreads["FMA"], spreads["read"],
@@ -172,13 +183,13 @@ def report_acceptance(rounds, t):
     for shape in ("8/8", "32/4"):
         fracs = sorted(float(rows[shape + " fp16 contiguous"]["roofline_frac"] or 0)
                        for _, rows in rounds)
-        frac = fracs[len(fracs) // 2]
+        frac = statistics.median_high(fracs)
         log("  %-5s contiguous  %.3f of the roofline (rounds %s)  (target >= 0.70)  %s"
             % (shape, frac, " ".join("%.2f" % f for f in fracs), verdict(frac >= 0.70)))
     for shape in ("8/8", "32/4"):
         ratios = sorted(float(rows[shape + " fp16 paged"]["time_s"])
                         / float(rows[shape + " fp16 contiguous"]["time_s"]) for _, rows in rounds)
-        ratio = ratios[len(ratios) // 2]
+        ratio = statistics.median_high(ratios)
         log("  %-5s paged / contiguous time %.3f (rounds %s)  (target <= 1.10)  %s"
             % (shape, ratio, " ".join("%.2f" % x for x in ratios), verdict(ratio <= 1.10)))
 
@@ -227,14 +238,9 @@ def main():
                                                      "GB/s", "GFLOP/s", "bound", "roof",
                                                      "rel err"))
     for label, heads, kv_heads, seq, store, layout, batch, validate in runs:
-        row = ours(build, env, work, label.replace(" ", "_").replace("/", "-"), heads, kv_heads,
-                   seq, store, layout, batch, validate)
-        rows[label] = row
-        flops, counted = float(row["flops_counted"]), float(row["hbm_bytes_counted"])
-        bound = "FMA" if flops / fma > counted / read else "read"
-        log("%-28s %11.3f %9.2f %9.2f %10s %7s %9s"
-            % (label, float(row["time_s"]) * 1e3, float(row["gbps"]), float(row["gflops"]), bound,
-               row["roofline_frac"], row["rel_err"] or "-"))
+        rows[label] = ours(build, env, work, file_name(label), heads, kv_heads, seq, store,
+                           layout, batch, validate)
+        log_row("%-28s" % label, rows[label], fma, read)
 
     peer_shapes = [(8, 8, t, 1), (32, 4, t, 1)]
     results, why = torch_decode(a.threads, peer_shapes)
