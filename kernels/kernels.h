@@ -154,8 +154,11 @@ int attn_ref_decode(const attn_dims *dims, attn_dtype store, const float *q,
 
 /* ---- decode over a serving cache: any store, contiguous or paged (decode_cache.c) ------ */
 
-/* Contiguous: k [batch][kv_heads][n_kv][d_qk], v likewise with d_v; int8 scales
- * [batch][kv_heads][n_kv]. Paged, as vLLM's PagedAttention addresses it: a pool of blocks of
+/* Contiguous: k [batch][kv_heads][head_rows][d_qk] of which the first n_kv rows hold tokens, v
+ * likewise with d_v; int8 scales [batch][kv_heads][head_rows]. head_rows >= n_kv (0: n_kv)
+ * leaves rows of padding after each KV head's tokens: attn_kv_cache_build makes it odd, so
+ * that the rows of neighbouring KV heads that decode reads side by side do not lie a multiple
+ * of 4 KiB apart, where they would share L1 and L2 sets (attn_kv_head_rows). Paged, as vLLM's PagedAttention addresses it: a pool of blocks of
  * block_size tokens, k [num_blocks][kv_heads][block_size][d_qk] (each KV head's part of a block
  * is one contiguous run), scales [num_blocks][kv_heads][block_size], and block_table
  * [batch][max_blocks]: token j of sequence b lies in block block_table[b][j / block_size] at
@@ -173,7 +176,12 @@ typedef struct attn_kv_cache {
     int64_t num_blocks;             /* paged only: blocks in the pool (entries are checked) */
     const int32_t *block_table;     /* paged only */
     const int32_t *seq_lens;        /* [batch] tokens per sequence (<= n_kv); NULL: all n_kv */
+    int64_t head_rows;              /* contiguous only: rows per (sequence, KV head), >= n_kv;
+                                       0: n_kv */
 } attn_kv_cache;
+
+/* Rows from one (sequence, KV head)'s first row to the next's in a contiguous cache. */
+int64_t attn_kv_head_rows(const attn_dims *dims, const attn_kv_cache *cache);
 
 /* Flash-decoding over the cache: each (sequence, KV head) is split into ranges of whole
  * blocks and 32-token chunks (no barrier between blocks); a task converts a chunk into fp32

@@ -29,9 +29,11 @@ typedef struct attn_exact_work {
 int attn_exact_setup(const attn_problem *p, void **work, size_t *out_elems);
 void attn_exact_teardown(void *work);
 int attn_exact_reference(const attn_problem *p, void *work, double *out);
-/* The contiguous decode cache as the GPU kernels read it: the stored copy, or the fp32 K and V. */
+/* The contiguous decode cache as the GPU kernels read it: the stored copy, or the fp32 K and V;
+ * rows per (sequence, KV head), n_kv and any padding (kernels.h, attn_kv_cache.head_rows). */
 const void *attn_exact_cache_k(const attn_exact_work *w);
 const void *attn_exact_cache_v(const attn_exact_work *w);
+int64_t attn_exact_head_rows(const attn_exact_work *w);
 
 /* Inputs of MLA (ops_mla.c), shared with its GPU ops (ops_gpu_mla.c): the weights, the
  * latent cache and the queries, as kernels.h's attn_mla_inputs. */

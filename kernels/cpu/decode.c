@@ -110,7 +110,7 @@ static void plan_lanes(decode_plan *plan)
         }
     plan->task_rows = plan->set_rows * plan->sets;
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
-    plan->head_rows = paged ? plan->cache->block_size : plan->dims->n_kv;
+    plan->head_rows = paged ? plan->cache->block_size : attn_kv_head_rows(plan->dims, plan->cache);
     plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
     plan->prefetch_rows = DECODE_PREFETCH_ROWS;
     if (plan->lanes) {
@@ -188,7 +188,7 @@ static int64_t row_of(const decode_cursor *cur, int64_t block, int64_t j)
     const attn_dims *d = cur->plan->dims;
     if (c->layout == ATTN_KV_PAGED)
         return (block * d->kv_heads + cur->kv_head) * c->block_size + j % c->block_size;
-    return (cur->b * d->kv_heads + cur->kv_head) * d->n_kv + j;
+    return (cur->b * d->kv_heads + cur->kv_head) * attn_kv_head_rows(d, c) + j;
 }
 
 /* The block-table entry of token j, counted as read; -1 (and bad_block) when out of the pool. */
@@ -524,7 +524,9 @@ static int cache_check(const attn_dims *dims, const attn_kv_cache *c)
                        && c->max_blocks >= attn_ceil_div(dims->n_kv, c->block_size)
                    ? ATTN_OK
                    : ATTN_ERR_RANGE;
-    return c->layout == ATTN_KV_CONTIGUOUS ? ATTN_OK : ATTN_ERR_RANGE;
+    return c->layout == ATTN_KV_CONTIGUOUS && (c->head_rows == 0 || c->head_rows >= dims->n_kv)
+               ? ATTN_OK
+               : ATTN_ERR_RANGE;
 }
 
 static void decode_run(const decode_plan *plan, const float *q, float *partials, float *tiles,

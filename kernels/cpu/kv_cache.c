@@ -5,6 +5,14 @@
  * pool would be (PyTorch's CPU allocator does so for buffers of 2 MiB and more under
  * C10_THP_MEM_ALLOC_ENABLE: c10/core/alloc_cpu.cpp): with 4 KiB pages every scattered 16-token
  * block costs a page walk that the contiguous layout's neighbouring pages share.
+ * A contiguous cache gives each (sequence, KV head) an odd number of rows: at an even n_kv, one
+ * row of padding. A row's bytes are 2^k times an odd number, so an odd count of rows is too,
+ * and the rows of 4096 / 2^k neighbouring KV heads, which decode reads side by side (the
+ * lanes hold up to 16), fall at different offsets within 4 KiB. Unpadded, at d 128 in fp16
+ * and an n_kv that is a multiple of 16, they lie a multiple of 4 KiB apart, in the same L1 and
+ * L2 sets. 8 heads on 8 KV heads, one core, cache in L3 (bench/decode_cycles fp16 8 4096,
+ * heads 4096 rows apart, against 4097; three alternating rounds): 32.0 24.9 25.5 against
+ * 25.3 23.4 24.3 ns per key and KV head.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -13,6 +21,11 @@
 #include <sys/mman.h>
 
 #include "cpu_internal.h"
+
+int64_t attn_kv_head_rows(const attn_dims *dims, const attn_kv_cache *cache)
+{
+    return cache->head_rows ? cache->head_rows : dims->n_kv;
+}
 
 static int64_t len_of(const attn_dims *dims, const int32_t *seq_lens, int64_t b)
 {
@@ -171,11 +184,12 @@ int attn_kv_cache_build(const attn_dims *dims, attn_dtype store, attn_kv_layout 
     if (layout == ATTN_KV_PAGED) {
         rc = build_paged(out, dims, seed, k, v);
     } else {
-        rc = build_alloc(out, dims, dims->batch * dims->kv_heads * dims->n_kv,
+        out->cache.head_rows = dims->n_kv | 1;
+        rc = build_alloc(out, dims, dims->batch * dims->kv_heads * out->cache.head_rows,
                          store == ATTN_DTYPE_INT8);
         for (int64_t c = 0; rc == ATTN_OK && c < dims->batch * dims->kv_heads; c++)
             build_rows(out, dims, k, v, c / dims->kv_heads, c % dims->kv_heads, 0, dims->n_kv,
-                       c * dims->n_kv);
+                       c * out->cache.head_rows);
     }
     if (rc) {
         attn_kv_cache_free(out);

@@ -48,6 +48,15 @@ void attn_exact_teardown(void *work)
     free(w);
 }
 
+/* The cache decode reads: the built one, or the fp32 K and V in place. */
+static attn_kv_cache cache_of(const attn_exact_work *w)
+{
+    if (w->cache.k)
+        return w->cache.cache;
+    return (attn_kv_cache){.store = ATTN_DTYPE_FP32, .layout = ATTN_KV_CONTIGUOUS,
+                           .k = w->qkv.k, .v = w->qkv.v};
+}
+
 const void *attn_exact_cache_k(const attn_exact_work *w)
 {
     return w->cache.k ? w->cache.k : w->qkv.k;
@@ -58,13 +67,10 @@ const void *attn_exact_cache_v(const attn_exact_work *w)
     return w->cache.v ? w->cache.v : w->qkv.v;
 }
 
-/* The cache decode reads: the built one, or the fp32 K and V in place. */
-static attn_kv_cache cache_of(const attn_exact_work *w)
+int64_t attn_exact_head_rows(const attn_exact_work *w)
 {
-    if (w->cache.k)
-        return w->cache.cache;
-    return (attn_kv_cache){.store = ATTN_DTYPE_FP32, .layout = ATTN_KV_CONTIGUOUS,
-                           .k = w->qkv.k, .v = w->qkv.v};
+    const attn_kv_cache cache = cache_of(w);
+    return attn_kv_head_rows(&w->qkv.dims, &cache);
 }
 
 static int standard_run(const attn_problem *p, void *work, float *out, attn_kernel_stats *stats)

@@ -20,7 +20,7 @@ static double cached(const attn_dims *dims, const attn_kv_cache *c, const void *
         row = block * dims->kv_heads * c->block_size + kv_head * c->block_size
               + j % c->block_size;
     } else {
-        row = b * dims->kv_heads * dims->n_kv + kv_head * dims->n_kv + j;
+        row = (b * dims->kv_heads + kv_head) * attn_kv_head_rows(dims, c) + j;
     }
     float value;
     attn_dtype_to_f32(c->store, base, (size_t)(row * d + e), 1, &value);

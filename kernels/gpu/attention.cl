@@ -147,6 +147,11 @@ KERNEL attn_flash_prefill(GLOBAL const float *RESTRICT q, GLOBAL const float *RE
  * adds its head's row of P to the running sum on the way. */
 #define GROUP (HEADS / KV_HEADS)
 #define PARTIAL (GROUP * (D_V + 2))
+/* rows from one (sequence, KV head)'s first token to the next's: N_KV and the padding a CPU
+ * serving cache leaves (kernels.h, attn_kv_cache.head_rows) */
+#ifndef HEAD_ROWS
+#define HEAD_ROWS N_KV
+#endif
 
 #if STORE == 0
 typedef float cache_t;
@@ -172,7 +177,7 @@ KERNEL attn_decode_split(GLOBAL const float *RESTRICT q, GLOBAL const cache_t *R
     const int split = GROUP_X, kv_head = GROUP_Y, seq = GROUP_Z, t = LOCAL_X;
     const int threads = LOCAL_SIZE_X;
     const int first = split * SPLIT_LEN, end = imin(first + SPLIT_LEN, N_KV);
-    const idx_t cache_row0 = ((idx_t)seq * KV_HEADS + kv_head) * N_KV;
+    const idx_t cache_row0 = ((idx_t)seq * KV_HEADS + kv_head) * HEAD_ROWS;
     const idx_t q0 = ((idx_t)seq * HEADS + (idx_t)kv_head * GROUP) * D_QK;
     const float scale = 1.0f / SQRTF((float)D_QK);
     for (int e = t; e < GROUP * D_QK; e += threads)

@@ -168,14 +168,21 @@ static int flash_job(const attn_problem *p, void *work, const attn_gpu_device *d
         return rc;
     const bool decode = p->phase == ATTN_PHASE_DECODE;
     const size_t size = decode ? attn_dtype_size(p->store) : sizeof(float);
+    /* a decode cache may hold padding rows after each KV head's n_kv (attn_kv_cache_build) */
+    const int64_t head_rows = decode ? attn_exact_head_rows(w) : w->qkv.dims.n_kv;
+    const size_t rows = (size_t)(w->qkv.dims.batch * w->qkv.dims.kv_heads * head_rows);
     const int qkv[] = {
         attn_gpu_buffer_add(job, w->qkv.q, w->qkv.q_elems * sizeof(float)),
-        attn_gpu_buffer_add(job, decode ? attn_exact_cache_k(w) : w->qkv.k, w->qkv.k_elems * size),
-        attn_gpu_buffer_add(job, decode ? attn_exact_cache_v(w) : w->qkv.v, w->qkv.v_elems * size),
+        attn_gpu_buffer_add(job, decode ? attn_exact_cache_k(w) : w->qkv.k,
+                            rows * (size_t)w->qkv.dims.d_qk * size),
+        attn_gpu_buffer_add(job, decode ? attn_exact_cache_v(w) : w->qkv.v,
+                            rows * (size_t)w->qkv.dims.d_v * size),
     };
     job->output = attn_gpu_buffer_add(job, NULL, w->qkv.o_elems * sizeof(float));
-    return decode ? attn_gpu_decode_add(job, device, p, &w->qkv.dims, qkv)
-                  : attn_gpu_flash_prefill_add(job, device, p, &w->qkv.dims, qkv);
+    if (!decode)
+        return attn_gpu_flash_prefill_add(job, device, p, &w->qkv.dims, qkv);
+    ATTN_GPU_DEFINES(job, {"HEAD_ROWS", head_rows});
+    return attn_gpu_decode_add(job, device, p, &w->qkv.dims, qkv);
 }
 
 int attn_gpu_decode_tiling(const attn_problem *p, const attn_gpu_device *device,
