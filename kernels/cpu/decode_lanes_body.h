@@ -61,15 +61,26 @@ ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at
 }
 
 #if ATTN_SIMD_LANES == 8
-/* lane h of the result = the sum of x[h]'s lanes: three rounds of pairwise adds. */
+/* Lane h of the result = the sum of x[h]'s lanes, as a transpose that adds as it goes: pairs
+ * interleaved and added, then quadruples, then the two 128-bit halves; 14 shuffles and 7 adds.
+ * Six vhaddps (three rounds of pairwise adds) were 1-8% slower per key at GQA 8, 4% in the
+ * median (fp16, one core, bench/decode_cycles fp16 1, eight alternating runs): llvm-mca
+ * -mcpu=znver3 puts the vhaddps tree's 12 cycles on one FP pipe, these shuffles on two. */
+ATTN_SIMD_FN __m256 BODY(sum_four)(const vf *x)
+{
+    const __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(x[0], x[1]),
+                                    _mm256_unpackhi_ps(x[0], x[1]));
+    const __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(x[2], x[3]),
+                                    _mm256_unpackhi_ps(x[2], x[3]));
+    /* lanes [a b c d | a b c d]: heads 0-3 of x, their low half and high half of lanes */
+    return _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xee));
+}
+
 ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 {
-    const __m256 a = _mm256_hadd_ps(x[0], x[1]), b = _mm256_hadd_ps(x[2], x[3]);
-    const __m256 c = _mm256_hadd_ps(x[4], x[5]), d = _mm256_hadd_ps(x[6], x[7]);
-    const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
-    /* ab = [0 1 2 3 | 0 1 2 3] halves of heads 0-3, cd the same for heads 4-7 */
-    return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20),
-                         _mm256_permute2f128_ps(ab, cd, 0x31));
+    const __m256 lo = BODY(sum_four)(x), hi = BODY(sum_four)(x + 4);
+    return _mm256_add_ps(_mm256_permute2f128_ps(lo, hi, 0x20),
+                         _mm256_permute2f128_ps(lo, hi, 0x31));
 }
 #else
 ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
