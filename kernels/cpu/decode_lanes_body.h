@@ -63,8 +63,8 @@ ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at
 #if ATTN_SIMD_LANES == 8
 /* Lane h of the result = the sum of x[h]'s lanes, as a transpose that adds as it goes: pairs
  * interleaved and added, then quadruples, then the two 128-bit halves; 14 shuffles and 7 adds.
- * Six vhaddps (three rounds of pairwise adds) were 1-8% slower per key at GQA 8, 4% in the
- * median (fp16, one core, bench/decode_cycles fp16 1, eight alternating runs): llvm-mca
+ * Six vhaddps (three rounds of pairwise adds) were 1-9% slower per key at GQA 8, 5% in the
+ * median (fp16, one core, bench/decode_cycles fp16 1, 13 alternating runs): llvm-mca
  * -mcpu=znver3 puts the vhaddps tree's 12 cycles on one FP pipe, these shuffles on two. */
 ATTN_SIMD_FN __m256 BODY(sum_four)(const vf *x)
 {
