@@ -110,7 +110,8 @@ static void plan_lanes(decode_plan *plan)
         }
     plan->task_rows = plan->set_rows * plan->sets;
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
-    plan->head_rows = paged ? plan->cache->block_size : attn_kv_head_rows(plan->dims, plan->cache);
+    plan->head_rows =
+        paged ? plan->cache->block_size : attn_kv_head_rows(plan->dims, plan->cache);
     plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
     plan->prefetch_rows = DECODE_PREFETCH_ROWS;
     if (plan->lanes) {

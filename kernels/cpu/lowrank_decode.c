@@ -128,8 +128,8 @@ int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const flo
     /* One parallel region per step, a KV head per thread. Inside it OpenBLAS runs each sger
      * and sgemv on the calling thread; outside, it would open a region of its own for every
      * call (2 + 2·group·k/64 per KV head), and every region is a fork and a join: 115,000 of
-     * the 130,000 regions of a `report --quick`, which made it 30x slower with another
-     * program on the second core. */
+     * the 130,000 regions of a `report --quick`; two such reports side by side took over 30x
+     * the time of one, each thread spinning at a join while its partner had no core. */
 #pragma omp parallel for
     for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
         float *k_proj = state->k_proj + cache * k * d->d_qk;
