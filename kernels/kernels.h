@@ -155,19 +155,19 @@ int attn_ref_decode(const attn_dims *dims, attn_dtype store, const float *q,
 /* ---- decode over a serving cache: any store, contiguous or paged (decode_cache.c) ------ */
 
 /* Contiguous: k [batch][kv_heads][head_rows][d_qk] of which the first n_kv rows hold tokens, v
- * likewise with d_v; int8 scales [batch][kv_heads][head_rows]. head_rows >= n_kv (0: n_kv)
- * leaves rows of padding after each KV head's tokens: attn_kv_cache_build makes it odd, so
- * that the rows of neighbouring KV heads that decode reads side by side do not lie a multiple
- * of 4 KiB apart, where they would share L1 and L2 sets (attn_kv_head_rows). Paged, as vLLM's
- * PagedAttention addresses it: a pool of blocks of block_size tokens, k
- * [num_blocks][kv_heads][block_size][d_qk] (each KV head's part of a block is one contiguous
- * run), scales [num_blocks][kv_heads][block_size], and block_table [batch][max_blocks]: token
- * j of sequence b lies in block block_table[b][j / block_size] at slot j % block_size. (vLLM's
- * FlashAttention pool puts a token's KV heads side by side, [num_blocks][block_size][kv_heads]
- * [head_dim]: 8/8 and 32/4 fp16 ran 16-35% slower so, bench/decode_peers.md "Seventh pass".) vLLM's CUDA
- * pool puts the head dimension in x-wide slices
- * (csrc/attention/attention_kernels.cuh: k_cache [num_blocks, num_kv_heads, head_size/x,
- * block_size, x]); a CPU reads a token's row whole, so this pool keeps rows intact. */
+ * likewise with d_v; int8 scales [batch][kv_heads][head_rows]. head_rows >= n_kv (0: n_kv) leaves
+ * rows of padding after each KV head's tokens: attn_kv_cache_build makes it odd, so that the rows
+ * of neighbouring KV heads that decode reads side by side do not lie a multiple of 4 KiB apart,
+ * where they would share L1 and L2 sets (attn_kv_head_rows). Paged, as vLLM's PagedAttention
+ * addresses it: a pool of blocks of block_size tokens, k [num_blocks][kv_heads][block_size][d_qk]
+ * (each KV head's part of a block is one contiguous run), scales
+ * [num_blocks][kv_heads][block_size], and block_table [batch][max_blocks]: token j of sequence b
+ * lies in block block_table[b][j / block_size] at slot j % block_size. (vLLM's FlashAttention pool
+ * puts a token's KV heads side by side, [num_blocks][block_size][kv_heads] [head_dim]: 8/8 and
+ * 32/4 fp16 ran 16-35% slower so, bench/decode_peers.md "Seventh pass".) vLLM's CUDA pool puts the
+ * head dimension in x-wide slices (csrc/attention/attention_kernels.cuh: k_cache [num_blocks,
+ * num_kv_heads, head_size/x, block_size, x]); a CPU reads a token's row whole, so this pool keeps
+ * rows intact. */
 typedef enum attn_kv_layout { ATTN_KV_CONTIGUOUS, ATTN_KV_PAGED } attn_kv_layout;
 
 typedef struct attn_kv_cache {
