@@ -163,7 +163,7 @@ int attn_ref_decode(const attn_dims *dims, attn_dtype store, const float *q,
  * (each KV head's part of a block is one contiguous run), scales
  * [num_blocks][kv_heads][block_size], and block_table [batch][max_blocks]: token j of sequence b
  * lies in block block_table[b][j / block_size] at slot j % block_size. (vLLM's FlashAttention pool
- * puts a token's KV heads side by side, [num_blocks][block_size][kv_heads] [head_dim]: 8/8 and
+ * puts a token's KV heads side by side, [num_blocks][block_size][kv_heads][head_dim]: 8/8 and
  * 32/4 fp16 ran 16-35% slower so, bench/decode_peers.md "Seventh pass".) vLLM's CUDA pool puts the
  * head dimension in x-wide slices (csrc/attention/attention_kernels.cuh: k_cache [num_blocks,
  * num_kv_heads, head_size/x, block_size, x]); a CPU reads a token's row whole, so this pool keeps
