@@ -189,7 +189,7 @@ static int64_t row_of(const decode_cursor *cur, int64_t block, int64_t j)
     const attn_dims *d = cur->plan->dims;
     if (c->layout == ATTN_KV_PAGED)
         return (block * d->kv_heads + cur->kv_head) * c->block_size + j % c->block_size;
-    return (cur->b * d->kv_heads + cur->kv_head) * attn_kv_head_rows(d, c) + j;
+    return (cur->b * d->kv_heads + cur->kv_head) * cur->plan->head_rows + j;
 }
 
 /* The block-table entry of token j, counted as read; -1 (and bad_block) when out of the pool. */

@@ -59,12 +59,12 @@ static attn_kv_cache cache_of(const attn_exact_work *w)
 
 const void *attn_exact_cache_k(const attn_exact_work *w)
 {
-    return w->cache.k ? w->cache.k : w->qkv.k;
+    return cache_of(w).k;
 }
 
 const void *attn_exact_cache_v(const attn_exact_work *w)
 {
-    return w->cache.v ? w->cache.v : w->qkv.v;
+    return cache_of(w).v;
 }
 
 int64_t attn_exact_head_rows(const attn_exact_work *w)
