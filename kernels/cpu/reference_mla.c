@@ -29,33 +29,50 @@ static void widen_columns(const float *src, int64_t rows, int64_t width, double 
         attn_widen(src + j * width, (size_t)width, dst + j * ld + col);
 }
 
+/* One (sequence, head): its keys, values and queries in double, then exact attention. */
+static int ref_mla_head(const attn_mla_dims *dims, const attn_mla_inputs *in,
+                        const attn_head_shape *shape, int64_t b, int64_t h, double *q, double *o)
+{
+    const int64_t d_qk = shape->d_qk;
+    double *k = q + shape->n_q * d_qk, *v = k + shape->n_kv * d_qk;
+    const float *c = in->c + b * dims->n_kv * dims->d_c;
+    const int64_t bh = b * dims->heads + h;
+    up_project(in->w_uk + h * dims->d_n * dims->d_c, c, dims->n_kv, dims->d_n, dims->d_c, k, d_qk);
+    widen_columns(in->k_r + b * dims->n_kv * dims->d_r, dims->n_kv, dims->d_r, k, d_qk,
+                  dims->d_n);
+    up_project(in->w_uv + h * dims->d_v * dims->d_c, c, dims->n_kv, dims->d_v, dims->d_c, v,
+               dims->d_v);
+    widen_columns(in->q_n + bh * dims->n_q * dims->d_n, dims->n_q, dims->d_n, q, d_qk, 0);
+    widen_columns(in->q_r + bh * dims->n_q * dims->d_r, dims->n_q, dims->d_r, q, d_qk, dims->d_n);
+    return attn_ref_head(shape, q, k, v, o + bh * dims->n_q * dims->d_v);
+}
+
+/* The (sequence, head) pairs are independent, so threads share them out; each has its own
+ * buffers, and the result does not depend on the thread count. The reference's cost is
+ * heads x n_kv x (d_n + d_v) x d_c multiply-adds for the up-projection alone, far above the
+ * absorbed kernel's, so it is the slow part of a validated MLA run. */
 int attn_ref_mla(const attn_mla_dims *dims, const attn_mla_inputs *in, double *o)
 {
     int rc = attn_mla_dims_check(dims);
     if (rc)
         return rc;
     const attn_head_shape shape = attn_mla_head_shape(dims);
-    const int64_t d_qk = shape.d_qk;
-    const size_t q_elems = (size_t)(shape.n_q * d_qk), k_elems = (size_t)(shape.n_kv * d_qk);
-    double *q = malloc((q_elems + k_elems + (size_t)(shape.n_kv * shape.d_v) + 1) * sizeof *q);
-    if (!q)
-        return ATTN_ERR_NOMEM;
-    double *k = q + q_elems, *v = k + k_elems;
-    for (int64_t b = 0; b < dims->batch && rc == ATTN_OK; b++)
-        for (int64_t h = 0; h < dims->heads && rc == ATTN_OK; h++) {
-            const float *c = in->c + b * dims->n_kv * dims->d_c;
-            const int64_t bh = b * dims->heads + h;
-            up_project(in->w_uk + h * dims->d_n * dims->d_c, c, dims->n_kv, dims->d_n, dims->d_c,
-                       k, d_qk);
-            widen_columns(in->k_r + b * dims->n_kv * dims->d_r, dims->n_kv, dims->d_r, k, d_qk,
-                          dims->d_n);
-            up_project(in->w_uv + h * dims->d_v * dims->d_c, c, dims->n_kv, dims->d_v, dims->d_c,
-                       v, dims->d_v);
-            widen_columns(in->q_n + bh * dims->n_q * dims->d_n, dims->n_q, dims->d_n, q, d_qk, 0);
-            widen_columns(in->q_r + bh * dims->n_q * dims->d_r, dims->n_q, dims->d_r, q, d_qk,
-                          dims->d_n);
-            rc = attn_ref_head(&shape, q, k, v, o + bh * dims->n_q * dims->d_v);
+    const size_t head_elems =
+        (size_t)(shape.n_q * shape.d_qk + shape.n_kv * shape.d_qk + shape.n_kv * shape.d_v) + 1;
+    const int64_t pairs = dims->batch * dims->heads;
+#pragma omp parallel
+    {
+        double *q = malloc(head_elems * sizeof *q);
+        int mine = q ? ATTN_OK : ATTN_ERR_NOMEM;
+#pragma omp for schedule(dynamic)
+        for (int64_t pair = 0; pair < pairs; pair++)
+            if (mine == ATTN_OK)
+                mine = ref_mla_head(dims, in, &shape, pair / dims->heads, pair % dims->heads, q, o);
+        free(q);
+        if (mine != ATTN_OK) {
+#pragma omp atomic write
+            rc = mine;
         }
-    free(q);
+    }
     return rc;
 }
