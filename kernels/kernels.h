@@ -261,6 +261,12 @@ void attn_performer_state_free(attn_performer_state *state);
 int attn_cpu_performer_decode(attn_performer_state *state, const float *omega, const float *q,
                               const float *k, const float *v, float *o,
                               attn_kernel_stats *stats);
+/* Absorbs `count` tokens into every state at once, answering no query: rows 0 .. count - 1 of
+ * k [batch][kv_heads][ld][d_qk] and v [batch][kv_heads][ld][d_v]. The state is what count
+ * steps leave, up to rounding (one shift for the whole run instead of one per step). For a
+ * decode setup, so not counted. */
+int attn_performer_state_fill(attn_performer_state *state, const float *omega, const float *k,
+                              const float *v, int64_t count, int64_t ld);
 
 /* ---- low-rank (Linformer) ------------------------------------------------------------- */
 
@@ -295,6 +301,13 @@ void attn_lowrank_state_free(attn_lowrank_state *state);
  * n_kv = k (the state read once for the group). */
 int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const float *k_new,
                             const float *v_new, float *o, attn_kernel_stats *stats);
+/* Absorbs `count` tokens into every state at once, answering no query: rows 0 .. count - 1 of
+ * k [batch][kv_heads][ld][d_qk] and v [batch][kv_heads][ld][d_v] as tokens t .. t + count - 1
+ * (t = dims.n_kv): K' += E[:, t .. t + count) K_rows and V' likewise, one GEMM each per KV
+ * head. What count steps leave, up to rounding. ATTN_ERR_RANGE past n_max. For a decode setup,
+ * so not counted. */
+int attn_lowrank_state_fill(attn_lowrank_state *state, const float *k, const float *v,
+                            int64_t count, int64_t ld);
 
 /* ---- MLA (DeepSeek multi-head latent attention) ---------------------------------------- */
 

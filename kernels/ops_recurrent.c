@@ -32,16 +32,12 @@ int attn_recurrent_prepare(attn_recurrent *r, const attn_recurrent_kind *kind, v
     attn_state_view view = kind->view(ctx);
     r->k_tok = malloc(groups * (size_t)d->d_qk * sizeof *r->k_tok + 1);
     r->v_tok = malloc(groups * (size_t)d->d_v * sizeof *r->v_tok + 1);
-    r->sink = malloc(r->qkv.o_elems * sizeof *r->sink + 1);
     r->saved = malloc(state_floats(&view) * sizeof *r->saved + 1);
-    if (!r->k_tok || !r->v_tok || !r->sink || !r->saved)
+    if (!r->k_tok || !r->v_tok || !r->saved)
         return ATTN_ERR_NOMEM;
-    for (int64_t i = 0; i + 1 < d->n_kv; i++) {
-        attn_qkv_token(&r->qkv, i, r->k_tok, r->v_tok);
-        int rc = kind->absorb(ctx, r->k_tok, r->v_tok, r->qkv.q, r->sink, NULL);
-        if (rc)
-            return rc;
-    }
+    int rc = kind->fill(ctx, r->qkv.k, r->qkv.v, d->n_kv > 0 ? d->n_kv - 1 : 0, d->n_kv);
+    if (rc)
+        return rc;
     copy_state(r, &view, true);
     return ATTN_OK;
 }
@@ -65,7 +61,6 @@ void attn_recurrent_free(attn_recurrent *r)
 {
     free(r->k_tok);
     free(r->v_tok);
-    free(r->sink);
     free(r->saved);
     attn_qkv_free(&r->qkv);
 }

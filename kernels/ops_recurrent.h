@@ -1,7 +1,7 @@
 /* ops_recurrent.h — decode for variants whose cache is a fixed state (Performer, low-rank).
  *
- * Setup absorbs the first t - 1 cached tokens into the state and saves it; each run absorbs
- * token t together with the new query. Before each timed or simulated call the harness
+ * Setup absorbs the first t - 1 cached tokens into the state in one call (the variant's fill)
+ * and saves it; each run absorbs token t together with the new query. Before each timed or simulated call the harness
  * rewinds the state to the saved one (the ops' `rewind`), outside the call, so every call
  * does the same work and neither its time nor its traffic includes the copy.
  */
@@ -22,16 +22,19 @@ typedef struct attn_recurrent_kind {
     int (*absorb)(void *ctx, const float *k, const float *v, const float *q, float *o,
                   attn_kernel_stats *stats);
     attn_state_view (*view)(void *ctx);
+    /* Absorbs rows 0 .. count - 1 of k [groups][ld][d_qk], v [groups][ld][d_v] at once, as
+     * count absorbs would, answering nothing. */
+    int (*fill)(void *ctx, const float *k, const float *v, int64_t count, int64_t ld);
 } attn_recurrent_kind;
 
 typedef struct attn_recurrent {
     attn_qkv qkv; /* Q of the new token; K, V of all t cached tokens */
-    float *k_tok, *v_tok, *sink;
+    float *k_tok, *v_tok;
     float *saved; /* the state after t - 1 tokens */
     int64_t saved_tokens;
 } attn_recurrent;
 
-/* qkv must be initialised; absorbs tokens 0 .. t - 2 and saves the state. */
+/* qkv must be initialised; fills the state with tokens 0 .. t - 2 and saves it. */
 int attn_recurrent_prepare(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx);
 int attn_recurrent_step(attn_recurrent *r, const attn_recurrent_kind *kind, void *ctx,
                         float *out, attn_kernel_stats *stats);

@@ -108,6 +108,28 @@ static void attend_state(const attn_head_shape *shape, const float *q, const flo
     }
 }
 
+int attn_lowrank_state_fill(attn_lowrank_state *state, const float *k, const float *v,
+                            int64_t count, int64_t ld)
+{
+    if (!state || !state->k_proj || !k || !v || count < 0 || ld < count
+        || count > state->n_max - state->dims.n_kv || count > (int64_t)INT32_MAX)
+        return ATTN_ERR_RANGE;
+    const attn_dims *d = &state->dims;
+    const int64_t t = d->n_kv, rank = state->k;
+    /* one region, a KV head per thread, OpenBLAS on the calling thread (as in a step) */
+#pragma omp parallel for if (count > 0)
+    for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rank, (int)d->d_qk, (int)count,
+                    1.0f, state->e_t + t * rank, (int)rank, k + cache * ld * d->d_qk,
+                    (int)d->d_qk, 1.0f, state->k_proj + cache * rank * d->d_qk, (int)d->d_qk);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rank, (int)d->d_v, (int)count,
+                    1.0f, state->f_t + t * rank, (int)rank, v + cache * ld * d->d_v, (int)d->d_v,
+                    1.0f, state->v_proj + cache * rank * d->d_v, (int)d->d_v);
+    }
+    state->dims.n_kv += count;
+    return ATTN_OK;
+}
+
 int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const float *k_new,
                             const float *v_new, float *o, attn_kernel_stats *stats)
 {

@@ -26,7 +26,13 @@ static attn_state_view lowrank_view(void *ctx)
                              &w->state.dims.n_kv};
 }
 
-static const attn_recurrent_kind lowrank_kind = {lowrank_absorb, lowrank_view};
+static int lowrank_fill(void *ctx, const float *k, const float *v, int64_t count, int64_t ld)
+{
+    attn_lowrank_work *w = ctx;
+    return attn_lowrank_state_fill(&w->state, k, v, count, ld);
+}
+
+static const attn_recurrent_kind lowrank_kind = {lowrank_absorb, lowrank_view, lowrank_fill};
 
 /* A projection to more rows than there are tokens is the identity: k > n would leave rows of
  * E and F empty, zero keys that still take softmax weight, so the rank used is min(k, n). */

@@ -23,7 +23,14 @@ static attn_state_view performer_view(void *ctx)
                              &w->state.dims.n_kv};
 }
 
-static const attn_recurrent_kind performer_kind = {performer_absorb, performer_view};
+static int performer_fill(void *ctx, const float *k, const float *v, int64_t count, int64_t ld)
+{
+    attn_performer_work *w = ctx;
+    return attn_performer_state_fill(&w->state, w->omega, k, v, count, ld);
+}
+
+static const attn_recurrent_kind performer_kind = {performer_absorb, performer_view,
+                                                   performer_fill};
 
 void attn_performer_teardown(void *work)
 {

@@ -6,6 +6,7 @@
  * of the causal prefill; it reads and writes the state once.
  */
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu_internal.h"
@@ -45,6 +46,35 @@ void attn_performer_state_free(attn_performer_state *state)
     attn_kfree(state->z);
     attn_kfree(state->shift);
     memset(state, 0, sizeof *state);
+}
+
+/* Tokens absorbed per call in a fill: u [FILL_ROWS][m] per thread (malloc, not the counting
+ * allocator: a setup must not move a measured peak). */
+enum { FILL_ROWS = 256 };
+
+int attn_performer_state_fill(attn_performer_state *state, const float *omega, const float *k,
+                              const float *v, int64_t count, int64_t ld)
+{
+    if (!state || !state->s || !omega || !k || !v || count < 0 || ld < count)
+        return ATTN_ERR_RANGE;
+    const attn_dims *d = &state->dims;
+    const int64_t m = state->m;
+    const attn_favor fv = {.omega = omega, .m = m, .d_qk = d->d_qk, .d_v = d->d_v};
+    float *u = malloc((size_t)(omp_get_max_threads() * FILL_ROWS * m) * sizeof *u);
+    if (!u)
+        return ATTN_ERR_NOMEM;
+#pragma omp parallel for if (count > 0)
+    for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
+        const attn_favor_state st = {state->s + cache * m * d->d_v, state->z + cache * m,
+                                     state->shift + cache};
+        float *mine = u + omp_get_thread_num() * FILL_ROWS * m;
+        for (int64_t j = 0; j < count; j += FILL_ROWS)
+            attn_favor_absorb(&fv, k + (cache * ld + j) * d->d_qk, v + (cache * ld + j) * d->d_v,
+                              attn_min64(FILL_ROWS, count - j), mine, st);
+    }
+    free(u);
+    state->dims.n_kv += count;
+    return ATTN_OK;
 }
 
 static void count_step(const attn_performer_state *state, attn_kernel_stats *stats)

@@ -153,6 +153,47 @@ static double mean_abs_error(const float *got, const double *ref, size_t count)
     return sum / (double)count;
 }
 
+/* A state filled with the first 300 tokens in one call (two runs of favor.c's absorb: 256 and
+ * 44 rows) answers step 300 as the causal prefill's row 300 and the double estimator do. */
+static void test_decode_state_fill_matches_steps(void **state)
+{
+    (void)state;
+    const attn_dims d = {.batch = 1, .heads = 4, .kv_heads = 2, .n_q = 302, .n_kv = 302,
+                         .d_qk = 16, .d_v = 8, .causal = true};
+    const int64_t m = 32, n = d.n_kv, t = 300, queries = d.batch * d.heads;
+    const int64_t caches = d.batch * d.kv_heads;
+    attn_problem p = problem_init(d, 71, 1.0f);
+    float *omega = features(m, d.d_qk, 71);
+    assert_int_equal(attn_ref_performer(&d, m, omega, p.q, p.k, p.v, p.ref), ATTN_OK);
+    attn_performer_state rnn;
+    assert_int_equal(attn_performer_state_init(&rnn, &d, m), ATTN_OK);
+    assert_int_equal(attn_performer_state_fill(&rnn, omega, p.k, p.v, t, n), ATTN_OK);
+    assert_int_equal(rnn.dims.n_kv, t);
+    float *q = test_alloc((size_t)(queries * d.d_qk) * sizeof *q);
+    float *k = test_alloc((size_t)(caches * d.d_qk) * sizeof *k);
+    float *v = test_alloc((size_t)(caches * d.d_v) * sizeof *v);
+    float *o = test_alloc((size_t)(queries * d.d_v) * sizeof *o);
+    double *ref = test_alloc((size_t)(queries * d.d_v) * sizeof *ref);
+    gather_row(p.q, queries, n, d.d_qk, t, q);
+    gather_row(p.k, caches, n, d.d_qk, t, k);
+    gather_row(p.v, caches, n, d.d_v, t, v);
+    assert_int_equal(attn_cpu_performer_decode(&rnn, omega, q, k, v, o, NULL), ATTN_OK);
+    gather_ref_row(p.ref, queries, n, d.d_v, t, ref);
+    assert_close(o, ref, (size_t)(queries * d.d_v), ATOL, RTOL, "step after a fill vs reference");
+    assert_int_equal(attn_cpu_performer(&d, m, omega, p.q, p.k, p.v, p.o, NULL), ATTN_OK);
+    for (int64_t h = 0; h < queries; h++)
+        for (int64_t x = 0; x < d.d_v; x++)
+            assert_float_equal(o[h * d.d_v + x], p.o[(h * n + t) * d.d_v + x], 1e-5);
+    attn_performer_state_free(&rnn);
+    free(q);
+    free(k);
+    free(v);
+    free(o);
+    free(ref);
+    free(omega);
+    problem_free(&p);
+}
+
 static void test_error_falls_as_features_grow(void **state)
 {
     (void)state;
@@ -185,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_features_are_orthogonal_blocks),
         cmocka_unit_test(test_kernel_agrees_with_direct_estimator),
         cmocka_unit_test(test_decode_state_replays_causal_prefill),
+        cmocka_unit_test(test_decode_state_fill_matches_steps),
         cmocka_unit_test(test_error_falls_as_features_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
