@@ -1,7 +1,8 @@
 /* test_lowrank.c — low-rank (Linformer) attention: with k = n and E = F = I it is exact
  * attention; with random projections it matches the double reference; its counted traffic is
  * the projection plus standard attention over k rows; it refuses causal; and its decode form
- * (projections accumulated token by token) equals the prefill over the tokens seen so far.
+ * (projections accumulated token by token, or many tokens in one fill) equals the prefill over
+ * the tokens seen so far.
  * Tolerance: 1e-5 + 1e-4·|ref|.
  */
 #include <string.h>
@@ -106,6 +107,29 @@ static void reference_step(const attn_problem *p, int64_t k, const float *e, con
     free(v);
 }
 
+/* A fresh state filled with tokens 0 .. t - 1 in one call (a GEMM per KV head, where the
+ * steps make rank-one updates) answers step t as the reference does; a fill past n_max is
+ * refused. */
+static void check_filled_state(const attn_problem *p, int64_t k, const float *e, const float *f,
+                               int64_t t, const float *q, const float *k_new,
+                               const float *v_new, const double *ref)
+{
+    const attn_dims *d = &p->dims;
+    const int64_t queries = d->batch * d->heads;
+    attn_lowrank_state filled;
+    assert_int_equal(attn_lowrank_state_init(&filled, d, k, d->n_kv, e, f), ATTN_OK);
+    assert_int_equal(attn_lowrank_state_fill(&filled, p->k, p->v, t, d->n_kv), ATTN_OK);
+    assert_int_equal(filled.dims.n_kv, t);
+    float *o = test_alloc((size_t)(queries * d->d_v) * sizeof *o);
+    assert_int_equal(attn_cpu_lowrank_decode(&filled, q, k_new, v_new, o, NULL), ATTN_OK);
+    assert_close(o, ref, (size_t)(queries * d->d_v), ATOL, RTOL, "low-rank step after a fill");
+    assert_int_equal(attn_lowrank_state_fill(&filled, p->k, p->v, d->n_kv - t, d->n_kv),
+                     ATTN_ERR_RANGE);
+    assert_int_equal(filled.dims.n_kv, t + 1);
+    attn_lowrank_state_free(&filled);
+    free(o);
+}
+
 static void test_decode_state_accumulates_projections(void **state)
 {
     (void)state;
@@ -134,6 +158,8 @@ static void test_decode_state_accumulates_projections(void **state)
             reference_step(&p, k, e, f, t, ref);
             assert_close(o, ref, (size_t)(queries * d.d_v), ATOL, RTOL, "low-rank decode step");
         }
+        if (t == 17) /* a state filled with the 17 tokens before in one call answers alike */
+            check_filled_state(&p, k, e, f, t, q, k_new, v_new, ref);
     }
     /* the last step is the prefill's last row */
     assert_int_equal(attn_cpu_lowrank(&d, k, e, f, p.q, p.k, p.v, p.o, NULL), ATTN_OK);
@@ -153,56 +179,12 @@ static void test_decode_state_accumulates_projections(void **state)
     problem_free(&p);
 }
 
-/* A state filled with the first 17 tokens in one call answers step 17 as the reference does
- * (the fill is a GEMM per KV head, the steps rank-one updates; both sum E[:, t] k_t^T). */
-static void test_decode_state_fill_matches_steps(void **state)
-{
-    (void)state;
-    const attn_dims d = {.batch = 2, .heads = 4, .kv_heads = 2, .n_q = 40, .n_kv = 40,
-                         .d_qk = 16, .d_v = 8};
-    const int64_t k = 8, t = 17, caches = d.batch * d.kv_heads, queries = d.batch * d.heads;
-    attn_problem p = problem_init(d, 53, 1.0f);
-    float *e = random_floats((size_t)(k * d.n_kv), 54, 0.2f);
-    float *f = random_floats((size_t)(k * d.n_kv), 55, 0.2f);
-    attn_lowrank_state lr;
-    assert_int_equal(attn_lowrank_state_init(&lr, &d, k, d.n_kv, e, f), ATTN_OK);
-    assert_int_equal(attn_lowrank_state_fill(&lr, p.k, p.v, t, d.n_kv), ATTN_OK);
-    assert_int_equal(lr.dims.n_kv, t);
-    float *q = test_alloc((size_t)(queries * d.d_qk) * sizeof *q);
-    float *k_new = test_alloc((size_t)(caches * d.d_qk) * sizeof *k_new);
-    float *v_new = test_alloc((size_t)(caches * d.d_v) * sizeof *v_new);
-    float *o = test_alloc((size_t)(queries * d.d_v) * sizeof *o);
-    double *ref = test_alloc((size_t)(queries * d.d_v) * sizeof *ref);
-    for (int64_t c = 0; c < caches; c++) {
-        memcpy(k_new + c * d.d_qk, p.k + (c * d.n_kv + t) * d.d_qk, (size_t)d.d_qk * 4);
-        memcpy(v_new + c * d.d_v, p.v + (c * d.n_kv + t) * d.d_v, (size_t)d.d_v * 4);
-    }
-    for (int64_t h = 0; h < queries; h++)
-        memcpy(q + h * d.d_qk, p.q + (h * d.n_q + t) * d.d_qk, (size_t)d.d_qk * 4);
-    assert_int_equal(attn_cpu_lowrank_decode(&lr, q, k_new, v_new, o, NULL), ATTN_OK);
-    reference_step(&p, k, e, f, t, ref);
-    assert_close(o, ref, (size_t)(queries * d.d_v), ATOL, RTOL, "low-rank step after a fill");
-    /* 18 absorbed, 40 at most: a fill of 23 more is refused and leaves the state as it was */
-    assert_int_equal(attn_lowrank_state_fill(&lr, p.k, p.v, 23, d.n_kv), ATTN_ERR_RANGE);
-    assert_int_equal(lr.dims.n_kv, t + 1);
-    attn_lowrank_state_free(&lr);
-    free(q);
-    free(k_new);
-    free(v_new);
-    free(o);
-    free(ref);
-    free(e);
-    free(f);
-    problem_free(&p);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_projection_is_exact_attention),
         cmocka_unit_test(test_random_projection_matches_reference_and_counts),
         cmocka_unit_test(test_decode_state_accumulates_projections),
-        cmocka_unit_test(test_decode_state_fill_matches_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
