@@ -57,9 +57,8 @@ typedef struct decode_plan {
     int64_t task_rows;                /* query heads per task: set_rows x sets */
     int64_t head_rows;                /* rows from one KV head's row to the next head's */
     int64_t chunk;                    /* rows per chunk */
-    int64_t prefetch_blocks;          /* paged: blocks read ahead of the one being read */
-    int64_t prefetch_rows;            /* rows read ahead (contiguous, not in place; paged in
-                                       * lanes: in blocks of that many rows) */
+    int64_t prefetch_tokens;          /* paged: tokens read ahead of the one being read */
+    int64_t prefetch_rows;            /* contiguous, not in place: rows read ahead */
     const attn_dims *dims;
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
@@ -112,7 +111,6 @@ static void plan_lanes(decode_plan *plan)
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
     plan->head_rows =
         paged ? plan->cache->block_size : attn_kv_head_rows(plan->dims, plan->cache);
-    plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
     plan->prefetch_rows = DECODE_PREFETCH_ROWS;
     if (plan->lanes) {
         /* the rows of all the task's KV heads, K and V */
@@ -122,10 +120,11 @@ static void plan_lanes(decode_plan *plan)
         plan->prefetch_rows = attn_min64(DECODE_PREFETCH_ROWS,
                                          attn_ceil_div(DECODE_PREFETCH_BYTES, step));
     }
-    if (plan->lanes && paged)
-        plan->prefetch_blocks = attn_min64(DECODE_PREFETCH_RING - 1,
-                                           attn_ceil_div(plan->prefetch_rows,
-                                                         plan->cache->block_size));
+    if (paged) /* in lanes as far ahead as contiguous, in whatever blocks that lands */
+        plan->prefetch_tokens =
+            plan->lanes ? attn_min64(plan->prefetch_rows,
+                                     (DECODE_PREFETCH_RING - 1) * plan->cache->block_size)
+                        : DECODE_PREFETCH_BLOCKS * plan->cache->block_size;
 }
 
 /* Enough splits that every thread has work; each a whole number of blocks and chunks, so no
@@ -330,17 +329,16 @@ static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fil
 
 /* Tokens [first, end) of (cur->b, cur->kv_head and the task's further parts), run by run (a
  * run is contiguous memory: the whole range, or one block). A paged range keeps the table
- * entries of the next prefetch_blocks blocks (each entry read once) and, as it reads rows at
- * offset o of this block, prefetches the rows at offset o of the block that far ahead: the
- * prefetches are spread over the block instead of bursting, and land before the block is
- * reached. (An fp32 cache read in place, with no conversion to spread them over, prefetches a
- * block at once.) A contiguous range not read in place prefetches DECODE_PREFETCH_ROWS rows
- * ahead, within the range. */
+ * entries of the blocks up to prefetch_tokens ahead (each entry read once) and, as it reads
+ * token j, prefetches token j + prefetch_tokens, in this block or a later one: the prefetches
+ * are spread over the block instead of bursting, and land before the rows are reached. A call
+ * is cut where its look-ahead rows cross into the next block. (An fp32 cache read in place,
+ * with no conversion to spread them over, prefetches a call's rows at once.) A contiguous
+ * range not read in place prefetches prefetch_rows ahead, within the range. */
 static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
     const decode_plan *plan = cur->plan;
-    const int64_t lead = plan->prefetch_blocks, ring_size = lead + 1;
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
     const bool paged = c->layout == ATTN_KV_PAGED;
@@ -350,12 +348,13 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
                                + (c->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0);
     const int64_t bs = paged ? c->block_size : end - first;
     const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
+    const int64_t ahead_tokens = paged ? plan->prefetch_tokens : 0;
+    const int64_t ring_size = attn_ceil_div(ahead_tokens, bs) + 1;
     int64_t ring[DECODE_PREFETCH_RING] = {0};
     for (int64_t r = 0; paged && r < ring_size && r < runs; r++)
         ring[r] = block_of(cur, (base + r) * bs);
     for (int64_t r = 0; r < runs; r++) {
         const int64_t block = ring[r % ring_size];
-        const bool prefetch = paged && r + lead < runs && ring[(r + lead) % ring_size] >= 0;
         if (block < 0)
             break;
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
@@ -364,19 +363,22 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
          * KV head does (the model charges one entry per block per KV head) */
         for (int64_t p = 1; paged && p < plan->parts * plan->sets; p++)
             block_of(cur, run_first);
-        /* rows of run_first in this block and in the one prefetched: the run is contiguous;
-         * a further lane set's rows lie its parts' head_rows further */
+        /* the run is contiguous; a further lane set's rows lie its parts' head_rows further */
         const int64_t set_stride = plan->parts * plan->head_rows;
         const int64_t row0 = row_of(cur, block, run_first);
-        const int64_t ahead0 =
-            prefetch ? row_of(cur, ring[(r + lead) % ring_size], run_first) : 0;
         for (int64_t set = 0; set < plan->sets; set++)
             for (int64_t at = run_first; at < run_end;) {
-                const int64_t count = attn_min64(plan->chunk - fill[set].rows, run_end - at);
+                int64_t count = attn_min64(plan->chunk - fill[set].rows, run_end - at);
                 const int64_t row = row0 + set * set_stride + (at - run_first);
-                int64_t ahead = prefetch ? ahead0 + set * set_stride + (at - run_first) : -1;
+                int64_t ahead = -1;
                 if (stream && at + count + plan->prefetch_rows <= run_end)
                     ahead = row + plan->prefetch_rows;
+                const int64_t ahead_token = at + ahead_tokens, ahead_run = ahead_token / bs - base;
+                if (paged && ahead_run < runs && ring[ahead_run % ring_size] >= 0) {
+                    count = attn_min64(count, bs - ahead_token % bs);
+                    ahead = row_of(cur, ring[ahead_run % ring_size], ahead_token)
+                            + set * set_stride;
+                }
                 fill_rows(plan, &t[set], &fill[set], row, count, ahead);
                 cur->bytes_read += (uint64_t)(count * plan->parts) * row_bytes;
                 at += count;
