@@ -7,9 +7,9 @@
  * (a run is contiguous memory: the whole range, or one block of a paged pool), gathers up to
  * DECODE_CHUNK rows (from several blocks when blocks are smaller) into fp32 tiles that stay
  * in L1, and hands them to the chunk kernel (decode_isa.h), which serves every query head of
- * the group from that one read and keeps one online softmax per head. No barrier between blocks: the
- * partials (max, sum, unnormalised output: workspace, not traffic) are merged once at the
- * end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
+ * the group from that one read and keeps one online softmax per head. No barrier between
+ * blocks: the partials (max, sum, unnormalised output: workspace, not traffic) are merged once
+ * at the end. A paged task prefetches the block DECODE_PREFETCH_BLOCKS ahead, since the hardware
  * prefetcher does not follow a scattered block, one line per line it converts of this block
  * (decode_isa.h's to_f32): a whole block's prefetches at once (128 lines at block 16, fp16,
  * d 128) overflow the core's miss buffers and evict the fp32 tiles from L1, and measured
@@ -27,11 +27,12 @@
  * cache rows (the first head's; the others' lie at a fixed distance, in a paged block too),
  * which lanes_chunk reads in place, converting as it loads (decode_isa.h), and each row's
  * look-ahead row, prefetched as the row's scores are computed: DECODE_PREFETCH_BYTES of the
- * task's rows ahead (all its KV heads, K and V; a paged one that many rows' worth of blocks
- * ahead, at least one). A distance in rows overran L2 once the lanes held 8 KV heads: 64 rows
+ * task's rows ahead (all its KV heads, K and V; paged, the tokens that far ahead, in this
+ * block or a later one). A distance in rows overran L2 once the lanes held 8 KV heads: 64 rows
  * of MHA 8/8 are 256 KiB in flight per thread, and 16 KiB read 8/8 contiguous in 25.5 ms
  * against 31.2 (paged 29.1 against 33.5; GQA 8 the same; fp16, t 131072, 2 threads, best of
- * 4 alternating runs). Counted bytes are added up by the tasks as they read, and equal
+ * 4 alternating runs). A paged look-ahead of whole blocks kept 8/8 at 64 KiB: 16 KiB took
+ * 0.91x its time (median of 8 alternating rounds), 32 and 64 KiB were slower in 5 of 6. Counted bytes are added up by the tasks as they read, and equal
  * attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
