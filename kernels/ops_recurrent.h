@@ -1,9 +1,10 @@
 /* ops_recurrent.h — decode for variants whose cache is a fixed state (Performer, low-rank).
  *
  * Setup absorbs the first t - 1 cached tokens into the state in one call (the variant's fill)
- * and saves it; each run absorbs token t together with the new query. Before each timed or simulated call the harness
- * rewinds the state to the saved one (the ops' `rewind`), outside the call, so every call
- * does the same work and neither its time nor its traffic includes the copy.
+ * and saves it; each run absorbs token t together with the new query. Before each timed or
+ * simulated call the harness rewinds the state to the saved one (the ops' `rewind`), outside
+ * the call, so every call does the same work and neither its time nor its traffic includes
+ * the copy.
  */
 #ifndef ATTN_OPS_RECURRENT_H
 #define ATTN_OPS_RECURRENT_H

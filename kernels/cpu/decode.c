@@ -32,8 +32,8 @@
  * of MHA 8/8 are 256 KiB in flight per thread, and 16 KiB read 8/8 contiguous in 25.5 ms
  * against 31.2 (paged 29.1 against 33.5; GQA 8 the same; fp16, t 131072, 2 threads, best of
  * 4 alternating runs). A paged look-ahead of whole blocks kept 8/8 at 64 KiB: 16 KiB took
- * 0.91x its time (median of 8 alternating rounds), 32 and 64 KiB were slower in 5 of 6. Counted bytes are added up by the tasks as they read, and equal
- * attn_decode_cache_count. */
+ * 0.91x its time (median of 8 alternating rounds), 32 and 64 KiB were slower in 5 of 6.
+ * Counted bytes are added up by the tasks as they read, and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
