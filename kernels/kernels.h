@@ -263,8 +263,8 @@ int attn_cpu_performer_decode(attn_performer_state *state, const float *omega, c
                               attn_kernel_stats *stats);
 /* Absorbs `count` tokens into every state at once, answering no query: rows 0 .. count - 1 of
  * k [batch][kv_heads][ld][d_qk] and v [batch][kv_heads][ld][d_v]. The state is what count
- * steps leave, up to rounding (one shift for the whole run instead of one per step). For a
- * decode setup, so not counted. */
+ * steps leave, up to rounding (the shift moves once per run of rows, not once per token). For
+ * a decode setup, so not counted. */
 int attn_performer_state_fill(attn_performer_state *state, const float *omega, const float *k,
                               const float *v, int64_t count, int64_t ld);
 

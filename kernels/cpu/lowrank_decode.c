@@ -161,7 +161,8 @@ int attn_cpu_lowrank_decode(attn_lowrank_state *state, const float *q, const flo
         cblas_sger(CblasRowMajor, (int)k, (int)d->d_v, 1.0f, state->f_t + t * k, 1,
                    v_new + cache * d->d_v, 1, v_proj, (int)d->d_v);
         /* the group's queries are adjacent: one pass reads the state once for all of them */
-        const int64_t first_query = (cache / d->kv_heads) * d->heads + (cache % d->kv_heads) * group;
+        const int64_t first_query =
+            (cache / d->kv_heads) * d->heads + (cache % d->kv_heads) * group;
         attend_state(&shape, q + first_query * d->d_qk, k_proj, v_proj,
                      scores + omp_get_thread_num() * group * k, o + first_query * d->d_v);
         attn_kernel_stats part = {0};
