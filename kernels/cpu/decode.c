@@ -27,13 +27,12 @@
  * cache rows (the first head's; the others' lie at a fixed distance, in a paged block too),
  * which lanes_chunk reads in place, converting as it loads (decode_isa.h), and each row's
  * look-ahead row, prefetched as the row's scores are computed: DECODE_PREFETCH_BYTES of the
- * task's rows ahead (all its KV heads, K and V; paged, the tokens that far ahead, in this
- * block or a later one). A distance in rows overran L2 once the lanes held 8 KV heads: 64 rows
+ * task's rows ahead (all its KV heads, K and V; a paged one that many rows' worth of blocks
+ * ahead, at least one). A distance in rows overran L2 once the lanes held 8 KV heads: 64 rows
  * of MHA 8/8 are 256 KiB in flight per thread, and 16 KiB read 8/8 contiguous in 25.5 ms
  * against 31.2 (paged 29.1 against 33.5; GQA 8 the same; fp16, t 131072, 2 threads, best of
- * 4 alternating runs). A paged look-ahead of whole blocks kept 8/8 at 64 KiB: 16 KiB took
- * 0.91x its time (median of 8 alternating rounds), 32 and 64 KiB were slower in 5 of 6.
- * Counted bytes are added up by the tasks as they read, and equal attn_decode_cache_count. */
+ * 4 alternating runs). Counted bytes are added up by the tasks as they read, and equal
+ * attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -58,8 +57,9 @@ typedef struct decode_plan {
     int64_t task_rows;                /* query heads per task: set_rows x sets */
     int64_t head_rows;                /* rows from one KV head's row to the next head's */
     int64_t chunk;                    /* rows per chunk */
-    int64_t prefetch_tokens;          /* paged: tokens read ahead of the one being read */
-    int64_t prefetch_rows;            /* contiguous, not in place: rows read ahead */
+    int64_t prefetch_blocks;          /* paged: blocks read ahead of the one being read */
+    int64_t prefetch_rows;            /* rows read ahead (contiguous, not in place; paged in
+                                       * lanes: in blocks of that many rows) */
     const attn_dims *dims;
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
@@ -112,6 +112,7 @@ static void plan_lanes(decode_plan *plan)
     plan->chunk = plan->lanes ? DECODE_LANES_KEYS : DECODE_CHUNK;
     plan->head_rows =
         paged ? plan->cache->block_size : attn_kv_head_rows(plan->dims, plan->cache);
+    plan->prefetch_blocks = DECODE_PREFETCH_BLOCKS;
     plan->prefetch_rows = DECODE_PREFETCH_ROWS;
     if (plan->lanes) {
         /* the rows of all the task's KV heads, K and V */
@@ -121,11 +122,10 @@ static void plan_lanes(decode_plan *plan)
         plan->prefetch_rows = attn_min64(DECODE_PREFETCH_ROWS,
                                          attn_ceil_div(DECODE_PREFETCH_BYTES, step));
     }
-    if (paged) /* in lanes as far ahead as contiguous, in whatever blocks that lands */
-        plan->prefetch_tokens =
-            plan->lanes ? attn_min64(plan->prefetch_rows,
-                                     (DECODE_PREFETCH_RING - 1) * plan->cache->block_size)
-                        : DECODE_PREFETCH_BLOCKS * plan->cache->block_size;
+    if (plan->lanes && paged)
+        plan->prefetch_blocks = attn_min64(DECODE_PREFETCH_RING - 1,
+                                           attn_ceil_div(plan->prefetch_rows,
+                                                         plan->cache->block_size));
 }
 
 /* Enough splits that every thread has work; each a whole number of blocks and chunks, so no
@@ -330,16 +330,17 @@ static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fil
 
 /* Tokens [first, end) of (cur->b, cur->kv_head and the task's further parts), run by run (a
  * run is contiguous memory: the whole range, or one block). A paged range keeps the table
- * entries of the blocks up to prefetch_tokens ahead (each entry read once) and, as it reads
- * token j, prefetches token j + prefetch_tokens, in this block or a later one: the prefetches
- * are spread over the block instead of bursting, and land before the rows are reached. A call
- * is cut where its look-ahead rows cross into the next block. (An fp32 cache read in place,
- * with no conversion to spread them over, prefetches a call's rows at once.) A contiguous
- * range not read in place prefetches prefetch_rows ahead, within the range. */
+ * entries of the next prefetch_blocks blocks (each entry read once) and, as it reads rows at
+ * offset o of this block, prefetches the rows at offset o of the block that far ahead: the
+ * prefetches are spread over the block instead of bursting, and land before the block is
+ * reached. (An fp32 cache read in place, with no conversion to spread them over, prefetches a
+ * block at once.) A contiguous range not read in place prefetches DECODE_PREFETCH_ROWS rows
+ * ahead, within the range. */
 static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
     const decode_plan *plan = cur->plan;
+    const int64_t lead = plan->prefetch_blocks, ring_size = lead + 1;
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
     const bool paged = c->layout == ATTN_KV_PAGED;
@@ -349,13 +350,12 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
                                + (c->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0);
     const int64_t bs = paged ? c->block_size : end - first;
     const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;
-    const int64_t ahead_tokens = paged ? plan->prefetch_tokens : 0;
-    const int64_t ring_size = attn_ceil_div(ahead_tokens, bs) + 1;
     int64_t ring[DECODE_PREFETCH_RING] = {0};
     for (int64_t r = 0; paged && r < ring_size && r < runs; r++)
         ring[r] = block_of(cur, (base + r) * bs);
     for (int64_t r = 0; r < runs; r++) {
         const int64_t block = ring[r % ring_size];
+        const bool prefetch = paged && r + lead < runs && ring[(r + lead) % ring_size] >= 0;
         if (block < 0)
             break;
         const int64_t run_first = paged && (base + r) * bs > first ? (base + r) * bs : first;
@@ -364,22 +364,19 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
          * KV head does (the model charges one entry per block per KV head) */
         for (int64_t p = 1; paged && p < plan->parts * plan->sets; p++)
             block_of(cur, run_first);
-        /* the run is contiguous; a further lane set's rows lie its parts' head_rows further */
+        /* rows of run_first in this block and in the one prefetched: the run is contiguous;
+         * a further lane set's rows lie its parts' head_rows further */
         const int64_t set_stride = plan->parts * plan->head_rows;
         const int64_t row0 = row_of(cur, block, run_first);
+        const int64_t ahead0 =
+            prefetch ? row_of(cur, ring[(r + lead) % ring_size], run_first) : 0;
         for (int64_t set = 0; set < plan->sets; set++)
             for (int64_t at = run_first; at < run_end;) {
-                int64_t count = attn_min64(plan->chunk - fill[set].rows, run_end - at);
+                const int64_t count = attn_min64(plan->chunk - fill[set].rows, run_end - at);
                 const int64_t row = row0 + set * set_stride + (at - run_first);
-                int64_t ahead = -1;
+                int64_t ahead = prefetch ? ahead0 + set * set_stride + (at - run_first) : -1;
                 if (stream && at + count + plan->prefetch_rows <= run_end)
                     ahead = row + plan->prefetch_rows;
-                const int64_t ahead_token = at + ahead_tokens, ahead_run = ahead_token / bs - base;
-                if (paged && ahead_run < runs && ring[ahead_run % ring_size] >= 0) {
-                    count = attn_min64(count, bs - ahead_token % bs);
-                    ahead = row_of(cur, ring[ahead_run % ring_size], ahead_token)
-                            + set * set_stride;
-                }
                 fill_rows(plan, &t[set], &fill[set], row, count, ahead);
                 cur->bytes_read += (uint64_t)(count * plan->parts) * row_bytes;
                 at += count;
