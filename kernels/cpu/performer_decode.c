@@ -11,6 +11,14 @@
 
 #include "cpu_internal.h"
 
+/* The state of (sequence, KV head) `cache`: its slices of s, z and shift. */
+static attn_favor_state state_of(const attn_performer_state *state, int64_t cache)
+{
+    const int64_t m = state->m;
+    return (attn_favor_state){state->s + cache * m * state->dims.d_v, state->z + cache * m,
+                              state->shift + cache};
+}
+
 int attn_performer_state_init(attn_performer_state *state, const attn_dims *dims, int64_t m)
 {
     if (!state || !dims)
@@ -33,8 +41,7 @@ int attn_performer_state_init(attn_performer_state *state, const attn_dims *dims
     }
     const attn_favor fv = {.m = m, .d_qk = step.d_qk, .d_v = step.d_v};
     for (int64_t c = 0; c < caches; c++)
-        attn_favor_state_init(&fv, (attn_favor_state){state->s + c * m * step.d_v,
-                                                      state->z + c * m, state->shift + c});
+        attn_favor_state_init(&fv, state_of(state, c));
     return ATTN_OK;
 }
 
@@ -65,8 +72,7 @@ int attn_performer_state_fill(attn_performer_state *state, const float *omega, c
         return ATTN_ERR_NOMEM;
 #pragma omp parallel for if (count > 0)
     for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
-        const attn_favor_state st = {state->s + cache * m * d->d_v, state->z + cache * m,
-                                     state->shift + cache};
+        const attn_favor_state st = state_of(state, cache);
         float *mine = u + omp_get_thread_num() * FILL_ROWS * m;
         for (int64_t j = 0; j < count; j += FILL_ROWS)
             attn_favor_absorb(&fv, k + (cache * ld + j) * d->d_qk, v + (cache * ld + j) * d->d_v,
@@ -107,8 +113,7 @@ int attn_cpu_performer_decode(attn_performer_state *state, const float *omega, c
         return ATTN_ERR_NOMEM;
 #pragma omp parallel for
     for (int64_t cache = 0; cache < d->batch * d->kv_heads; cache++) {
-        const attn_favor_state st = {state->s + cache * m * d->d_v, state->z + cache * m,
-                                     state->shift + cache};
+        const attn_favor_state st = state_of(state, cache);
         float *mine = u + omp_get_thread_num() * group * m;
         const int64_t first_query = (cache / d->kv_heads) * d->heads
                                     + (cache % d->kv_heads) * group;
