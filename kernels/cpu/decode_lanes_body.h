@@ -60,28 +60,52 @@ ATTN_SIMD_FN vf BODY(dec_load_tail)(attn_dtype store, const void *row, size_t at
     return vf_mul(vf_load(part), vf_set1(1.0f / BODY(dec_unit)(store)));
 }
 
-#if ATTN_SIMD_LANES == 8
+#if ATTN_SIMD_LANES >= 8
 /* Lane h of the result = the sum of x[h]'s lanes, as a transpose that adds as it goes: pairs
- * interleaved and added, then quadruples, then the two 128-bit halves; 14 shuffles and 7 adds.
- * Six vhaddps (three rounds of pairwise adds) were 1-9% slower per key at GQA 8, 5% in the
- * median (fp16, one core, bench/decode_cycles fp16 1, 13 alternating runs): llvm-mca
- * -mcpu=znver3 puts the vhaddps tree's 12 cycles on one FP pipe, these shuffles on two. */
-ATTN_SIMD_FN __m256 BODY(sum_four)(const vf *x)
+ * interleaved and added, then quadruples, each within a 128-bit lane, then the 128-bit lanes
+ * folded together. Under AVX2, 14 shuffles and 7 adds: six vhaddps (three rounds of pairwise
+ * adds) were 1-9% slower per key at GQA 8, 5% in the median (fp16, one core,
+ * bench/decode_cycles fp16 1, 13 alternating runs): llvm-mca -mcpu=znver3 puts the vhaddps
+ * tree's 12 cycles on one FP pipe, these shuffles on two. Under AVX-512, 30 shuffles and 15
+ * adds for 16 heads, where 16 separate reductions took about 8 operations each plus a trip
+ * through memory (decode_peers.md, ninth pass). */
+ATTN_SIMD_FN vf BODY(sum_four)(const vf *x)
 {
-    const __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(x[0], x[1]),
-                                    _mm256_unpackhi_ps(x[0], x[1]));
-    const __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(x[2], x[3]),
-                                    _mm256_unpackhi_ps(x[2], x[3]));
-    /* lanes [a b c d | a b c d]: heads 0-3 of x, their low half and high half of lanes */
-    return _mm256_add_ps(_mm256_shuffle_ps(ab, cd, 0x44), _mm256_shuffle_ps(ab, cd, 0xee));
+#if ATTN_SIMD_LANES == 16
+#define LANES_OP(op) _mm512_##op
+#else
+#define LANES_OP(op) _mm256_##op
+#endif
+    const vf ab = LANES_OP(add_ps)(LANES_OP(unpacklo_ps)(x[0], x[1]),
+                                   LANES_OP(unpackhi_ps)(x[0], x[1]));
+    const vf cd = LANES_OP(add_ps)(LANES_OP(unpacklo_ps)(x[2], x[3]),
+                                   LANES_OP(unpackhi_ps)(x[2], x[3]));
+    /* each 128-bit lane: heads 0-3 of x, their sums over that 128-bit lane */
+    return LANES_OP(add_ps)(LANES_OP(shuffle_ps)(ab, cd, 0x44), LANES_OP(shuffle_ps)(ab, cd, 0xee));
+#undef LANES_OP
 }
 
+#if ATTN_SIMD_LANES == 16
+/* 128-bit lanes [a0 + a1, a2 + a3, b0 + b1, b2 + b3] */
+ATTN_SIMD_FN vf BODY(fold_lanes)(vf a, vf b)
+{
+    return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x88), _mm512_shuffle_f32x4(a, b, 0xdd));
+}
+
+ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
+{
+    const vf ab = BODY(fold_lanes)(BODY(sum_four)(x), BODY(sum_four)(x + 4));
+    const vf cd = BODY(fold_lanes)(BODY(sum_four)(x + 8), BODY(sum_four)(x + 12));
+    return BODY(fold_lanes)(ab, cd);
+}
+#else
 ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 {
     const __m256 lo = BODY(sum_four)(x), hi = BODY(sum_four)(x + 4);
     return _mm256_add_ps(_mm256_permute2f128_ps(lo, hi, 0x20),
                          _mm256_permute2f128_ps(lo, hi, 0x31));
 }
+#endif
 #else
 ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 {
