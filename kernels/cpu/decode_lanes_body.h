@@ -251,6 +251,17 @@ ATTN_SIMD_FN void BODY(lanes_pv2)(const attn_qtile *t, const attn_drows *rows, a
 }
 #endif
 
+/* Whether P·V runs lanes_pv2 (two vectors of d_v, half the heads) rather than lanes_pv (one
+ * vector, all heads). Under AVX2 always: at GQA 4 and MHA lanes_pv took 1.08-1.30x the time,
+ * at GQA 8 the same. Under AVX-512 (Zen 4, which runs a 512-bit FMA as two 256-bit halves)
+ * only when a part holds at most two heads: lanes_pv took 0.93-0.94x the time at GQA 16, 8
+ * and 4, 1.0 at GQA 2 and 1.4x at MHA (bench/decode_cycles fp16, one core, alternating;
+ * decode_peers.md, ninth pass). */
+ATTN_SIMD_FN bool BODY(pv_in_pairs)(const int parts)
+{
+    return W == 8 || W / parts <= 2;
+}
+
 /* One chunk for one store type and one number of parts (constants once inlined, so no loop
  * branches on them). */
 ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
@@ -272,7 +283,7 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
     const int64_t whole = t->d_v / W * W;
     int64_t e0 = 0;
 #if W >= 2
-    for (; e0 + 2 * W <= whole; e0 += 2 * W) {
+    for (; BODY(pv_in_pairs)(parts) && e0 + 2 * W <= whole; e0 += 2 * W) {
         BODY(lanes_pv2)(t, rows, store, count, e0, 0, parts);
         BODY(lanes_pv2)(t, rows, store, count, e0, W / 2, parts);
     }
