@@ -6,14 +6,16 @@
  * heads, and the cache is read in place: no fp32 tile is written and read back. A key row is
  * converted vector by vector as it loads, each vector multiplied into the accumulators of the
  * heads that share it (one per head), whose sums are gathered into one vector, the key's row
- * of S^T, so the online softmax runs along the lanes (tile_body.h's). P·V keeps acc[head][e]
- * for two vectors of d_v and half the heads at a time (lanes_pv2), so each broadcast weight
- * serves two V vectors: 6 loads per 8 FMAs at GQA 8 instead of 9, at the price of converting
- * each V vector once per half. W accumulators cover the FMA latency in both loops (two FMAs a
- * cycle, four cycles each). The same blocking of the scores (two keys, half the heads) was
- * measured 7% slower at GQA 8 and not kept (single thread, cache in L3); three keys (12
- * accumulators, each Q vector from memory so that GCC does not spill one) 3% slower
- * (bench/decode_cycles): the lane sums it adds cost what its loads save.
+ * of S^T, so the online softmax runs along the lanes (tile_body.h's). Under AVX2, P·V keeps
+ * acc[head][e] for two vectors of d_v and half the heads at a time (lanes_pv2), so each
+ * broadcast weight serves two V vectors: 6 loads per 8 FMAs at GQA 8 instead of 9, at the
+ * price of converting each V vector once per half; under AVX-512 it does so only for groups of
+ * one or two heads (pv_in_pairs). W accumulators cover the FMA latency in both loops (two FMAs
+ * a cycle, four cycles each). The same blocking of the scores (two keys, half the heads) was
+ * measured 7% slower at GQA 8 under AVX2 and not kept (single thread, cache in L3); three keys
+ * (12 accumulators, each Q vector from memory so that GCC does not spill one) 3% slower
+ * (bench/decode_cycles): the lane sums it adds cost what its loads save. Under AVX-512 two keys
+ * (2 x 8 accumulators of 32 registers) were within 1%, and not kept either.
  */
 
 /* What dec_load leaves out of a stored value: e4m3 comes out / 256 (binary16 bits with no
@@ -81,7 +83,8 @@ ATTN_SIMD_FN vf BODY(sum_four)(const vf *x)
     const vf cd = LANES_OP(add_ps)(LANES_OP(unpacklo_ps)(x[2], x[3]),
                                    LANES_OP(unpackhi_ps)(x[2], x[3]));
     /* each 128-bit lane: heads 0-3 of x, their sums over that 128-bit lane */
-    return LANES_OP(add_ps)(LANES_OP(shuffle_ps)(ab, cd, 0x44), LANES_OP(shuffle_ps)(ab, cd, 0xee));
+    return LANES_OP(add_ps)(LANES_OP(shuffle_ps)(ab, cd, 0x44),
+                            LANES_OP(shuffle_ps)(ab, cd, 0xee));
 #undef LANES_OP
 }
 
@@ -254,8 +257,8 @@ ATTN_SIMD_FN void BODY(lanes_pv2)(const attn_qtile *t, const attn_drows *rows, a
 /* Whether P·V runs lanes_pv2 (two vectors of d_v, half the heads) rather than lanes_pv (one
  * vector, all heads). Under AVX2 always: at GQA 4 and MHA lanes_pv took 1.08-1.30x the time,
  * at GQA 8 the same. Under AVX-512 (Zen 4, which runs a 512-bit FMA as two 256-bit halves)
- * only when a part holds at most two heads: lanes_pv took 0.93-0.94x the time at GQA 16, 8
- * and 4, 1.0 at GQA 2 and 1.4x at MHA (bench/decode_cycles fp16, one core, alternating;
+ * only when a part holds at most two heads: lanes_pv took 0.91-0.97x the time at GQA 16, 8
+ * and 4, 0.98-0.99x at GQA 2 and 1.4x at MHA (bench/decode_cycles fp16, one core, alternating;
  * decode_peers.md, ninth pass). */
 ATTN_SIMD_FN bool BODY(pv_in_pairs)(const int parts)
 {
