@@ -240,6 +240,28 @@ static void fill_flush(const decode_plan *plan, const decode_tiles *t, decode_fi
     f->rows = 0;
 }
 
+/* Each lane's int8 scales for `count` rows from row `row`: part p's for its group's lanes,
+ * the last part's for the padding lanes: one scale read per part and row. With a division
+ * and a read per lane, this gather took about a sixth of an int8 call's time (GQA 4 and 8,
+ * AVX-512; decode_peers.md, ninth pass). */
+static void fill_lane_scales(const decode_plan *plan, decode_fill *f, int64_t row,
+                             int64_t count)
+{
+    const attn_kv_cache *c = plan->cache;
+    const int64_t w = plan->isa->lanes;
+    for (int64_t r = 0; r < count; r++) {
+        float *k_lanes = f->k_scale + (f->rows + r) * w;
+        float *v_lanes = f->v_scale + (f->rows + r) * w;
+        for (int64_t p = 0, h = 0; p < plan->parts; p++) {
+            const int64_t at = row + r + p * plan->head_rows;
+            for (const int64_t end = p == plan->parts - 1 ? w : h + plan->group; h < end; h++) {
+                k_lanes[h] = c->k_scale[at];
+                v_lanes[h] = c->v_scale[at];
+            }
+        }
+    }
+}
+
 /* Heads in lanes: the rows' addresses (the first KV head's; the others lie head_rows rows
  * on), those of the rows `ahead` (or none), and each lane's int8 scales. */
 static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int64_t count,
@@ -248,17 +270,11 @@ static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int
     const attn_kv_cache *c = plan->cache;
     const size_t size = attn_dtype_size(c->store);
     const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
-    const int64_t w = plan->isa->lanes;
     attn_drows *rows = &f->in_place;
     rows->k_part = (ptrdiff_t)(plan->head_rows * (int64_t)k_row);
     rows->v_part = (ptrdiff_t)(plan->head_rows * (int64_t)v_row);
-    for (int64_t r = 0; c->store == ATTN_DTYPE_INT8 && r < count; r++)
-        for (int64_t h = 0; h < w; h++) {
-            const int64_t at = row + r + attn_min64(h / plan->group, plan->parts - 1)
-                                             * plan->head_rows;
-            f->k_scale[(f->rows + r) * w + h] = c->k_scale[at];
-            f->v_scale[(f->rows + r) * w + h] = c->v_scale[at];
-        }
+    if (c->store == ATTN_DTYPE_INT8)
+        fill_lane_scales(plan, f, row, count);
     for (int64_t r = 0; r < count; r++) {
         rows->k[f->rows + r] = (const char *)c->k + (size_t)(row + r) * k_row;
         rows->v[f->rows + r] = (const char *)c->v + (size_t)(row + r) * v_row;
