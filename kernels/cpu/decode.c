@@ -43,7 +43,7 @@ enum {
     DECODE_SPLITS_PER_THREAD = 4, /* ranges per thread: balance on a busy machine */
     DECODE_PREFETCH_BLOCKS = 2,   /* paged, chunk kernel: blocks prefetched ahead */
     DECODE_PREFETCH_RING = 9,     /* paged, in lanes: up to 8 blocks ahead */
-    DECODE_PREFETCH_ROWS = 64,    /* contiguous (not in place): rows prefetched ahead */
+    DECODE_PREFETCH_ROWS = 64,    /* contiguous (not in place): rows prefetched ahead, at most */
     DECODE_PREFETCH_BYTES = 16384, /* in lanes: bytes of the task's rows prefetched ahead */
     DECODE_SETS_MAX = 8,          /* paged, in lanes: lane sets per task */
 };
@@ -350,8 +350,8 @@ static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fil
  * offset o of this block, prefetches the rows at offset o of the block that far ahead: the
  * prefetches are spread over the block instead of bursting, and land before the block is
  * reached. (An fp32 cache read in place, with no conversion to spread them over, prefetches a
- * block at once.) A contiguous range not read in place prefetches DECODE_PREFETCH_ROWS rows
- * ahead, within the range. */
+ * block at once.) A contiguous range not read in place prefetches prefetch_rows rows ahead
+ * (plan_lanes'), within the range. */
 static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill *fill,
                          int64_t first, int64_t end)
 {
