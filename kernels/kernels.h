@@ -187,9 +187,10 @@ typedef struct attn_kv_cache {
 int64_t attn_kv_head_rows(const attn_dims *dims, const attn_kv_cache *cache);
 
 /* Flash-decoding over the cache: each (sequence, KV head) is split into ranges of whole
- * blocks and 32-token chunks (no barrier between blocks); a task converts a chunk into fp32
- * tiles that stay in L1, serves every query head of the GQA group from that one read, keeps
- * an online softmax per head, and the partials are merged at the end. Paged runs prefetch the
+ * blocks and chunks (no barrier between blocks); a task converts a chunk into fp32 tiles that
+ * stay in L1 (or reads it in place: groups that fill the vector lanes, a lone query head),
+ * serves every query head of the GQA group from that one read, keeps an online softmax per
+ * head, and the partials are merged at the end. Paged runs prefetch the
  * next block. Counted (L_b = seq_lens[b]; S = store size; scales only for int8; table only
  * when paged; lens only when seq_lens is given):
  *   read  = kv_heads * sum_b L_b * ((d_qk + d_v) * S + 8)     cache (+ 4 B per K and V scale)

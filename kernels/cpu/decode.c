@@ -31,8 +31,14 @@
  * ahead, at least one). A distance in rows overran L2 once the lanes held 8 KV heads: 64 rows
  * of MHA 8/8 are 256 KiB in flight per thread, and 16 KiB read 8/8 contiguous in 25.5 ms
  * against 31.2 (paged 29.1 against 33.5; GQA 8 the same; fp16, t 131072, 2 threads, best of
- * 4 alternating runs). Counted bytes are added up by the tasks as they read, and equal
- * attn_decode_cache_count. */
+ * 4 alternating runs).
+ *
+ * A lone query head per KV head that the lanes cannot hold side by side (MHA over 8 KV heads
+ * under AVX-512, over 4 under AVX2) skips the tiles too: its rows go straight to head_chunk
+ * (decode_head_body.h), W keys in the lanes, read in place, each row's look-ahead row
+ * prefetched as the row is read; over a paged pool such a task also takes sets of further KV
+ * heads, as the lanes do (plan_lanes). Counted bytes are added up by the tasks as they read,
+ * and equal attn_decode_cache_count. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
@@ -51,8 +57,10 @@ enum {
 typedef struct decode_plan {
     const attn_decode_isa *isa;
     bool lanes;                       /* the task's heads run in the vector lanes */
+    bool head;                        /* else a lone query head: head_chunk, in place */
     int64_t parts;                    /* KV heads in the lanes (their groups side by side) */
-    int64_t sets;                     /* lane sets per task, each of `parts` further KV heads */
+    int64_t sets;                     /* lane sets (or lone heads) per task, each of `parts`
+                                       * further KV heads */
     int64_t set_rows;                 /* query heads per lane set: group x parts */
     int64_t task_rows;                /* query heads per task: set_rows x sets */
     int64_t head_rows;                /* rows from one KV head's row to the next head's */
@@ -90,7 +98,10 @@ static int64_t gcd64(int64_t a, int64_t b)
  * block's K as one run of sets x parts x 4 KiB (block 16, fp16, d 128) instead of one 4 KiB
  * piece per block scattered across the pool. (Reading scattered 4 KiB pieces streamed at 19
  * GB/s here where 16 KiB pieces streamed at 24 and in order at 29, two threads; GQA 4 paged
- * went from 1.54x to 1.04x of contiguous, GQA 8 over 4 KV heads from 1.47x to 1.19x.) */
+ * went from 1.54x to 1.04x of contiguous, GQA 8 over 4 KV heads from 1.47x to 1.19x.)
+ * A lone query head that the lanes do not hold runs head_chunk, and over a paged pool takes
+ * sets the same way, one KV head each: MHA 8/8 paged / contiguous went from 1.27-1.46 to
+ * 0.98-1.07 (fp16, t 131072, two threads, decode_peers.md tenth pass). */
 static void plan_lanes(decode_plan *plan)
 {
     const int64_t w = plan->isa->lanes, g = plan->group, kv_heads = plan->dims->kv_heads;
@@ -101,9 +112,11 @@ static void plan_lanes(decode_plan *plan)
         plan->lanes = true;
         plan->parts = w / g;
     }
+    plan->head = !plan->lanes && g == 1;
     plan->set_rows = g * plan->parts;
     plan->sets = 1;
-    for (int64_t sets = kv_heads / plan->parts; plan->lanes && paged && sets > 1; sets--)
+    for (int64_t sets = kv_heads / plan->parts;
+         (plan->lanes || plan->head) && paged && sets > 1; sets--)
         if (sets <= DECODE_SETS_MAX && kv_heads / plan->parts % sets == 0) {
             plan->sets = sets;
             break;
@@ -140,7 +153,7 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan_lanes(plan);
     const int64_t caches = dims->batch * dims->kv_heads / (plan->parts * plan->sets);
     plan->in_place = plan->cache->store == ATTN_DTYPE_FP32 && plan->ldq == dims->d_qk
-                     && plan->ldo == dims->d_v && !plan->lanes;
+                     && plan->ldo == dims->d_v && !plan->lanes && !plan->head;
     int64_t quantum = plan->chunk;
     if (plan->cache->layout == ATTN_KV_PAGED) {
         const int64_t bs = plan->cache->block_size;
@@ -155,11 +168,12 @@ static void decode_plan_for(decode_plan *plan, int threads)
         plan->splits = attn_ceil_div(t, plan->split_len);
     }
     plan->tasks = caches * plan->splits;
-    /* heads: q, m, l, corr, acc, scores (+ the lanes' limits); rows: K and V tiles (none
-     * for a group in lanes, which reads the cache in place), scales */
+    /* heads: q, m, l, corr, acc, scores (+ the lanes' limits); rows: K and V tiles and
+     * scales (none for a lone head, which reads the cache and its scales in place; only the
+     * lanes' scales for a group in lanes) */
     const int64_t g = plan->lanes ? w : plan->group;
-    plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk)
-                        + plan->chunk * (plan->lanes ? 2 * w : plan->ldq + plan->ldo + 2);
+    const int64_t row_floats = plan->lanes ? 2 * w : plan->head ? 0 : plan->ldq + plan->ldo + 2;
+    plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk) + plan->chunk * row_floats;
 }
 
 /* Partial online softmax of one task: m [task_rows], l [task_rows], acc [task_rows][d_v]. */
@@ -317,13 +331,34 @@ static void fill_tiles(const decode_plan *plan, decode_fill *f, int64_t row, int
     }
 }
 
-/* `count` cache rows from row `row` (count <= plan->chunk - f->rows): straight to the chunk
- * kernel when an fp32 cache can be used in place, else gathered into the chunk (addresses
+/* A lone head: `count` rows from row `row` straight to head_chunk, read in place with their
+ * int8 scales; ahead >= 0: the rows from there are prefetched as these are read. */
+static void head_in_place(const decode_plan *plan, const decode_tiles *t, int64_t row,
+                          int64_t count, int64_t ahead)
+{
+    const attn_kv_cache *c = plan->cache;
+    const size_t size = attn_dtype_size(c->store);
+    const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
+    const bool int8 = c->store == ATTN_DTYPE_INT8;
+    const char *k = c->k, *v = c->v;
+    plan->isa->head_chunk(&t->chunk, c->store, k + (size_t)row * k_row, v + (size_t)row * v_row,
+                          int8 ? c->k_scale + row : NULL, int8 ? c->v_scale + row : NULL, count,
+                          ahead >= 0 ? k + (size_t)ahead * k_row : NULL,
+                          ahead >= 0 ? v + (size_t)ahead * v_row : NULL);
+}
+
+/* `count` cache rows from row `row` (count <= plan->chunk - f->rows): straight to head_chunk
+ * for a lone head, or to the chunk kernel when an fp32 cache can be used in place, else
+ * gathered into the chunk (addresses
  * for heads in lanes, fp32 tiles for the chunk kernel), which runs when full. ahead >= 0:
  * the rows from there are prefetched as these are read. */
 static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fill *f, int64_t row,
                       int64_t count, int64_t ahead)
 {
+    if (plan->head) {
+        head_in_place(plan, t, row, count, ahead);
+        return;
+    }
     if (plan->in_place) {
         const attn_kv_cache *c = plan->cache;
         const attn_dims *d = plan->dims;
@@ -411,7 +446,8 @@ static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_
 {
     const attn_dims *d = plan->dims;
     const int64_t g = plan->group;
-    *t = (attn_dtile){.rows = g, .ldq = plan->ldq, .ldo = plan->ldo, .q = tiles};
+    *t = (attn_dtile){.rows = g, .ldq = plan->ldq, .ldo = plan->ldo, .d_qk = d->d_qk,
+                      .d_v = d->d_v, .q = tiles};
     t->m = tiles + g * plan->ldq;
     t->l = t->m + g;
     t->corr = t->l + g;
@@ -473,13 +509,15 @@ static void task_begin(const decode_plan *plan, float *tiles, const float *q_gro
     float *rest = plan->lanes ? lanes_begin(plan, tiles, q_group, scale, &t->lanes)
                               : chunk_begin(plan, tiles, q_group, scale, &t->chunk);
     *fill = (decode_fill){0};
-    if (!plan->lanes) {
+    if (!plan->lanes && !plan->head) {
         fill->k = rest;
         fill->v = fill->k + plan->chunk * plan->ldq;
         rest = fill->v + plan->chunk * plan->ldo;
     }
-    fill->k_scale = rest;
-    fill->v_scale = fill->k_scale + plan->chunk * (plan->lanes ? plan->isa->lanes : 1);
+    if (!plan->head) { /* a lone head reads its scales in place */
+        fill->k_scale = rest;
+        fill->v_scale = fill->k_scale + plan->chunk * (plan->lanes ? plan->isa->lanes : 1);
+    }
 }
 
 /* One task: split `split` of KV heads kv_head .. + parts x sets - 1 of sequence b. */

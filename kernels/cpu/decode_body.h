@@ -258,6 +258,7 @@ static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src,
 }
 
 #include "decode_lanes_body.h"
+#include "decode_head_body.h"
 
 const attn_decode_isa BODY(attn_decode_isa) = {
     .name = ATTN_SIMD_STR,
@@ -265,4 +266,5 @@ const attn_decode_isa BODY(attn_decode_isa) = {
     .chunk = BODY(dec_chunk),
     .to_f32 = BODY(dec_to_f32),
     .lanes_chunk = BODY(lanes_chunk),
+    .head_chunk = BODY(head_chunk),
 };

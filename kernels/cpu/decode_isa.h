@@ -14,6 +14,10 @@
  * over cache rows read in place: the task's state is an attn_qtile with rows_pad == lanes
  * whose qt holds Q row-major [lanes][ldq] (scaled, zero-padded), with limit, S^T
  * [DECODE_LANES_KEYS][lanes], m, l, corr, acc [lanes][d_v_pad].
+ *
+ * A group of one query head that cannot join others in the lanes runs head_chunk
+ * (decode_head_body.h) on the chunk kernel's state, over rows read in place, W keys in the
+ * lanes.
  */
 #ifndef ATTN_DECODE_ISA_H
 #define ATTN_DECODE_ISA_H
@@ -29,6 +33,7 @@ enum { DECODE_CHUNK = 16 };
 
 typedef struct attn_dtile {
     int64_t rows, ldq, ldo;
+    int64_t d_qk, d_v; /* the rows' lengths (head_chunk reads them in place) */
     const float *q;
     float *m, *l, *corr, *acc, *s;
 } attn_dtile;
@@ -60,6 +65,13 @@ typedef struct attn_decode_isa {
      * online softmax, the weights x v_scale [count][lanes], then P·V. */
     void (*lanes_chunk)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
                         const float *k_scale, const float *v_scale, int64_t count, int parts);
+    /* count (<= DECODE_CHUNK) consecutive cache rows of one KV head for a group of one query
+     * head (t->rows == 1), store-typed, read in place from k and v, with their int8 scales
+     * (k_scale[j], v_scale[j]) or NULL: scores, the online softmax, P·V. k_ahead, v_ahead: the
+     * rows prefetched as these are read, one line per line, or NULL. */
+    void (*head_chunk)(const attn_dtile *t, attn_dtype store, const void *k, const void *v,
+                       const float *k_scale, const float *v_scale, int64_t count,
+                       const void *k_ahead, const void *v_ahead);
 } attn_decode_isa;
 
 /* The widest table the CPU runs (the same choice and override as attn_isa_best). */
