@@ -349,9 +349,8 @@ static void head_in_place(const decode_plan *plan, const decode_tiles *t, int64_
 
 /* `count` cache rows from row `row` (count <= plan->chunk - f->rows): straight to head_chunk
  * for a lone head, or to the chunk kernel when an fp32 cache can be used in place, else
- * gathered into the chunk (addresses
- * for heads in lanes, fp32 tiles for the chunk kernel), which runs when full. ahead >= 0:
- * the rows from there are prefetched as these are read. */
+ * gathered into the chunk (addresses for heads in lanes, fp32 tiles for the chunk kernel),
+ * which runs when full. ahead >= 0: the rows from there are prefetched as these are read. */
 static void fill_rows(const decode_plan *plan, const decode_tiles *t, decode_fill *f, int64_t row,
                       int64_t count, int64_t ahead)
 {

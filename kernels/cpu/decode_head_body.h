@@ -12,7 +12,8 @@
  * registers. The order matters from DRAM: each K row whole, with its look-ahead row's prefetch
  * issued just before it, and each V row's in P·V. Reading the W rows a vector of each at a
  * time, with all the prefetches in P·V, ran 1.3x (one thread) to 1.5x (two) slower than the
- * chunk kernel from DRAM at fp16; in this order it is 0.6-0.9x (decode_peers.md, tenth pass).
+ * chunk kernel from DRAM at fp16; in this order it takes about 0.9x its time (decode_peers.md,
+ * tenth pass).
  */
 
 /* s[j0 .. j0 + W) = (k_j · q) x dec_unit (x k_scale[j]) for keys j0 .. j0 + n - 1 of d
