@@ -72,6 +72,7 @@ typedef struct decode_plan {
     const attn_kv_cache *cache;
     const int32_t *lens;             /* [batch], read once */
     int64_t group, ldq, ldo;
+    size_t k_row, v_row;              /* bytes of one cache row of K, of V */
     int64_t splits, split_len, tasks; /* splits per (sequence, KV head) */
     int64_t tile_floats;
     bool in_place;                    /* an fp32 cache whose rows need no padding */
@@ -129,9 +130,7 @@ static void plan_lanes(decode_plan *plan)
     plan->prefetch_rows = DECODE_PREFETCH_ROWS;
     if (plan->lanes) {
         /* the rows of all the task's KV heads, K and V */
-        const int64_t step = (plan->dims->d_qk + plan->dims->d_v)
-                             * (int64_t)attn_dtype_size(plan->cache->store) * plan->parts
-                             * plan->sets;
+        const int64_t step = (int64_t)(plan->k_row + plan->v_row) * plan->parts * plan->sets;
         plan->prefetch_rows = attn_min64(DECODE_PREFETCH_ROWS,
                                          attn_ceil_div(DECODE_PREFETCH_BYTES, step));
     }
@@ -150,6 +149,8 @@ static void decode_plan_for(decode_plan *plan, int threads)
     plan->group = dims->heads / dims->kv_heads;
     plan->ldq = attn_round_up(dims->d_qk, w);
     plan->ldo = attn_round_up(dims->d_v, w);
+    plan->k_row = (size_t)dims->d_qk * attn_dtype_size(plan->cache->store);
+    plan->v_row = (size_t)dims->d_v * attn_dtype_size(plan->cache->store);
     plan_lanes(plan);
     const int64_t caches = dims->batch * dims->kv_heads / (plan->parts * plan->sets);
     plan->in_place = plan->cache->store == ATTN_DTYPE_FP32 && plan->ldq == dims->d_qk
@@ -282,8 +283,7 @@ static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int
                        int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
-    const size_t size = attn_dtype_size(c->store);
-    const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
+    const size_t k_row = plan->k_row, v_row = plan->v_row;
     attn_drows *rows = &f->in_place;
     rows->k_part = (ptrdiff_t)(plan->head_rows * (int64_t)k_row);
     rows->v_part = (ptrdiff_t)(plan->head_rows * (int64_t)v_row);
@@ -306,15 +306,16 @@ static void fill_tiles(const decode_plan *plan, decode_fill *f, int64_t row, int
 {
     const attn_kv_cache *c = plan->cache;
     const attn_dims *d = plan->dims;
-    const size_t size = attn_dtype_size(c->store);
     const struct {
         const void *base;
         int64_t d, ld;
+        size_t row_size;
         float *tile;
-    } parts[2] = {{c->k, d->d_qk, plan->ldq, f->k}, {c->v, d->d_v, plan->ldo, f->v}};
+    } parts[2] = {{c->k, d->d_qk, plan->ldq, plan->k_row, f->k},
+                  {c->v, d->d_v, plan->ldo, plan->v_row, f->v}};
     for (int p = 0; p < 2; p++) {
         float *dst = parts[p].tile + f->rows * parts[p].ld;
-        const size_t row_size = (size_t)parts[p].d * size;
+        const size_t row_size = parts[p].row_size;
         const char *src = (const char *)parts[p].base + (size_t)row * row_size;
         const char *pre = ahead >= 0 ? (const char *)parts[p].base + (size_t)ahead * row_size
                                      : NULL;
@@ -337,8 +338,7 @@ static void head_in_place(const decode_plan *plan, const decode_tiles *t, int64_
                           int64_t count, int64_t ahead)
 {
     const attn_kv_cache *c = plan->cache;
-    const size_t size = attn_dtype_size(c->store);
-    const size_t k_row = (size_t)plan->dims->d_qk * size, v_row = (size_t)plan->dims->d_v * size;
+    const size_t k_row = plan->k_row, v_row = plan->v_row;
     const bool int8 = c->store == ATTN_DTYPE_INT8;
     const char *k = c->k, *v = c->v;
     plan->isa->head_chunk(&t->chunk, c->store, k + (size_t)row * k_row, v + (size_t)row * v_row,
@@ -392,11 +392,9 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
     const decode_plan *plan = cur->plan;
     const int64_t lead = plan->prefetch_blocks, ring_size = lead + 1;
     const attn_kv_cache *c = plan->cache;
-    const attn_dims *d = plan->dims;
     const bool paged = c->layout == ATTN_KV_PAGED;
     const bool stream = !paged && !plan->in_place;
-    const size_t size = attn_dtype_size(c->store);
-    const uint64_t row_bytes = (uint64_t)(d->d_qk + d->d_v) * size
+    const uint64_t row_bytes = plan->k_row + plan->v_row
                                + (c->store == ATTN_DTYPE_INT8 ? 2 * sizeof(float) : 0);
     const int64_t bs = paged ? c->block_size : end - first;
     const int64_t base = first / bs, runs = paged ? (end - 1) / bs - base + 1 : 1;

@@ -257,8 +257,35 @@ static ATTN_SIMD_KERNEL void BODY(dec_to_f32)(attn_dtype store, const void *src,
     attn_dtype_to_f32(store, src, whole, count - whole, dst + whole);
 }
 
+/* CALL(type) with `store` as a constant of its own in each case, so that every instance
+ * folds the store's conversions: lanes_chunk's and head_chunk's dispatch. */
+#define DEC_PER_STORE(store, CALL)                                                              \
+    do {                                                                                        \
+        switch (store) {                                                                        \
+        case ATTN_DTYPE_FP16:                                                                   \
+            CALL(ATTN_DTYPE_FP16);                                                              \
+            break;                                                                              \
+        case ATTN_DTYPE_BF16:                                                                   \
+            CALL(ATTN_DTYPE_BF16);                                                              \
+            break;                                                                              \
+        case ATTN_DTYPE_FP8:                                                                    \
+            CALL(ATTN_DTYPE_FP8);                                                               \
+            break;                                                                              \
+        case ATTN_DTYPE_FP8_E5M2:                                                               \
+            CALL(ATTN_DTYPE_FP8_E5M2);                                                          \
+            break;                                                                              \
+        case ATTN_DTYPE_INT8:                                                                   \
+            CALL(ATTN_DTYPE_INT8);                                                              \
+            break;                                                                              \
+        default:                                                                                \
+            CALL(ATTN_DTYPE_FP32);                                                              \
+            break;                                                                              \
+        }                                                                                       \
+    } while (0)
+
 #include "decode_lanes_body.h"
 #include "decode_head_body.h"
+#undef DEC_PER_STORE
 
 const attn_decode_isa BODY(attn_decode_isa) = {
     .name = ATTN_SIMD_STR,

@@ -122,25 +122,6 @@ static ATTN_SIMD_KERNEL void BODY(head_chunk)(const attn_dtile *t, attn_dtype st
                                               const void *v_ahead)
 {
 #define HEAD(type) BODY(head_dims)(t, type, k, v, k_scale, v_scale, count, k_ahead, v_ahead)
-    switch (store) {
-    case ATTN_DTYPE_FP16:
-        HEAD(ATTN_DTYPE_FP16);
-        break;
-    case ATTN_DTYPE_BF16:
-        HEAD(ATTN_DTYPE_BF16);
-        break;
-    case ATTN_DTYPE_FP8:
-        HEAD(ATTN_DTYPE_FP8);
-        break;
-    case ATTN_DTYPE_FP8_E5M2:
-        HEAD(ATTN_DTYPE_FP8_E5M2);
-        break;
-    case ATTN_DTYPE_INT8:
-        HEAD(ATTN_DTYPE_INT8);
-        break;
-    default:
-        HEAD(ATTN_DTYPE_FP32);
-        break;
-    }
+    DEC_PER_STORE(store, HEAD);
 #undef HEAD
 }

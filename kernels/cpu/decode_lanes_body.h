@@ -333,25 +333,6 @@ static ATTN_SIMD_KERNEL void BODY(lanes_chunk)(const attn_qtile *t, const attn_d
                                                const float *v_scale, int64_t count, int parts)
 {
 #define LANES(type) BODY(lanes_parts)(t, rows, type, k_scale, v_scale, count, parts)
-    switch (store) {
-    case ATTN_DTYPE_FP16:
-        LANES(ATTN_DTYPE_FP16);
-        break;
-    case ATTN_DTYPE_BF16:
-        LANES(ATTN_DTYPE_BF16);
-        break;
-    case ATTN_DTYPE_FP8:
-        LANES(ATTN_DTYPE_FP8);
-        break;
-    case ATTN_DTYPE_FP8_E5M2:
-        LANES(ATTN_DTYPE_FP8_E5M2);
-        break;
-    case ATTN_DTYPE_INT8:
-        LANES(ATTN_DTYPE_INT8);
-        break;
-    default:
-        LANES(ATTN_DTYPE_FP32);
-        break;
-    }
+    DEC_PER_STORE(store, LANES);
 #undef LANES
 }
