@@ -255,26 +255,24 @@ static void fill_flush(const decode_plan *plan, const decode_tiles *t, decode_fi
     f->rows = 0;
 }
 
-/* Each lane's int8 scales for `count` rows from row `row`: part p's for its group's lanes,
- * the last part's for the padding lanes: one scale read per part and row. With a division
- * and a read per lane, this gather took about a sixth of an int8 call's time (GQA 4 and 8,
- * AVX-512; decode_peers.md, ninth pass). */
+/* The int8 scales of `count` rows from row `row`, one per KV head in the lanes (part), at a
+ * stride of lanes per row: lanes_chunk spreads part p's over its group's lanes (vf_spread).
+ * Writing each lane's copy here, 32 stores per row at GQA 4 under AVX-512, was 12-14% of an
+ * int8 call (cache in L3, one thread); a division and a read per lane before that, a sixth
+ * (decode_peers.md, ninth and eleventh passes). */
 static void fill_lane_scales(const decode_plan *plan, decode_fill *f, int64_t row,
                              int64_t count)
 {
-    const attn_kv_cache *c = plan->cache;
-    const int64_t w = plan->isa->lanes;
-    for (int64_t r = 0; r < count; r++) {
-        float *k_lanes = f->k_scale + (f->rows + r) * w;
-        float *v_lanes = f->v_scale + (f->rows + r) * w;
-        for (int64_t p = 0, h = 0; p < plan->parts; p++) {
-            const int64_t at = row + r + p * plan->head_rows;
-            for (const int64_t end = p == plan->parts - 1 ? w : h + plan->group; h < end; h++) {
-                k_lanes[h] = c->k_scale[at];
-                v_lanes[h] = c->v_scale[at];
-            }
+    const float *restrict k_scale = plan->cache->k_scale + row;
+    const float *restrict v_scale = plan->cache->v_scale + row;
+    const int64_t w = plan->isa->lanes, parts = plan->parts, head_rows = plan->head_rows;
+    float *restrict k_parts = f->k_scale + f->rows * w;
+    float *restrict v_parts = f->v_scale + f->rows * w;
+    for (int64_t r = 0; r < count; r++)
+        for (int64_t p = 0; p < parts; p++) {
+            k_parts[r * w + p] = k_scale[r + p * head_rows];
+            v_parts[r * w + p] = v_scale[r + p * head_rows];
         }
-    }
 }
 
 /* Heads in lanes: the rows' addresses (the first KV head's; the others lie head_rows rows
@@ -436,6 +434,18 @@ static void decode_range(decode_cursor *cur, const decode_tiles *t, decode_fill 
         fill_flush(plan, &t[set], &fill[set]);
 }
 
+/* dst rows [rows][ld] = scale x src rows [rows][cols]. Restrict-qualified locals so that it
+ * vectorises: with the plan's fields re-read through pointers at every element (the project
+ * builds with -fno-strict-aliasing), the scalar loop was 2.7 us of a task (16 heads, d 128),
+ * half of a 16-key call's fixed cost (decode_peers.md, eleventh pass). */
+static void scale_q_rows(float *restrict dst, int64_t ld, const float *restrict src, int64_t rows,
+                         int64_t cols, float scale)
+{
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t e = 0; e < cols; e++)
+            dst[r * ld + e] = scale * src[r * cols + e];
+}
+
 /* The chunk kernel's tile of one task, carved from `tiles`: q [g][ldq] (scaled), m, l, corr,
  * acc [g][ldo], s [g][DECODE_CHUNK]; returns the floats after it. */
 static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_group,
@@ -450,11 +460,9 @@ static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_
     t->corr = t->l + g;
     t->acc = t->corr + g;
     t->s = t->acc + g * plan->ldo;
-    for (int64_t r = 0; r < g; r++) {
-        for (int64_t e = 0; e < d->d_qk; e++)
-            tiles[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
+    scale_q_rows(tiles, plan->ldq, q_group, g, d->d_qk, scale);
+    for (int64_t r = 0; r < g; r++)
         t->m[r] = -INFINITY;
-    }
     return t->s + g * DECODE_CHUNK;
 }
 
@@ -473,11 +481,9 @@ static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_
     t->l = t->m + w;
     t->corr = t->l + w;
     t->acc = t->corr + w;
-    for (int64_t r = 0; r < plan->set_rows; r++) {
-        for (int64_t e = 0; e < d->d_qk; e++)
-            tiles[r * plan->ldq + e] = scale * q_group[r * d->d_qk + e];
+    scale_q_rows(tiles, plan->ldq, q_group, plan->set_rows, d->d_qk, scale);
+    for (int64_t r = 0; r < plan->set_rows; r++)
         t->limit[r] = INT32_MAX;
-    }
     attn_qtile_reset(t);
     return t->acc + w * plan->ldo;
 }
@@ -561,8 +567,9 @@ static void decode_merge(const decode_plan *plan, float *partials, int64_t first
         for (int64_t e = 0; e < d_v; e++)
             o[e] += part.acc[member * d_v + e] * weight;
     }
+    const float inv = 1.0f / sum;
     for (int64_t e = 0; e < d_v; e++)
-        o[e] /= sum;
+        o[e] *= inv;
 }
 
 static int cache_check(const attn_dims *dims, const attn_kv_cache *c)

@@ -61,8 +61,9 @@ typedef struct attn_decode_isa {
     void (*to_f32)(attn_dtype store, const void *src, size_t count, float *dst,
                    const void *ahead);
     /* count (<= DECODE_LANES_KEYS) cache rows of `parts` KV heads (lanes / parts query heads
-     * each), store-typed, read in place: scores (x k_scale [count][lanes]), the lane-wise
-     * online softmax, the weights x v_scale [count][lanes], then P·V. */
+     * each), store-typed, read in place: scores (x k_scale), the lane-wise online softmax,
+     * the weights x v_scale, then P·V. k_scale, v_scale [count][lanes]: each row's first
+     * `parts` entries are its KV heads' scales, each spread over its heads' lanes. */
     void (*lanes_chunk)(const attn_qtile *t, const attn_drows *rows, attn_dtype store,
                         const float *k_scale, const float *v_scale, int64_t count, int parts);
     /* count (<= DECODE_CHUNK) consecutive cache rows of one KV head for a group of one query

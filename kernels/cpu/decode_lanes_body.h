@@ -119,10 +119,10 @@ ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 }
 #endif
 
-/* S^T row j (x k_scale[j][lane]), also returned: key j against the W heads' Q rows of d
- * elements. The lanes hold `parts` KV heads' groups of W / parts heads, each against its own
- * KV head's row (k_part bytes after the previous one's), converted as it loads. Prefetches row
- * j's look-ahead rows. */
+/* S^T row j (x the scale of each lane's KV head), also returned: key j against the W heads'
+ * Q rows of d elements. The lanes hold `parts` KV heads' groups of W / parts heads, each
+ * against its own KV head's row (k_part bytes after the previous one's), converted as it
+ * loads. Prefetches row j's look-ahead rows. */
 ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
                                   const attn_drows *rows, int64_t j, const float *k_scale,
                                   const int parts, const int64_t d)
@@ -163,7 +163,7 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     if (BODY(dec_unit)(store) != 1.0f)
         scores = vf_mul(scores, vf_set1(BODY(dec_unit)(store)));
     if (k_scale)
-        scores = vf_mul(scores, vf_load(k_scale + j * W));
+        scores = vf_mul(scores, vf_spread(k_scale + j * W, group));
     vf_store(t->st + j * W, scores);
     return scores;
 }
@@ -281,7 +281,8 @@ ATTN_SIMD_FN void BODY(lanes_typed)(const attn_qtile *t, const attn_drows *rows,
     const vf unit = vf_set1(BODY(dec_unit)(store));
     for (int64_t j = 0; (v_scale || BODY(dec_unit)(store) != 1.0f) && j < count; j++) {
         const vf weight = vf_mul(vf_load(t->st + j * W), unit);
-        vf_store(t->st + j * W, v_scale ? vf_mul(weight, vf_load(v_scale + j * W)) : weight);
+        vf_store(t->st + j * W,
+                 v_scale ? vf_mul(weight, vf_spread(v_scale + j * W, W / parts)) : weight);
     }
     const int64_t whole = t->d_v / W * W;
     int64_t e0 = 0;

@@ -61,6 +61,14 @@ ATTN_SIMD_FN vf vf_from_bf16(const uint16_t *p)
     __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
 }
+/* Lane h = p[h / group], group a power of two that divides 16; p[0 .. 16 / group) read. */
+ATTN_SIMD_FN vf vf_spread(const float *p, int group)
+{
+    const __m512i part = _mm512_srli_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        (unsigned)__builtin_ctz((unsigned)group));
+    return _mm512_permutexvar_ps(part, vf_load_first(p, 16 / group));
+}
 
 #elif ATTN_SIMD_LANES == 8
 typedef __m256 vf;
@@ -103,6 +111,12 @@ ATTN_SIMD_FN vf vf_from_bf16(const uint16_t *p)
     __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
     return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
 }
+ATTN_SIMD_FN vf vf_spread(const float *p, int group)
+{
+    const __m256i part = _mm256_srli_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                           __builtin_ctz((unsigned)group));
+    return _mm256_permutevar8x32_ps(vf_load_first(p, 8 / group), part);
+}
 
 #elif ATTN_SIMD_LANES == 1
 #include <math.h>
@@ -124,6 +138,7 @@ ATTN_SIMD_FN vi vi_load(const int32_t *p) { return *p; }
 ATTN_SIMD_FN vf vf_keep_below(vf x, int32_t key, vi limit, vf fill) { return key < limit ? x : fill; }
 ATTN_SIMD_FN vf vf_from_f16(const uint16_t *p) { return attn_f16_to_f32(*p); }
 ATTN_SIMD_FN vf vf_from_bf16(const uint16_t *p) { return attn_bf16_to_f32(*p); }
+ATTN_SIMD_FN vf vf_spread(const float *p, int group) { return (void)group, *p; }
 
 #else
 #error "ATTN_SIMD_LANES must be 16, 8 or 1"
