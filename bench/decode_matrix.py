@@ -77,11 +77,18 @@ def main():
     work = tempfile.mkdtemp(prefix="attnscope-matrix-")
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads),
                ATTNSCOPE_LOCAL_DEVICE=os.path.join(work, "local.json"))
-    fma, _, _ = probe(build, env)
+    fma, _, sgemm = probe(build, env)
     roofs = level_roofs(env)
     log("attnscope decode matrix: head dim 128, %d threads, build %s" % (a.threads, build))
     log("roofs (devices --probe, medians): FMA loop %.1f GFLOP/s; read %s"
         % (fma / 1e9, ", ".join("%s %.1f GB/s" % (k, v / 1e9) for k, v in sorted(roofs.items()))))
+    # a core taken by another program while the probe ran halves the FMA roof and doubles every
+    # compute-bound fraction (seen once: 116.8 GFLOP/s of 233): SGEMM has loads, the FMA loop
+    # none, so the loop below SGEMM means the probe was disturbed
+    log("check: OpenBLAS SGEMM %.1f GFLOP/s, FMA loop / SGEMM %.2f%s"
+        % (sgemm / 1e9, fma / sgemm,
+           "" if fma >= sgemm else " (below 1: the FMA roof is too low, every fraction too "
+           "high; run again on an idle machine)"))
     log("\n%-6s %-6s %-5s %-9s %9s %10s %8s %9s %9s %7s %9s"
         % ("store", "group", "level", "batch", "tokens", "median ms", "GB/s", "GFLOP/s",
            "roof GF/s", "frac", "csv frac"))
