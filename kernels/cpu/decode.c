@@ -75,6 +75,7 @@ typedef struct decode_plan {
     size_t k_row, v_row;              /* bytes of one cache row of K, of V */
     int64_t splits, split_len, tasks; /* splits per (sequence, KV head) */
     int64_t tile_floats;
+    int64_t zeroed_floats;            /* of each tile, from its start, zeroed per task */
     bool in_place;                    /* an fp32 cache whose rows need no padding */
 } decode_plan;
 
@@ -175,6 +176,14 @@ static void decode_plan_for(decode_plan *plan, int threads)
     const int64_t g = plan->lanes ? w : plan->group;
     const int64_t row_floats = plan->lanes ? 2 * w : plan->head ? 0 : plan->ldq + plan->ldo + 2;
     plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk) + plan->chunk * row_floats;
+    /* what must start at zero: Q's padding and, in lanes, the padding lanes' limits (no key;
+     * attn_qtile_reset clears the sums and acc); for the chunk kernel its sums and acc, and
+     * the padding columns of its fp32 tiles unless it reads the cache in place. Zeroing the
+     * whole tile (29 KiB in lanes) was a tenth of a 16-key call (decode_peers.md, eleventh
+     * pass). */
+    plan->zeroed_floats = plan->lanes                     ? w * (plan->ldq + 1)
+                          : plan->head || plan->in_place ? g * (plan->ldq + 3 + plan->ldo)
+                                                         : plan->tile_floats;
 }
 
 /* Partial online softmax of one task: m [task_rows], l [task_rows], acc [task_rows][d_v]. */
@@ -531,7 +540,8 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     const int64_t split = task % plan->splits;
     const int64_t cache = task / plan->splits * plan->parts * plan->sets;
     *cur = (decode_cursor){.plan = plan, .b = cache / d->kv_heads, .kv_head = cache % d->kv_heads};
-    memset(tiles, 0, (size_t)(plan->tile_floats * plan->sets) * sizeof *tiles);
+    for (int64_t set = 0; set < plan->sets; set++)
+        memset(tiles + set * plan->tile_floats, 0, (size_t)plan->zeroed_floats * sizeof *tiles);
     decode_tiles t[DECODE_SETS_MAX];
     decode_fill fill[DECODE_SETS_MAX];
     const float *q_task = q + (cur->b * d->heads + cur->kv_head * plan->group) * d->d_qk;
