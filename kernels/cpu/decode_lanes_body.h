@@ -119,10 +119,29 @@ ATTN_SIMD_FN vf BODY(sum_lanes)(const vf *x)
 }
 #endif
 
+/* Part p's lines of row j's look-ahead K and V rows that start within bytes [from, to). */
+ATTN_SIMD_FN void BODY(lanes_prefetch)(const attn_drows *rows, int64_t j, int p, size_t from,
+                                       size_t to)
+{
+    for (size_t at = (from + 63) / 64 * 64; at < to; at += 64) {
+        __builtin_prefetch((const char *)rows->k_ahead[j] + p * rows->k_part + at, 0, 1);
+        __builtin_prefetch((const char *)rows->v_ahead[j] + p * rows->v_part + at, 0, 1);
+    }
+}
+
 /* S^T row j (x the scale of each lane's KV head), also returned: key j against the W heads'
  * Q rows of d elements. The lanes hold `parts` KV heads' groups of W / parts heads, each
  * against its own KV head's row (k_part bytes after the previous one's), converted as it
- * loads. Prefetches row j's look-ahead rows. */
+ * loads. Row j's look-ahead rows are prefetched line by line as the same columns of row j
+ * load, not all before the row: issued in one burst, 16 to 64 prefetches to memory per row
+ * outran the core's miss buffers over a paged pool, whose lines the hardware prefetcher does
+ * not fetch, and stalled the loop behind them (perf: the hottest instruction of a paged call
+ * was the one after the burst's first prefetch). 32/4 paged, t 65536 (fp32 32768), one core:
+ * fp16 14.3-14.6 -> 13.2 ms, bf16 14.7-17.7 -> 13.5, fp32 10.8-11.1 -> 8.7-9.5; contiguous,
+ * which the hardware prefetcher feeds too, the same. A look-ahead of 8 lines or fewer per row
+ * keeps the burst: spread, 32/4 fp8 under AVX-512 (2 parts of 2 lines) ran 2-7% slower (one
+ * core, L3 and DRAM), int8 paged no faster, and fp16 under AVX2 (1 part of 4 lines) 1.1x slower
+ * paged (decode_peers.md, eleventh pass). */
 ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
                                   const attn_drows *rows, int64_t j, const float *k_scale,
                                   const int parts, const int64_t d)
@@ -131,12 +150,11 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     const int64_t ldq = (d + W - 1) / W * W;
     const size_t size = BODY(dec_size)(store);
     const char *row = rows->k[j];
-    if (rows->k_ahead[j])
-        for (int p = 0; p < parts; p++)
-            for (size_t at = 0; at < (size_t)d * size; at += 64) {
-                __builtin_prefetch((const char *)rows->k_ahead[j] + p * rows->k_part + at, 0, 1);
-                __builtin_prefetch((const char *)rows->v_ahead[j] + p * rows->v_part + at, 0, 1);
-            }
+    /* a look-ahead of 8 lines or fewer (K and V of every part) is issued at once */
+    const bool ahead = rows->k_ahead[j] != NULL;
+    const bool spread = ahead && 2 * (size_t)parts * ((size_t)d * size + 63) / 64 > 8;
+    for (int p = 0; ahead && !spread && p < parts; p++)
+        BODY(lanes_prefetch)(rows, j, p, 0, (size_t)d * size);
     vf acc[W];
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
@@ -145,6 +163,8 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     for (int64_t e = 0; e < whole; e += W)
 #pragma GCC unroll 16
         for (int p = 0; p < parts; p++) {
+            if (spread)
+                BODY(lanes_prefetch)(rows, j, p, (size_t)e * size, (size_t)(e + W) * size);
             const vf key = BODY(dec_load)(store, row + p * rows->k_part, (size_t)e);
 #pragma GCC unroll 16
             for (int g = 0; g < group; g++)
@@ -153,6 +173,8 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
         }
     if (whole < d)
         for (int p = 0; p < parts; p++) {
+            if (spread)
+                BODY(lanes_prefetch)(rows, j, p, (size_t)whole * size, (size_t)d * size);
             const vf key = BODY(dec_load_tail)(store, row + p * rows->k_part, (size_t)whole,
                                                (size_t)(d - whole));
             for (int g = 0; g < group; g++)
