@@ -152,7 +152,8 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     const char *row = rows->k[j];
     /* a look-ahead of 8 lines or fewer (K and V of every part) is issued at once */
     const bool ahead = rows->k_ahead[j] != NULL;
-    const bool spread = ahead && 2 * (size_t)parts * ((size_t)d * size + 63) / 64 > 8;
+    const size_t lines = ((size_t)d * size + 63) / 64;
+    const bool spread = ahead && 2 * (size_t)parts * lines > 8;
     for (int p = 0; ahead && !spread && p < parts; p++)
         BODY(lanes_prefetch)(rows, j, p, 0, (size_t)d * size);
     vf acc[W];
