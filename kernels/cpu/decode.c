@@ -75,7 +75,6 @@ typedef struct decode_plan {
     size_t k_row, v_row;              /* bytes of one cache row of K, of V */
     int64_t splits, split_len, tasks; /* splits per (sequence, KV head) */
     int64_t tile_floats;
-    int64_t zeroed_floats;            /* of each tile, from its start, zeroed per task */
     bool in_place;                    /* an fp32 cache whose rows need no padding */
 } decode_plan;
 
@@ -176,14 +175,6 @@ static void decode_plan_for(decode_plan *plan, int threads)
     const int64_t g = plan->lanes ? w : plan->group;
     const int64_t row_floats = plan->lanes ? 2 * w : plan->head ? 0 : plan->ldq + plan->ldo + 2;
     plan->tile_floats = g * (plan->ldq + 4 + plan->ldo + plan->chunk) + plan->chunk * row_floats;
-    /* what must start at zero: Q's padding and, in lanes, the padding lanes' limits (no key;
-     * attn_qtile_reset clears the sums and acc); for the chunk kernel its sums and acc, and
-     * the padding columns of its fp32 tiles unless it reads the cache in place. Zeroing the
-     * whole tile (29 KiB in lanes) was a tenth of a 16-key call (decode_peers.md, eleventh
-     * pass). */
-    plan->zeroed_floats = plan->lanes                     ? w * (plan->ldq + 1)
-                          : plan->head || plan->in_place ? g * (plan->ldq + 3 + plan->ldo)
-                                                         : plan->tile_floats;
 }
 
 /* Partial online softmax of one task: m [task_rows], l [task_rows], acc [task_rows][d_v]. */
@@ -285,7 +276,7 @@ static void fill_lane_scales(const decode_plan *plan, decode_fill *f, int64_t ro
 }
 
 /* Heads in lanes: the rows' addresses (the first KV head's; the others lie head_rows rows
- * on), those of the rows `ahead` (or none), and each lane's int8 scales. */
+ * on), those of the rows `ahead` (or none), and each KV head's int8 scales. */
 static void fill_lanes(const decode_plan *plan, decode_fill *f, int64_t row, int64_t count,
                        int64_t ahead)
 {
@@ -469,6 +460,7 @@ static float *chunk_begin(const decode_plan *plan, float *tiles, const float *q_
     t->corr = t->l + g;
     t->acc = t->corr + g;
     t->s = t->acc + g * plan->ldo;
+    memset(tiles, 0, (size_t)(t->s - tiles) * sizeof *tiles); /* Q's padding, l, corr, acc */
     scale_q_rows(tiles, plan->ldq, q_group, g, d->d_qk, scale);
     for (int64_t r = 0; r < g; r++)
         t->m[r] = -INFINITY;
@@ -490,6 +482,8 @@ static float *lanes_begin(const decode_plan *plan, float *tiles, const float *q_
     t->l = t->m + w;
     t->corr = t->l + w;
     t->acc = t->corr + w;
+    /* Q's padding and the padding lanes' limits (no key); attn_qtile_reset clears the rest */
+    memset(tiles, 0, (size_t)(t->st - tiles) * sizeof *tiles);
     scale_q_rows(tiles, plan->ldq, q_group, plan->set_rows, d->d_qk, scale);
     for (int64_t r = 0; r < plan->set_rows; r++)
         t->limit[r] = INT32_MAX;
@@ -513,7 +507,9 @@ static void task_partial(const decode_plan *plan, const decode_tiles *t, decode_
 }
 
 /* One lane set's (or the chunk kernel's) running softmax and chunk, carved from `tiles`,
- * for the group of query heads from q_group. */
+ * for the group of query heads from q_group. Each part is zeroed where it must start at zero
+ * and nowhere else: zeroing the whole tile (29 KiB in lanes) was a tenth of a 16-key call
+ * (decode_peers.md, eleventh pass). */
 static void task_begin(const decode_plan *plan, float *tiles, const float *q_group,
                        decode_tiles *t, decode_fill *fill)
 {
@@ -525,6 +521,8 @@ static void task_begin(const decode_plan *plan, float *tiles, const float *q_gro
         fill->k = rest;
         fill->v = fill->k + plan->chunk * plan->ldq;
         rest = fill->v + plan->chunk * plan->ldo;
+        if (!plan->in_place) /* the padding columns of the fp32 tiles */
+            memset(fill->k, 0, (size_t)(rest - fill->k) * sizeof *rest);
     }
     if (!plan->head) { /* a lone head reads its scales in place */
         fill->k_scale = rest;
@@ -540,8 +538,6 @@ static void decode_task(const decode_plan *plan, int64_t task, const float *q, f
     const int64_t split = task % plan->splits;
     const int64_t cache = task / plan->splits * plan->parts * plan->sets;
     *cur = (decode_cursor){.plan = plan, .b = cache / d->kv_heads, .kv_head = cache % d->kv_heads};
-    for (int64_t set = 0; set < plan->sets; set++)
-        memset(tiles + set * plan->tile_floats, 0, (size_t)plan->zeroed_floats * sizeof *tiles);
     decode_tiles t[DECODE_SETS_MAX];
     decode_fill fill[DECODE_SETS_MAX];
     const float *q_task = q + (cur->b * d->heads + cur->kv_head * plan->group) * d->d_qk;
