@@ -129,6 +129,21 @@ ATTN_SIMD_FN void BODY(lanes_prefetch)(const attn_drows *rows, int64_t j, int p,
     }
 }
 
+/* Row j's look-ahead, K and V rows of `bytes` for each of `parts` KV heads: issued now in one
+ * burst when it is 8 lines or fewer (false returned), else left to be spread over the row as
+ * its columns load (true). */
+ATTN_SIMD_FN bool BODY(lanes_ahead)(const attn_drows *rows, int64_t j, const int parts,
+                                    size_t bytes)
+{
+    if (rows->k_ahead[j] == NULL)
+        return false;
+    if (2 * (size_t)parts * ((bytes + 63) / 64) > 8)
+        return true;
+    for (int p = 0; p < parts; p++)
+        BODY(lanes_prefetch)(rows, j, p, 0, bytes);
+    return false;
+}
+
 /* S^T row j (x the scale of each lane's KV head), also returned: key j against the W heads'
  * Q rows of d elements. The lanes hold `parts` KV heads' groups of W / parts heads, each
  * against its own KV head's row (k_part bytes after the previous one's), converted as it
@@ -150,12 +165,7 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     const int64_t ldq = (d + W - 1) / W * W;
     const size_t size = BODY(dec_size)(store);
     const char *row = rows->k[j];
-    /* a look-ahead of 8 lines or fewer (K and V of every part) is issued at once */
-    const bool ahead = rows->k_ahead[j] != NULL;
-    const size_t lines = ((size_t)d * size + 63) / 64;
-    const bool spread = ahead && 2 * (size_t)parts * lines > 8;
-    for (int p = 0; ahead && !spread && p < parts; p++)
-        BODY(lanes_prefetch)(rows, j, p, 0, (size_t)d * size);
+    const bool spread = BODY(lanes_ahead)(rows, j, parts, (size_t)d * size);
     vf acc[W];
 #pragma GCC unroll 16
     for (int h = 0; h < W; h++)
@@ -191,6 +201,10 @@ ATTN_SIMD_FN vf BODY(lanes_score)(const attn_qtile *t, attn_dtype store,
     return scores;
 }
 
+#if ATTN_SIMD_LANES == 16
+#include "decode_paired_body.h"
+#endif
+
 /* S^T rows 0 .. count - 1 for keys of d elements, then the online softmax over them, its
  * largest score gathered as the rows are written instead of in a pass of its own. Padding
  * lanes (zero Q rows) score 0 and enter that max; the softmax still gives their masked keys
@@ -200,8 +214,14 @@ ATTN_SIMD_FN void BODY(lanes_softmax_scores)(const attn_qtile *t, attn_dtype sto
                                              int64_t count, const int parts, const int64_t d)
 {
     vf block_max = vf_set1(-INFINITY);
-    for (int64_t j = 0; j < count; j++)
-        block_max = vf_max(block_max, BODY(lanes_score)(t, store, rows, j, k_scale, parts, d));
+#if ATTN_SIMD_LANES == 16
+    if (BODY(scores_paired)(store, parts, d, count))
+        block_max = BODY(paired_chunk_scores)(t, store, rows, k_scale, count, d);
+    else
+#endif
+        for (int64_t j = 0; j < count; j++)
+            block_max = vf_max(block_max,
+                               BODY(lanes_score)(t, store, rows, j, k_scale, parts, d));
     BODY(softmax_lanes_given)(t, 0, 0, count, block_max);
 }
 

@@ -46,6 +46,10 @@ static const decode_case cases[] = {
      * reading each block's four KV heads in turn (GQA 8 over 2 and GQA 7 over 2 above take
      * two sets of one), mixed lengths */
     {{.batch = 2, .heads = 16, .kv_heads = 4, .n_q = 1, .n_kv = 70, .d_qk = 32, .d_v = 40}, 16, true},
+    /* GQA 8 over 4 KV heads at head dim 128 (Llama-3-70B under tensor parallelism 2): under
+     * AVX-512 two lane sets whose scores are paired, with the head dim a constant, and an odd
+     * number of keys, so a chunk ends on one key scored alone */
+    {{.batch = 2, .heads = 32, .kv_heads = 4, .n_q = 1, .n_kv = 45, .d_qk = 128, .d_v = 128}, 16, true},
     /* GQA 3 (odd group), block larger than the chunk */
     {{.batch = 2, .heads = 6, .kv_heads = 2, .n_q = 1, .n_kv = 150, .d_qk = 32, .d_v = 48}, 64, true},
 };
