@@ -18,8 +18,10 @@
  *
  * One core, GQA 8 over 2 KV heads, 256 keys in L2 (bench/decode_cycles STORE 2 256, four
  * alternating runs), ns per key and KV head, lanes_score / paired: fp16 43.4-44.0 / 42.2-42.9,
- * bf16 43.7-44.5 / 42.1-42.8, fp32 43.3-44.8 / 41.2-43.0. The lane sums now take 4% of the
- * samples; P·V's FMAs most of the rest.
+ * bf16 43.7-44.5 / 42.1-42.8, fp32 43.3-44.8 / 41.2-43.0. With the block loop unrolled (the
+ * Q offsets constants): fp16 lanes_score / paired / unrolled, six rounds on a slower host,
+ * medians 48.6 / 47.9 / 45.2, the unrolled one fastest in every round. The lane sums now take
+ * 4% of the samples; P·V's FMAs most of the rest.
  */
 
 /* Head dims the paired layout of Q (on the stack: 16 heads x d floats) is built for. */
@@ -85,6 +87,7 @@ ATTN_SIMD_FN vf BODY(paired_scores)(const attn_qtile *t, attn_dtype store,
 #pragma GCC unroll 8
         for (int h = 0; h < 8; h++)
             acc[h] = vf_set1(0.0f);
+#pragma GCC unroll 16
         for (int64_t b = 0; b < d / 8; b++) {
             const size_t from = (size_t)(8 * b) * size, to = (size_t)(8 * b + 8) * size;
             if (spread)
